@@ -1,0 +1,115 @@
+// Package embedded runs the default store when no Redis is configured: redka,
+// a Redis-compatible server on SQLite, inside this process, listening on a
+// private unix socket. The rest of Signalbox talks to it through the same
+// go-redis client it would use for a real Redis.
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nalgeon/redka"
+	"github.com/nalgeon/redka/redsrv"
+	"github.com/redis/go-redis/v9"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver redka uses
+)
+
+// DBFileName is the SQLite file, in the data directory, that holds the data.
+const DBFileName = "signalbox.db"
+
+// Server is a running embedded store.
+type Server struct {
+	srv     *redsrv.Server
+	sockDir string
+	sock    string
+}
+
+// Start opens (or creates) the database in dataDir and serves it on a unix
+// socket in a fresh directory only this user can enter.
+func Start(dataDir string, logger *slog.Logger) (*Server, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	db, err := redka.Open(filepath.Join(dataDir, DBFileName), &redka.Options{
+		DriverName: "sqlite",
+		Logger:     quiet(logger),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store: %w", err)
+	}
+	// A short path keeps the socket under the 108-byte limit whatever the
+	// data directory is called.
+	sockDir, err := os.MkdirTemp("", "signalbox-")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sock := filepath.Join(sockDir, "redka.sock")
+	srv := redsrv.New("unix", sock, db)
+	ready := make(chan error, 1)
+	go func() {
+		if err := srv.Start(ready); err != nil {
+			logger.Error("embedded store stopped", "error", err)
+		}
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			db.Close()
+			os.RemoveAll(sockDir)
+			return nil, fmt.Errorf("start embedded store: %w", err)
+		}
+	case <-time.After(10 * time.Second):
+		return nil, fmt.Errorf("start embedded store: timed out")
+	}
+	return &Server{srv: srv, sockDir: sockDir, sock: sock}, nil
+}
+
+// Options returns go-redis options that reach this server.
+func (s *Server) Options() *redis.Options {
+	return &redis.Options{
+		Network: "unix",
+		Addr:    s.sock,
+		// redka speaks RESP2 only and has no CLIENT command.
+		Protocol:              2,
+		DisableIdentity:       true,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          10 * time.Second,
+		ConnMaxIdleTime:       time.Minute,
+		ContextTimeoutEnabled: true,
+	}
+}
+
+// Close stops the server and closes the database.
+func (s *Server) Close() error {
+	err := s.srv.Stop()
+	os.RemoveAll(s.sockDir)
+	return err
+}
+
+// quiet keeps redka's per-connection logging out of the server log.
+func quiet(logger *slog.Logger) *slog.Logger {
+	return slog.New(levelFilter{Handler: logger.Handler(), min: slog.LevelWarn})
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+func (f levelFilter) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return levelFilter{Handler: f.Handler.WithAttrs(attrs), min: f.min}
+}
+
+func (f levelFilter) WithGroup(name string) slog.Handler {
+	return levelFilter{Handler: f.Handler.WithGroup(name), min: f.min}
+}

@@ -1,0 +1,45 @@
+package redisstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// keys names every key. Keys of one project share the hash tag {p:<id>} and
+// keys of users share {users}, so each MULTI touches one slot and still works
+// on Redis Cluster. Global indexes are written outside transactions.
+type keys struct {
+	prefix string
+}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+func (k keys) seq(kind string) string { return k.prefix + "seq:" + kind }
+
+func (k keys) user(uid int64) string       { return k.prefix + "{users}:user:" + id(uid) }
+func (k keys) usernames() string           { return k.prefix + "{users}:usernames" }
+func (k keys) emails() string              { return k.prefix + "{users}:emails" }
+func (k keys) token(hash string) string    { return k.prefix + "{users}:token:" + hash }
+func (k keys) userTokens(uid int64) string { return k.prefix + "{users}:user:" + id(uid) + ":tokens" }
+func (k keys) userProjects(uid int64) string {
+	return k.prefix + "{users}:user:" + id(uid) + ":projects"
+}
+
+func (k keys) projectTag(pid int64) string { return k.prefix + "{p:" + id(pid) + "}:" }
+func (k keys) project(pid int64) string    { return k.projectTag(pid) + "project" }
+func (k keys) projectPaths() string        { return k.prefix + "projects:paths" }
+func (k keys) projectIDs() string          { return k.prefix + "projects:ids" }
+func (k keys) members(pid int64) string    { return k.projectTag(pid) + "members" }
+
+func (k keys) protectedBranches(pid int64) string { return k.projectTag(pid) + "protected_branches" }
+func (k keys) protectedBranchNames(pid int64) string {
+	return k.projectTag(pid) + "protected_branches:names"
+}
+func (k keys) protectedBranchProjects() string { return k.prefix + "protected_branches:project" }
+
+func (k keys) checks(pid int64) string     { return k.projectTag(pid) + "checks" }
+func (k keys) checkNames(pid int64) string { return k.projectTag(pid) + "checks:names" }
+func (k keys) checkURLs(pid int64) string  { return k.projectTag(pid) + "checks:urls" }
+
+// fold lower-cases a value whose uniqueness ignores case.
+func fold(s string) string { return strings.ToLower(s) }

@@ -1,0 +1,130 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/redis/go-redis/v9"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+type projects struct{ s *Store }
+
+func projectPath(p *storagev1.Project) string {
+	return fold(p.GetNamespacePath() + "/" + p.GetPath())
+}
+
+func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *storagev1.Member) (*storagev1.Project, error) {
+	s := ps.s
+	pid, err := s.nextID(ctx, "projects")
+	if err != nil {
+		return nil, err
+	}
+	path := claim{name: "path", key: s.keys.projectPaths(), field: projectPath(p)}
+	if err := s.claimAll(ctx, pid, path); err != nil {
+		return nil, err
+	}
+	p.Id = pid
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.Set(ctx, s.keys.project(pid), encode(p), 0)
+		tx.HSet(ctx, s.keys.members(pid), id(owner.GetUserId()), encode(owner))
+		return nil
+	})
+	if err != nil {
+		return nil, errors.Join(err, s.releaseAll(ctx, pid, path))
+	}
+	// Global indexes live in other slots, so they are written after the
+	// project's own keys rather than inside its transaction.
+	if _, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.ZAdd(ctx, s.keys.projectIDs(), redis.Z{Score: float64(pid), Member: pid})
+		pl.SAdd(ctx, s.keys.userProjects(owner.GetUserId()), pid)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (ps projects) Get(ctx context.Context, pid int64) (*storagev1.Project, error) {
+	b, err := ps.s.rdb.Get(ctx, ps.s.keys.project(pid)).Bytes()
+	return getRecord(b, err, &storagev1.Project{})
+}
+
+func (ps projects) GetByPath(ctx context.Context, fullPath string) (*storagev1.Project, error) {
+	pid, err := ps.s.rdb.HGet(ctx, ps.s.keys.projectPaths(), fold(fullPath)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ps.Get(ctx, pid)
+}
+
+func (ps projects) IDs(ctx context.Context) ([]int64, error) {
+	members, err := ps.s.rdb.ZRangeByScore(ctx, ps.s.keys.projectIDs(), &redis.ZRangeBy{Min: "-inf", Max: "+inf"}).Result()
+	if err != nil {
+		return nil, err
+	}
+	return parseIDs(members)
+}
+
+func (ps projects) Update(ctx context.Context, p *storagev1.Project) error {
+	return ps.s.rdb.Set(ctx, ps.s.keys.project(p.GetId()), encode(p), 0).Err()
+}
+
+type members struct{ s *Store }
+
+func (ms members) Add(ctx context.Context, pid int64, m *storagev1.Member) error {
+	s := ms.s
+	added, err := s.rdb.HSetNX(ctx, s.keys.members(pid), id(m.GetUserId()), encode(m)).Result()
+	if err != nil {
+		return err
+	}
+	if !added {
+		return store.ErrExists
+	}
+	return s.rdb.SAdd(ctx, s.keys.userProjects(m.GetUserId()), pid).Err()
+}
+
+func (ms members) Update(ctx context.Context, pid int64, m *storagev1.Member) error {
+	if _, err := ms.Get(ctx, pid, m.GetUserId()); err != nil {
+		return err
+	}
+	return ms.s.rdb.HSet(ctx, ms.s.keys.members(pid), id(m.GetUserId()), encode(m)).Err()
+}
+
+func (ms members) Remove(ctx context.Context, pid, uid int64) error {
+	s := ms.s
+	n, err := s.rdb.HDel(ctx, s.keys.members(pid), id(uid)).Result()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return s.rdb.SRem(ctx, s.keys.userProjects(uid), pid).Err()
+}
+
+func (ms members) Get(ctx context.Context, pid, uid int64) (*storagev1.Member, error) {
+	b, err := ms.s.rdb.HGet(ctx, ms.s.keys.members(pid), id(uid)).Bytes()
+	return getRecord(b, err, &storagev1.Member{})
+}
+
+func (ms members) List(ctx context.Context, pid int64) ([]*storagev1.Member, error) {
+	all, err := ms.s.rdb.HGetAll(ctx, ms.s.keys.members(pid)).Result()
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(all, func() *storagev1.Member { return &storagev1.Member{} }, (*storagev1.Member).GetUserId)
+}
+
+func (ms members) ProjectIDs(ctx context.Context, uid int64) ([]int64, error) {
+	all, err := ms.s.rdb.SMembers(ctx, ms.s.keys.userProjects(uid)).Result()
+	if err != nil {
+		return nil, err
+	}
+	return parseIDs(all)
+}

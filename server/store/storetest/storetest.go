@@ -1,0 +1,22 @@
+// Package storetest is the contract every store.Store must meet. Each backend
+// runs the same suite (see redisstore's tests), so a difference between real
+// Redis and the embedded store shows up as a failing test.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// Harness builds a fresh, empty store for one test.
+type Harness func(t *testing.T) store.Store
+
+// Run runs the whole contract against the backend h builds.
+func Run(t *testing.T, h Harness) {
+	t.Run("Users", func(t *testing.T) { testUsers(t, h) })
+	t.Run("Projects", func(t *testing.T) { testProjects(t, h) })
+	t.Run("Members", func(t *testing.T) { testMembers(t, h) })
+	t.Run("ProtectedBranches", func(t *testing.T) { testProtectedBranches(t, h) })
+	t.Run("Checks", func(t *testing.T) { testChecks(t, h) })
+}
