@@ -49,15 +49,17 @@ type HashedToken struct {
 // Projects stores projects.
 type Projects interface {
 	// Create gives p the next id and stores it with owner as its first member.
-	// A used namespace/path gives a *TakenError naming "path".
+	// A name or path already used in the namespace gives a *TakenError naming
+	// "name" and/or "path".
 	Create(ctx context.Context, p *storagev1.Project, owner *storagev1.Member) (*storagev1.Project, error)
 	Get(ctx context.Context, id int64) (*storagev1.Project, error)
 	// GetByPath finds a project by namespace/path, case-insensitively.
 	GetByPath(ctx context.Context, fullPath string) (*storagev1.Project, error)
 	// IDs returns every project id, ascending.
 	IDs(ctx context.Context) ([]int64, error)
-	// Update replaces the record; the path cannot change.
-	Update(ctx context.Context, p *storagev1.Project) error
+	// Update replaces old with updated, claiming a changed name first. The
+	// path cannot change.
+	Update(ctx context.Context, old, updated *storagev1.Project) error
 }
 
 // Members stores who has which role in a project.

@@ -459,20 +459,20 @@ var File_signalbox_v1_member_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_member_service_proto_rawDesc = "" +
 	"\n" +
-	"!signalbox/v1/member_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19signalbox/v1/member.proto\"\xd2\x01\n" +
+	"!signalbox/v1/member_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19signalbox/v1/member.proto\"\xd5\x01\n" +
 	"\x10AddMemberRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
-	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\x124\n" +
-	"\faccess_level\x18\x03 \x01(\x05B\x11\xbaH\x0e\x1a\f0\x050\n" +
+	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\x127\n" +
+	"\faccess_level\x18\x03 \x01(\x05B\x14\xbaH\x11\xc8\x01\x01\x1a\f0\x050\n" +
 	"0\x140\x1e0(02R\vaccessLevel\x12E\n" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\texpiresAt\"A\n" +
 	"\x11AddMemberResponse\x12,\n" +
-	"\x06member\x18\x01 \x01(\v2\x14.signalbox.v1.MemberR\x06member\"\xe9\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x14.signalbox.v1.MemberR\x06member\"\xec\x01\n" +
 	"\x13UpdateMemberRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
-	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\x124\n" +
-	"\faccess_level\x18\x03 \x01(\x05B\x11\xbaH\x0e\x1a\f0\x050\n" +
+	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\x127\n" +
+	"\faccess_level\x18\x03 \x01(\x05B\x14\xbaH\x11\xc8\x01\x01\x1a\f0\x050\n" +
 	"0\x140\x1e0(02R\vaccessLevel\x12J\n" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$H\x00R\texpiresAt\x88\x01\x01B\r\n" +

@@ -23,12 +23,13 @@ const (
 )
 
 type CreateUserRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Username      string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Email         string                 `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
-	Admin         bool                   `protobuf:"varint,4,opt,name=admin,proto3" json:"admin,omitempty"`
-	Bot           bool                   `protobuf:"varint,5,opt,name=bot,proto3" json:"bot,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Fields are numbered in the order GitLab reports missing ones.
+	Email         string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Username      string `protobuf:"bytes,3,opt,name=username,proto3" json:"username,omitempty"`
+	Admin         bool   `protobuf:"varint,4,opt,name=admin,proto3" json:"admin,omitempty"`
+	Bot           bool   `protobuf:"varint,5,opt,name=bot,proto3" json:"bot,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -63,9 +64,9 @@ func (*CreateUserRequest) Descriptor() ([]byte, []int) {
 	return file_signalbox_v1_user_service_proto_rawDescGZIP(), []int{0}
 }
 
-func (x *CreateUserRequest) GetUsername() string {
+func (x *CreateUserRequest) GetEmail() string {
 	if x != nil {
-		return x.Username
+		return x.Email
 	}
 	return ""
 }
@@ -77,9 +78,9 @@ func (x *CreateUserRequest) GetName() string {
 	return ""
 }
 
-func (x *CreateUserRequest) GetEmail() string {
+func (x *CreateUserRequest) GetUsername() string {
 	if x != nil {
-		return x.Email
+		return x.Username
 	}
 	return ""
 }
@@ -428,11 +429,11 @@ var File_signalbox_v1_user_service_proto protoreflect.FileDescriptor
 const file_signalbox_v1_user_service_proto_rawDesc = "" +
 	"\n" +
 	"\x1fsignalbox/v1/user_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17signalbox/v1/user.proto\"\xc6\x01\n" +
-	"\x11CreateUserRequest\x12F\n" +
-	"\busername\x18\x01 \x01(\tB*\xbaH'\xc8\x01\x01r\"\x18\xff\x012\x1d^[A-Za-z0-9_][A-Za-z0-9_.-]*$R\busername\x12\x1f\n" +
-	"\x04name\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x04name\x12 \n" +
-	"\x05email\x18\x03 \x01(\tB\n" +
-	"\xbaH\a\xc8\x01\x01r\x02`\x01R\x05email\x12\x14\n" +
+	"\x11CreateUserRequest\x12 \n" +
+	"\x05email\x18\x01 \x01(\tB\n" +
+	"\xbaH\a\xc8\x01\x01r\x02`\x01R\x05email\x12\x1f\n" +
+	"\x04name\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x04name\x12F\n" +
+	"\busername\x18\x03 \x01(\tB*\xbaH'\xc8\x01\x01r\"\x18\xff\x012\x1d^[A-Za-z0-9_][A-Za-z0-9_.-]*$R\busername\x12\x14\n" +
 	"\x05admin\x18\x04 \x01(\bR\x05admin\x12\x10\n" +
 	"\x03bot\x18\x05 \x01(\bR\x03bot\"<\n" +
 	"\x12CreateUserResponse\x12&\n" +

@@ -92,9 +92,10 @@ func (s *Server) Close() error {
 	return err
 }
 
-// quiet keeps redka's per-connection logging out of the server log.
+// quiet keeps redka's chatter (each connection, and go-redis's HELLO probe
+// that redka refuses) out of the server log; real errors still pass.
 func quiet(logger *slog.Logger) *slog.Logger {
-	return slog.New(levelFilter{Handler: logger.Handler(), min: slog.LevelWarn})
+	return slog.New(levelFilter{Handler: logger.Handler(), min: slog.LevelError})
 }
 
 type levelFilter struct {

@@ -28,6 +28,7 @@ func (k keys) userProjects(uid int64) string {
 func (k keys) projectTag(pid int64) string { return k.prefix + "{p:" + id(pid) + "}:" }
 func (k keys) project(pid int64) string    { return k.projectTag(pid) + "project" }
 func (k keys) projectPaths() string        { return k.prefix + "projects:paths" }
+func (k keys) projectNames() string        { return k.prefix + "projects:names" }
 func (k keys) projectIDs() string          { return k.prefix + "projects:ids" }
 func (k keys) members(pid int64) string    { return k.projectTag(pid) + "members" }
 

@@ -16,14 +16,21 @@ func projectPath(p *storagev1.Project) string {
 	return fold(p.GetNamespacePath() + "/" + p.GetPath())
 }
 
+func projectName(p *storagev1.Project) string {
+	return fold(p.GetNamespacePath() + "/" + p.GetName())
+}
+
 func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *storagev1.Member) (*storagev1.Project, error) {
 	s := ps.s
 	pid, err := s.nextID(ctx, "projects")
 	if err != nil {
 		return nil, err
 	}
-	path := claim{name: "path", key: s.keys.projectPaths(), field: projectPath(p)}
-	if err := s.claimAll(ctx, pid, path); err != nil {
+	claims := []claim{
+		{name: "name", key: s.keys.projectNames(), field: projectName(p)},
+		{name: "path", key: s.keys.projectPaths(), field: projectPath(p)},
+	}
+	if err := s.claimAll(ctx, pid, claims...); err != nil {
 		return nil, err
 	}
 	p.Id = pid
@@ -33,7 +40,7 @@ func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *stor
 		return nil
 	})
 	if err != nil {
-		return nil, errors.Join(err, s.releaseAll(ctx, pid, path))
+		return nil, errors.Join(err, s.releaseAll(ctx, pid, claims...))
 	}
 	// Global indexes live in other slots, so they are written after the
 	// project's own keys rather than inside its transaction.
@@ -71,8 +78,21 @@ func (ps projects) IDs(ctx context.Context) ([]int64, error) {
 	return parseIDs(members)
 }
 
-func (ps projects) Update(ctx context.Context, p *storagev1.Project) error {
-	return ps.s.rdb.Set(ctx, ps.s.keys.project(p.GetId()), encode(p), 0).Err()
+func (ps projects) Update(ctx context.Context, old, updated *storagev1.Project) error {
+	s := ps.s
+	pid := old.GetId()
+	var claims, released []claim
+	if projectName(updated) != projectName(old) {
+		claims = append(claims, claim{name: "name", key: s.keys.projectNames(), field: projectName(updated)})
+		released = append(released, claim{name: "name", key: s.keys.projectNames(), field: projectName(old)})
+	}
+	if err := s.claimAll(ctx, pid, claims...); err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, s.keys.project(pid), encode(updated), 0).Err(); err != nil {
+		return errors.Join(err, s.releaseAll(ctx, pid, claims...))
+	}
+	return s.releaseAll(ctx, pid, released...)
 }
 
 type members struct{ s *Store }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/store"
@@ -45,23 +46,42 @@ func testProjects(t *testing.T, h Harness) {
 		var taken *store.TakenError
 		require.ErrorAs(t, err, &taken)
 		require.Equal(t, []string{"path"}, taken.Fields)
+		_, err = s.Projects().Create(t.Context(),
+			&storagev1.Project{Name: "Demo", Path: "demo", NamespacePath: "root"}, &storagev1.Member{UserId: 1, AccessLevel: 50})
+		require.ErrorAs(t, err, &taken)
+		require.Equal(t, []string{"name", "path"}, taken.Fields)
+		// The same path in another namespace is fine.
+		_, err = s.Projects().Create(t.Context(),
+			&storagev1.Project{Name: "demo", Path: "demo", NamespacePath: "alice"}, &storagev1.Member{UserId: 2, AccessLevel: 50})
+		require.NoError(t, err)
 	})
 	t.Run("UpdateAndList", func(t *testing.T) {
 		s := h(t)
 		ctx := t.Context()
 		a := newProject(t, s, "a")
 		b := newProject(t, s, "b")
-		a.Description = "changed"
-		a.Settings.MergeTrainsEnabled = true
-		require.NoError(t, s.Projects().Update(ctx, a))
+		updated := proto.CloneOf(a)
+		updated.Description = "changed"
+		updated.Settings.MergeTrainsEnabled = true
+		require.NoError(t, s.Projects().Update(ctx, a, updated))
 		got, err := s.Projects().Get(ctx, a.GetId())
 		require.NoError(t, err)
 		require.Equal(t, "changed", got.GetDescription())
 		require.True(t, got.GetSettings().GetMergeTrainsEnabled())
 
+		renamed := proto.CloneOf(got)
+		renamed.Name = "b"
+		require.ErrorIs(t, s.Projects().Update(ctx, got, renamed), store.ErrTaken, "b's name is taken")
+		renamed.Name = "c"
+		require.NoError(t, s.Projects().Update(ctx, got, renamed))
+		_, err = s.Projects().Create(ctx, // a's old name is free again
+			&storagev1.Project{Name: "a", Path: "a2", NamespacePath: "root"}, &storagev1.Member{UserId: 1, AccessLevel: 50})
+		require.NoError(t, err)
+
 		ids, err := s.Projects().IDs(ctx)
 		require.NoError(t, err)
-		require.Equal(t, []int64{a.GetId(), b.GetId()}, ids)
+		require.Len(t, ids, 3)
+		require.Equal(t, []int64{a.GetId(), b.GetId()}, ids[:2])
 
 		_, err = s.Projects().Get(ctx, 99)
 		require.ErrorIs(t, err, store.ErrNotFound)

@@ -1,0 +1,183 @@
+// Package harness runs the real server binary for end-to-end tests: it
+// builds it once, starts it with flags, waits until it answers, collects its
+// output, and stops it with a signal or kills it.
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Build compiles ./server into dir and returns the binary's path. Call it
+// once, from TestMain.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "signalbox")
+	cmd := exec.Command("go", "build", "-o", bin, "./server")
+	cmd.Dir = repoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./server: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// repoRoot is the module root, found from this package's directory.
+func repoRoot() string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "."
+		}
+		dir = parent
+	}
+}
+
+// RepoRoot is the module root.
+func RepoRoot() string { return repoRoot() }
+
+// Server is a running server process.
+type Server struct {
+	URL  string
+	Addr string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+	err  error
+}
+
+// Start runs the binary with args plus --listen on a free loopback port, and
+// waits until /-/readiness answers. The process is killed when t ends.
+func Start(t testing.TB, bin string, env []string, args ...string) *Server {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, append([]string{"--listen", addr}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	s := &Server{URL: "http://" + addr, Addr: addr, cmd: cmd, done: make(chan struct{})}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = writerFunc(func(p []byte) (int, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.out.Write(p)
+	})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			s.mu.Lock()
+			s.out.WriteString(sc.Text() + "\n")
+			s.mu.Unlock()
+		}
+	}()
+	go func() {
+		s.err = cmd.Wait()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		s.Kill()
+		if t.Failed() {
+			t.Logf("server output:\n%s", s.Output())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(s.URL + "/-/readiness")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("server exited before it was ready: %v\n%s", s.err, s.Output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready after 60s:\n%s", s.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Output is everything the server printed so far.
+func (s *Server) Output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+var tokenLine = regexp.MustCompile(`(?m)^\s+(glpat-\S+)\s*$`)
+
+// PrintedRootToken is the root token the server printed on its first start.
+func (s *Server) PrintedRootToken() string {
+	m := tokenLine.FindStringSubmatch(s.Output())
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// Stop sends SIGTERM and waits for the process to exit, returning its exit
+// error (nil for a clean exit).
+func (s *Server) Stop(timeout time.Duration) error {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+		return s.err
+	case <-time.After(timeout):
+		s.Kill()
+		return fmt.Errorf("server did not stop within %s", timeout)
+	}
+}
+
+// Kill ends the process at once, as a crash would.
+func (s *Server) Kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// Shell runs a bash script with env, from the repository root, and returns
+// its combined output.
+func Shell(ctx context.Context, script string, env ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
+	cmd.Dir = repoRoot()
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}

@@ -1,0 +1,176 @@
+package api
+
+import (
+	"strings"
+
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/statuscheck"
+)
+
+// urls builds the browser URLs the API returns, from --external-url.
+type urls struct{ base string }
+
+func newURLs(externalURL string) urls { return urls{base: strings.TrimRight(externalURL, "/")} }
+
+func (u urls) user(username string) string   { return u.base + "/" + username }
+func (u urls) project(fullPath string) string { return u.base + "/" + fullPath }
+
+func fullPath(p *storagev1.Project) string { return p.GetNamespacePath() + "/" + p.GetPath() }
+
+func (u urls) toUser(r *storagev1.User, showEmail bool) *signalboxv1.User {
+	state := signalboxv1.UserState_USER_STATE_ACTIVE
+	if r.GetBlocked() {
+		state = signalboxv1.UserState_USER_STATE_BLOCKED
+	}
+	out := &signalboxv1.User{
+		Id:         r.GetId(),
+		Username:   r.GetUsername(),
+		Name:       r.GetName(),
+		State:      state,
+		Admin:      r.GetAdmin(),
+		CreateTime: r.GetCreateTime(),
+		WebUrl:     u.user(r.GetUsername()),
+		Bot:        r.GetBot(),
+	}
+	if showEmail {
+		out.Email = r.GetEmail()
+	}
+	return out
+}
+
+func toToken(t *storagev1.Token, secret string, expired bool) *signalboxv1.PersonalAccessToken {
+	return &signalboxv1.PersonalAccessToken{
+		Id:         t.GetId(),
+		UserId:     t.GetUserId(),
+		Name:       t.GetName(),
+		Scopes:     t.GetScopes(),
+		ExpiresAt:  t.GetExpiresAt(),
+		Revoked:    t.GetRevoked(),
+		Active:     !t.GetRevoked() && !expired,
+		CreateTime: t.GetCreateTime(),
+		Token:      secret,
+	}
+}
+
+func (u urls) toProject(p *storagev1.Project) *signalboxv1.Project {
+	web := u.project(fullPath(p))
+	s := p.GetSettings()
+	return &signalboxv1.Project{
+		Id:                p.GetId(),
+		Name:              p.GetName(),
+		Path:              p.GetPath(),
+		PathWithNamespace: fullPath(p),
+		NameWithNamespace: p.GetNamespaceName() + " / " + p.GetName(),
+		Namespace: &signalboxv1.Namespace{
+			Id:       p.GetNamespaceId(),
+			Name:     p.GetNamespaceName(),
+			Path:     p.GetNamespacePath(),
+			Kind:     "user",
+			FullPath: p.GetNamespacePath(),
+			WebUrl:   u.user(p.GetNamespacePath()),
+		},
+		Description:      p.GetDescription(),
+		Visibility:       signalboxv1.Visibility(p.GetVisibility()),
+		DefaultBranch:    p.GetDefaultBranch(),
+		CreateTime:       p.GetCreateTime(),
+		LastActivityTime: p.GetLastActivityTime(),
+		WebUrl:           web,
+		HttpUrlToRepo:    web + ".git",
+		CreatorId:        p.GetCreatorId(),
+		Settings: &signalboxv1.ProjectSettings{
+			OnlyAllowMergeIfAllStatusChecksPassed: s.GetOnlyAllowMergeIfAllStatusChecksPassed(),
+			OnlyAllowMergeIfPipelineSucceeds:      s.GetOnlyAllowMergeIfPipelineSucceeds(),
+			MergePipelinesEnabled:                 s.GetMergePipelinesEnabled(),
+			MergeTrainsEnabled:                    s.GetMergeTrainsEnabled(),
+			MergeTrainsSkipTrainAllowed:           s.GetMergeTrainsSkipTrainAllowed(),
+			MergeMethod:                           signalboxv1.MergeMethod(s.GetMergeMethod()),
+			MaxPipelinesPerMergeTrain:             s.GetMaxPipelinesPerMergeTrain(),
+			StatusCheckTimeoutSeconds:             s.GetStatusCheckTimeoutSeconds(),
+		},
+	}
+}
+
+func (u urls) toMember(m *project.Membership) *signalboxv1.Member {
+	return &signalboxv1.Member{
+		Id:          m.User.GetId(),
+		Username:    m.User.GetUsername(),
+		Name:        m.User.GetName(),
+		WebUrl:      u.user(m.User.GetUsername()),
+		AccessLevel: m.Member.GetAccessLevel(),
+		CreateTime:  m.Member.GetCreateTime(),
+		ExpiresAt:   m.Member.GetExpiresAt(),
+		CreatedById: m.Member.GetCreatedById(),
+	}
+}
+
+// accessLevelDescription is GitLab's wording for a protected-branch level.
+func accessLevelDescription(level int32) string {
+	switch level {
+	case 0:
+		return "No one"
+	case 30:
+		return "Developers + Maintainers"
+	case 40:
+		return "Maintainers"
+	case 60:
+		return "Admins"
+	}
+	return ""
+}
+
+func toAccessLevels(l *storagev1.AccessLevel) []*signalboxv1.BranchAccessLevel {
+	if l == nil {
+		return nil
+	}
+	return []*signalboxv1.BranchAccessLevel{{
+		Id:                     l.GetId(),
+		AccessLevel:            l.GetLevel(),
+		AccessLevelDescription: accessLevelDescription(l.GetLevel()),
+	}}
+}
+
+func toProtectedBranch(pb *storagev1.ProtectedBranch) *signalboxv1.ProtectedBranch {
+	return &signalboxv1.ProtectedBranch{
+		Id:                        pb.GetId(),
+		Name:                      pb.GetName(),
+		PushAccessLevels:          toAccessLevels(pb.GetPush()),
+		MergeAccessLevels:         toAccessLevels(pb.GetMerge()),
+		UnprotectAccessLevels:     toAccessLevels(pb.GetUnprotect()),
+		AllowForcePush:            pb.GetAllowForcePush(),
+		CodeOwnerApprovalRequired: pb.GetCodeOwnerApprovalRequired(),
+	}
+}
+
+func toStatusCheck(c *statuscheck.Check) *signalboxv1.ExternalStatusCheck {
+	out := &signalboxv1.ExternalStatusCheck{
+		Id:             c.Record.GetId(),
+		ProjectId:      c.Record.GetProjectId(),
+		Name:           c.Record.GetName(),
+		ExternalUrl:    c.Record.GetExternalUrl(),
+		Hmac:           c.HasSecret(),
+		TimeoutSeconds: c.Record.GetTimeoutSeconds(),
+	}
+	for _, pb := range c.ProtectedBranches {
+		out.ProtectedBranches = append(out.ProtectedBranches, toProtectedBranch(pb))
+	}
+	return out
+}
+
+// page cuts one page out of items: page counts from 1 and per_page defaults
+// to 20, as GitLab's do.
+func page[T any](items []T, pageNum, perPage int32) []T {
+	if pageNum < 1 {
+		pageNum = 1
+	}
+	if perPage < 1 {
+		perPage = 20
+	}
+	start := int64(pageNum-1) * int64(perPage)
+	if start >= int64(len(items)) {
+		return nil
+	}
+	end := min(start+int64(perPage), int64(len(items)))
+	return items[start:end]
+}

@@ -1,0 +1,221 @@
+// Package app is the composition root: it builds every part of the server
+// from a config, bottom-up, and runs it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"github.com/redis/go-redis/v9"
+
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/api"
+	"github.com/signalbox/signalbox/server/clock"
+	"github.com/signalbox/signalbox/server/config"
+	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/rest"
+	"github.com/signalbox/signalbox/server/secret"
+	"github.com/signalbox/signalbox/server/statuscheck"
+	"github.com/signalbox/signalbox/server/store"
+	"github.com/signalbox/signalbox/server/store/redisstore"
+	"github.com/signalbox/signalbox/server/user"
+)
+
+// App is a built server, ready to serve.
+type App struct {
+	cfg       config.Config
+	logger    *slog.Logger
+	store     store.Store
+	handler   http.Handler
+	closers   []func() error
+	rootToken string
+}
+
+// Option configures New; the options exist for tests.
+type Option interface{ apply(*options) }
+
+type options struct {
+	clock     clock.Clock
+	rdb       redis.UniversalClient
+	keyPrefix string
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// WithClock replaces the wall clock.
+func WithClock(c clock.Clock) Option { return optionFunc(func(o *options) { o.clock = c }) }
+
+// WithRedis uses an existing client, with every key under keyPrefix,
+// instead of opening the store the config names. The caller keeps ownership
+// of rdb.
+func WithRedis(rdb redis.UniversalClient, keyPrefix string) Option {
+	return optionFunc(func(o *options) { o.rdb, o.keyPrefix = rdb, keyPrefix })
+}
+
+// New builds the server. cfg.ExternalURL must be set (see ExternalURL).
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
+	o := options{clock: clock.Real{}}
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	a := &App{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	rdb := o.rdb
+	var storeOpts []redisstore.Option
+	if rdb == nil {
+		var closeRedis func() error
+		rdb, closeRedis, err = openRedis(cfg.RedisURL, cfg.DataDir, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, closeRedis)
+	} else {
+		storeOpts = append(storeOpts, redisstore.WithKeyPrefix(o.keyPrefix))
+	}
+	a.store = redisstore.New(rdb, storeOpts...)
+	if err := waitForStore(ctx, a.store); err != nil {
+		return nil, err
+	}
+
+	box, err := secretBox(cfg)
+	if err != nil {
+		return nil, err
+	}
+	validator, err := protovalidate.New(protovalidate.WithMessages(&signalboxv1.StatusCheckSettings{}))
+	if err != nil {
+		return nil, err
+	}
+
+	users := user.NewService(a.store.Users(), o.clock, logger)
+	projects := project.NewService(a.store, o.clock, logger)
+	checks := statuscheck.NewService(a.store, validator, box, o.clock, logger)
+
+	if a.rootToken, err = users.Bootstrap(ctx, cfg.RootToken); err != nil {
+		return nil, fmt.Errorf("bootstrap root: %w", err)
+	}
+
+	server := api.NewServer(api.Deps{
+		Users:        users,
+		Projects:     projects,
+		StatusChecks: checks,
+		Validator:    validator,
+		ExternalURL:  cfg.ExternalURL,
+		Logger:       logger,
+	})
+	a.handler = newMux(server, rest.New(server, cfg.ExternalURL, logger), a.store)
+	return a, nil
+}
+
+// ExternalURL is the URL the server is reached at: the configured one, or
+// http://<listen address>.
+func ExternalURL(cfg config.Config, listenAddr string) string {
+	if cfg.ExternalURL != "" {
+		return cfg.ExternalURL
+	}
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return "http://" + listenAddr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// GeneratedRootToken is the root token made on this first start, to be shown
+// once; empty when there was one already or --root-token was given.
+func (a *App) GeneratedRootToken() string { return a.rootToken }
+
+// Handler serves every door.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve serves on ln until ctx ends, then shuts down gracefully: it stops
+// accepting, lets calls in flight finish (up to 10 s), and closes the store.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true) // gRPC clients speak HTTP/2 without TLS
+	srv := &http.Server{
+		Handler:           a.handler,
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.logger.Info("serving", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	return err
+}
+
+// Close releases the store.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// secretBox builds the box that seals shared secrets, from --secret-key or
+// from the key file in the data dir.
+func secretBox(cfg config.Config) (*secret.Box, error) {
+	var key []byte
+	var err error
+	if cfg.SecretKey != "" {
+		key, err = secret.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-key: %w", err)
+		}
+	} else if key, err = secret.LoadOrCreateKeyFile(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("secret key file: %w", err)
+	}
+	return secret.NewBox(key)
+}
+
+// waitForStore waits up to 30 s for the store to answer, so the server can
+// start before Redis has.
+func waitForStore(ctx context.Context, st store.Store) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		err := st.Ping(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store does not answer: %w", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"net/http"
+
+	"connectrpc.com/connect/v2"
+	"connectrpc.com/connect/v2/connecthttp"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+
+	"github.com/signalbox/signalbox/server/api"
+	"github.com/signalbox/signalbox/server/rest"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// newMux is the one table of doors: Connect (gRPC, gRPC-Web, Connect), gRPC
+// health and reflection, GitLab REST under /api/v4, and health endpoints.
+func newMux(server *connect.Server, restHandler *rest.Handler, st store.Store) http.Handler {
+	mux := http.NewServeMux()
+	connecthttp.Mount(mux, server)
+
+	checker := &storeChecker{store: st, services: api.ServiceNames()}
+	mux.Handle(grpchealth.NewHandler(checker))
+	reflector := grpcreflect.NewStaticReflector(append(api.ServiceNames(), grpchealth.HealthV1ServiceName)...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	mux.Handle("/api/v4/", restHandler)
+
+	// GitLab's health endpoints, for load balancers and orchestrators.
+	mux.HandleFunc("GET /-/liveness", func(w http.ResponseWriter, _ *http.Request) {
+		writeStatus(w, http.StatusOK)
+	})
+	mux.HandleFunc("GET /-/readiness", func(w http.ResponseWriter, r *http.Request) {
+		if st.Ping(r.Context()) != nil {
+			writeStatus(w, http.StatusServiceUnavailable)
+			return
+		}
+		writeStatus(w, http.StatusOK)
+	})
+	return mux
+}
+
+func writeStatus(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if status == http.StatusOK {
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+		return
+	}
+	_, _ = w.Write([]byte(`{"status":"failed"}`))
+}

@@ -1,0 +1,95 @@
+// Package config is the command-line contract of the server: every flag,
+// the environment variable behind it, and its default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the server is started with.
+type Config struct {
+	// Listen is the address to serve every door on.
+	Listen string
+	// DataDir holds the embedded store, the secret key file and, later, the
+	// git repositories.
+	DataDir string
+	// RedisURL selects a real Redis; empty means the embedded store.
+	RedisURL string
+	// RootToken, when set, is the root administrator's token.
+	RootToken string
+	// StatusCheckTimeout is how long a pending status check response waits
+	// before it fails.
+	StatusCheckTimeout time.Duration
+	// AllowLocalNetwork lets deliveries reach loopback, link-local and
+	// private addresses.
+	AllowLocalNetwork bool
+	// ExternalURL is the base of URLs in responses; http://<listen> when
+	// empty.
+	ExternalURL string
+	// SecretKey seals shared secrets (32 bytes, base64 or hex); empty means
+	// a key file created in DataDir.
+	SecretKey string
+	// LogLevel is debug, info, warn or error.
+	LogLevel slog.Level
+	// LogFormat is text or json.
+	LogFormat string
+}
+
+// Parse reads the flags in args, each defaulting to its environment variable
+// (looked up through getenv) and then to the built-in default.
+func Parse(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("signalbox", flag.ContinueOnError)
+	fs.SetOutput(output)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Listen, "listen", env("SIGNALBOX_LISTEN", "127.0.0.1:8080"), "address to serve gRPC, Connect, REST and git on (SIGNALBOX_LISTEN)")
+	fs.StringVar(&c.DataDir, "data-dir", env("SIGNALBOX_DATA_DIR", "./data"), "directory for the embedded store, keys and repositories (SIGNALBOX_DATA_DIR)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("SIGNALBOX_REDIS_URL", ""), "Redis URL, e.g. redis://localhost:6379/0; empty runs the embedded store (SIGNALBOX_REDIS_URL)")
+	fs.StringVar(&c.RootToken, "root-token", env("SIGNALBOX_ROOT_TOKEN", ""), "token of the root administrator; generated and printed once when empty (SIGNALBOX_ROOT_TOKEN)")
+	timeout := fs.String("status-check-timeout", env("SIGNALBOX_STATUS_CHECK_TIMEOUT", "2m"), "how long a pending status check waits before it fails (SIGNALBOX_STATUS_CHECK_TIMEOUT)")
+	allowLocal := fs.String("allow-local-network", env("SIGNALBOX_ALLOW_LOCAL_NETWORK", "false"), "let deliveries reach loopback and private addresses (SIGNALBOX_ALLOW_LOCAL_NETWORK)")
+	fs.StringVar(&c.ExternalURL, "external-url", env("SIGNALBOX_EXTERNAL_URL", ""), "base URL for web_url fields and clone URLs; http://<listen> when empty (SIGNALBOX_EXTERNAL_URL)")
+	fs.StringVar(&c.SecretKey, "secret-key", env("SIGNALBOX_SECRET_KEY", ""), "32-byte key, base64 or hex, that seals shared secrets; a key file in the data dir when empty (SIGNALBOX_SECRET_KEY)")
+	level := fs.String("log-level", env("SIGNALBOX_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNALBOX_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("SIGNALBOX_LOG_FORMAT", "text"), "text or json (SIGNALBOX_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.StatusCheckTimeout, err = time.ParseDuration(*timeout); err != nil || c.StatusCheckTimeout <= 0 {
+		return c, fmt.Errorf("--status-check-timeout: want a positive duration such as 2m, got %q", *timeout)
+	}
+	if c.AllowLocalNetwork, err = strconv.ParseBool(*allowLocal); err != nil {
+		return c, fmt.Errorf("--allow-local-network: want true or false, got %q", *allowLocal)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("--log-level: want debug, info, warn or error, got %q", *level)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("--log-format: want text or json, got %q", c.LogFormat)
+	}
+	if c.ExternalURL != "" {
+		u, err := url.Parse(c.ExternalURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, errors.New("--external-url: want an absolute http(s) URL")
+		}
+		c.ExternalURL = strings.TrimRight(c.ExternalURL, "/")
+	}
+	return c, nil
+}

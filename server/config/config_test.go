@@ -1,0 +1,57 @@
+package config_test
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signalbox/signalbox/server/config"
+)
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(nil, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:8080", c.Listen)
+	require.Equal(t, "./data", c.DataDir)
+	require.Empty(t, c.RedisURL)
+	require.Empty(t, c.RootToken)
+	require.Equal(t, 2*time.Minute, c.StatusCheckTimeout)
+	require.False(t, c.AllowLocalNetwork)
+	require.Empty(t, c.ExternalURL)
+	require.Equal(t, slog.LevelInfo, c.LogLevel)
+}
+
+func TestEnvironmentThenFlags(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"SIGNALBOX_LISTEN":               "0.0.0.0:9000",
+		"SIGNALBOX_REDIS_URL":            "redis://r:6379/1",
+		"SIGNALBOX_STATUS_CHECK_TIMEOUT": "30s",
+		"SIGNALBOX_ALLOW_LOCAL_NETWORK":  "true",
+		"SIGNALBOX_EXTERNAL_URL":         "https://gate.example.test/",
+	}
+	c, err := config.Parse([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:7000", c.Listen, "a flag beats the environment")
+	require.Equal(t, "redis://r:6379/1", c.RedisURL)
+	require.Equal(t, 30*time.Second, c.StatusCheckTimeout)
+	require.True(t, c.AllowLocalNetwork)
+	require.Equal(t, "https://gate.example.test", c.ExternalURL)
+}
+
+func TestBadValuesAreClear(t *testing.T) {
+	t.Parallel()
+	for args, want := range map[string]string{
+		"--status-check-timeout=soon": "--status-check-timeout",
+		"--allow-local-network=maybe": "--allow-local-network",
+		"--external-url=ftp://x":      "--external-url",
+		"--log-level=loud":            "--log-level",
+	} {
+		_, err := config.Parse([]string{args}, func(string) string { return "" }, io.Discard)
+		require.ErrorContains(t, err, want)
+	}
+}

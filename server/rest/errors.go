@@ -1,0 +1,183 @@
+package rest
+
+import (
+	"errors"
+	"strings"
+
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	"connectrpc.com/connect/v2"
+	"google.golang.org/protobuf/proto"
+
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+)
+
+// failure is an HTTP status and the exact body GitLab sends with it.
+type failure struct {
+	status int
+	body   any
+}
+
+// message is GitLab's {"message": ...} body; the value may be a string, a
+// list of strings, or a map of field to messages.
+type message struct {
+	Message any `json:"message"`
+}
+
+// errorBody is Grape's {"error": ...} body for parameter errors.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// scopeBody is GitLab's answer to a token without the scope a call needs.
+type scopeBody struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	Scope            string `json:"scope"`
+}
+
+func msg(s string) failure { return failure{body: message{Message: s}} }
+
+// apiError is what the API said, unpacked: its code, the Problem detail and
+// the validation violations.
+type apiError struct {
+	code       connect.Code
+	problem    *signalboxv1.Problem
+	violations []*validate.Violation
+}
+
+func unpack(err error) apiError {
+	out := apiError{code: connect.CodeOf(err), problem: &signalboxv1.Problem{}}
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return out
+	}
+	for _, d := range ce.Details() {
+		switch d.Type {
+		case string((&signalboxv1.Problem{}).ProtoReflect().Descriptor().FullName()):
+			_ = proto.Unmarshal(d.Value, out.problem)
+		case string((&validate.Violations{}).ProtoReflect().Descriptor().FullName()):
+			vs := &validate.Violations{}
+			if proto.Unmarshal(d.Value, vs) == nil {
+				out.violations = vs.GetViolations()
+			}
+		}
+	}
+	return out
+}
+
+// gitlabFailure turns an API error into GitLab's status and body. It is one
+// literal table, written to be read against the behaviour spec line by
+// line. Routes whose GitLab answer differs pass an override.
+func gitlabFailure(e apiError) failure {
+	reason := e.problem.GetReason()
+	var f failure
+	switch e.code {
+	case connect.CodeUnauthenticated:
+		f = failure{401, message{"401 Unauthorized"}}
+	case connect.CodePermissionDenied:
+		if reason == signalboxv1.Reason_REASON_INSUFFICIENT_SCOPE {
+			f = failure{403, scopeBody{"insufficient_scope", "The request requires higher privileges than provided by the access token.", "api"}}
+		} else {
+			f = failure{403, message{"403 Forbidden"}}
+		}
+	case connect.CodeNotFound:
+		switch reason {
+		case signalboxv1.Reason_REASON_PROJECT_NOT_FOUND:
+			f = failure{404, message{"404 Project Not Found"}}
+		case signalboxv1.Reason_REASON_USER_NOT_FOUND:
+			f = failure{404, message{"404 User Not Found"}}
+		default:
+			f = failure{404, message{"404 Not found"}}
+		}
+	case connect.CodeInvalidArgument:
+		f = violationFailure(e.violations)
+	case connect.CodeAlreadyExists:
+		switch reason {
+		case signalboxv1.Reason_REASON_MEMBER_EXISTS:
+			f = failure{409, message{"Member already exists"}}
+		default:
+			f = failure{409, message{"409 Conflict"}}
+		}
+	case connect.CodeFailedPrecondition:
+		switch reason {
+		case signalboxv1.Reason_REASON_SHA_MISMATCH:
+			f = failure{409, message{"SHA does not match HEAD of source branch: " + e.problem.GetHeadSha()}}
+		case signalboxv1.Reason_REASON_STATUS_CHECK_NOT_FAILED:
+			f = failure{422, message{"External status check must be failed"}}
+		case signalboxv1.Reason_REASON_PROTECTED_BRANCH_OUTSIDE_PROJECT:
+			f = failure{422, message{[]string{"all protected branches must exist within the project"}}}
+		default:
+			f = failure{400, message{"400 Bad request"}}
+		}
+	case connect.CodeUnimplemented:
+		f = failure{501, message{"501 Not Implemented"}}
+	case connect.CodeUnavailable:
+		f = failure{503, message{"503 Service Unavailable"}}
+	case connect.CodeDeadlineExceeded, connect.CodeCanceled:
+		f = failure{503, message{"503 Service Unavailable"}}
+	default:
+		f = failure{500, message{"500 Internal Server Error"}}
+	}
+	return f
+}
+
+// violationFailure turns validation violations into GitLab's two shapes:
+// parameter problems are Grape's 400 {"error": "a is missing, b is
+// invalid"}; rule problems of a record are 422 {"message": [full
+// messages]}, whose texts are written in the proto rules themselves.
+func violationFailure(vs []*validate.Violation) failure {
+	var params, model []string
+	for _, v := range vs {
+		rule := v.GetRuleId()
+		field := fieldName(v.GetField())
+		switch {
+		case strings.HasPrefix(rule, "status_check."):
+			model = append(model, v.GetMessage())
+		case rule == "project.name_or_path":
+			params = append(params, "name, path are missing, at least one parameter must be provided")
+		case rule == "required" && (field == "status" || field == "access_level"):
+			// Grape names both problems of a required parameter with a list
+			// of values.
+			params = append(params, field+" is missing, "+field+" does not have a valid value")
+		case rule == "required":
+			params = append(params, field+" is missing")
+		case rule == "repeated.min_items":
+			params = append(params, field+" is empty")
+		case strings.HasPrefix(rule, "enum.") || strings.HasSuffix(rule, ".in") || strings.HasSuffix(rule, ".not_in"):
+			params = append(params, field+" does not have a valid value")
+		default:
+			params = append(params, field+" is invalid")
+		}
+	}
+	if len(params) > 0 {
+		return failure{400, errorBody{strings.Join(dedupe(params), ", ")}}
+	}
+	return failure{422, message{model}}
+}
+
+// fieldName is the top-level parameter a violation is about: "scopes" for
+// "scopes[1]", "settings.merge_method" becomes "merge_method".
+func fieldName(path *validate.FieldPath) string {
+	elems := path.GetElements()
+	if len(elems) == 0 {
+		return "base"
+	}
+	return elems[len(elems)-1].GetFieldName()
+}
+
+func dedupe(items []string) []string {
+	seen := map[string]bool{}
+	out := items[:0]
+	for _, s := range items {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Bodies the adapter answers itself, before any call.
+func routeNotFound() failure { return failure{404, errorBody{"404 Not Found"}} }
+func bodyTooLarge() failure  { return failure{413, message{"413 Request Entity Too Large"}} }
+func bodyNotJSON() failure   { return failure{400, errorBody{errBodyNotJSON.Error()}} }

@@ -1,0 +1,108 @@
+// Package statuscheck owns external status checks: configuring them (one file
+// per verb), and, with the merge-request lifecycle, their responses.
+package statuscheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"buf.build/go/protovalidate"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/clock"
+	"github.com/signalbox/signalbox/server/secret"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// Errors of the status check domain.
+var (
+	// ErrNotFound means the project has no check with that id.
+	ErrNotFound = errors.New("status check not found")
+	// ErrProtectedBranchNotFound means a protected branch id names nothing.
+	ErrProtectedBranchNotFound = errors.New("protected branch not found")
+	// ErrBranchOutsideProject means a protected branch belongs to another
+	// project.
+	ErrBranchOutsideProject = errors.New("protected branch belongs to another project")
+)
+
+// Service is the status check domain.
+type Service struct {
+	store     store.Store
+	validator protovalidate.Validator
+	box       *secret.Box
+	clock     clock.Clock
+	logger    *slog.Logger
+}
+
+// NewService returns a Service. validator checks StatusCheckSettings, the
+// same message the browser form validates; box seals shared secrets.
+func NewService(st store.Store, validator protovalidate.Validator, box *secret.Box, clk clock.Clock, logger *slog.Logger) *Service {
+	return &Service{store: st, validator: validator, box: box, clock: clk, logger: logger}
+}
+
+// Check is a status check with the protected branches it is scoped to.
+type Check struct {
+	Record            *storagev1.StatusCheck
+	ProtectedBranches []*storagev1.ProtectedBranch
+}
+
+// HasSecret reports whether deliveries to the check are signed.
+func (c *Check) HasSecret() bool { return len(c.Record.GetSealedSecret()) > 0 }
+
+// get returns a check of the project, or ErrNotFound.
+func (s *Service) get(ctx context.Context, projectID, id int64) (*storagev1.StatusCheck, error) {
+	c, err := s.store.Checks().Get(ctx, projectID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return c, err
+}
+
+// withBranches pairs checks with their protected branches, reading the
+// project's protections once.
+func (s *Service) withBranches(ctx context.Context, projectID int64, recs ...*storagev1.StatusCheck) ([]*Check, error) {
+	all, err := s.store.ProtectedBranches().List(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*storagev1.ProtectedBranch, len(all))
+	for _, pb := range all {
+		byID[pb.GetId()] = pb
+	}
+	out := make([]*Check, 0, len(recs))
+	for _, r := range recs {
+		c := &Check{Record: r}
+		for _, id := range r.GetProtectedBranchIds() {
+			// A protection deleted since is dropped, as GitLab's join rows are.
+			if pb, ok := byID[id]; ok {
+				c.ProtectedBranches = append(c.ProtectedBranches, pb)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// sealSecret seals a shared secret for a check of the project; the project
+// id is bound in, so a sealed value copied to another project does not open.
+func (s *Service) sealSecret(projectID int64, plain string) ([]byte, error) {
+	if plain == "" {
+		return nil, nil
+	}
+	return s.box.Seal([]byte(plain), secretContext(projectID))
+}
+
+// Secret opens a check's shared secret; empty when it has none.
+func (s *Service) Secret(c *storagev1.StatusCheck) (string, error) {
+	if len(c.GetSealedSecret()) == 0 {
+		return "", nil
+	}
+	plain, err := s.box.Open(c.GetSealedSecret(), secretContext(c.GetProjectId()))
+	return string(plain), err
+}
+
+func secretContext(projectID int64) string {
+	return fmt.Sprintf("signalbox.status_check.shared_secret:project=%d", projectID)
+}
