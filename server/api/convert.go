@@ -3,8 +3,8 @@ package api
 import (
 	"strings"
 
-	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/statuscheck"
 )
@@ -14,7 +14,7 @@ type urls struct{ base string }
 
 func newURLs(externalURL string) urls { return urls{base: strings.TrimRight(externalURL, "/")} }
 
-func (u urls) user(username string) string   { return u.base + "/" + username }
+func (u urls) user(username string) string    { return u.base + "/" + username }
 func (u urls) project(fullPath string) string { return u.base + "/" + fullPath }
 
 func fullPath(p *storagev1.Project) string { return p.GetNamespacePath() + "/" + p.GetPath() }

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/store"
 )

@@ -7,8 +7,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/store"
 )

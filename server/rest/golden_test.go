@@ -308,4 +308,3 @@ func render(got response, names []string, vars map[string]string) []byte {
 	}
 	return []byte(b.String())
 }
-

@@ -9,8 +9,8 @@ import (
 	"buf.build/go/protovalidate"
 	"google.golang.org/protobuf/proto"
 
-	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/store"
 )
 
