@@ -1,0 +1,102 @@
+package githttp
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// Errors a Resolver returns.
+var (
+	// ErrNotFound means no project has that path, or the caller may not
+	// see it. Anonymous callers then get 401 (so that git asks for
+	// credentials), others 404, so a private project's existence does not
+	// leak.
+	ErrNotFound = errors.New("project not found")
+	// ErrUnauthenticated means a token was given and is not valid
+	// (unknown, expired or revoked). The answer is 401.
+	ErrUnauthenticated = errors.New("invalid token")
+)
+
+// Repository is the git repository of one project.
+type Repository struct {
+	ProjectID int64
+	// Dir is the bare repository's directory, for example
+	// "<data-dir>/repositories/7.git".
+	Dir string
+	// DefaultBranch cannot be deleted by a push.
+	DefaultBranch string
+}
+
+// Access is what one caller may do in one project.
+type Access struct {
+	// UserID is the caller, 0 when anonymous. It is handed back in Push.
+	UserID int64
+	// Read allows clone and fetch: Reporter and above, or anyone on a
+	// public project.
+	Read bool
+	// Push allows pushing branches that are not protected, and tags:
+	// Developer and above.
+	Push bool
+	// PushProtected allows pushing protected branches: Maintainer and
+	// above.
+	PushProtected bool
+	// Protected reports whether a branch name ("main", not
+	// "refs/heads/main") is protected. Nil means no branch is.
+	Protected func(branch string) bool
+}
+
+func (a Access) protected(branch string) bool {
+	return a.Protected != nil && a.Protected(branch)
+}
+
+// Resolver finds a project's repository and the caller's access to it. It
+// is implemented over the project and user domain.
+type Resolver interface {
+	// Resolve looks up the project at projectPath ("root/demo", without
+	// ".git") for the holder of token, the basic-auth password of the
+	// request; token is "" for an anonymous request. It returns
+	// ErrUnauthenticated for a token that is not valid and ErrNotFound for
+	// a project that is missing or that the caller may not see.
+	Resolve(ctx context.Context, projectPath, token string) (Repository, Access, error)
+}
+
+// PushListener hears about pushes, so that the server can re-read refs and
+// move the heads of merge requests.
+type PushListener interface {
+	// Pushed is called after git accepted a receive-pack request, before
+	// the response ends, with the ref updates the client asked for. Git
+	// may still have refused some of them (for example a stale old
+	// value), so the listener should read the refs it cares about again.
+	// It should be quick, and hand long work to a queue.
+	Pushed(ctx context.Context, p Push)
+}
+
+// Push is one accepted receive-pack request.
+type Push struct {
+	ProjectPath string
+	Repository  Repository
+	// UserID is the pusher (Access.UserID).
+	UserID int64
+	// Updates are the ref updates requested, in the client's order.
+	Updates []RefUpdate
+}
+
+// RefUpdate is one ref update a client asked for: Ref moves from Old to
+// New. Creations have an all-zero Old, deletions an all-zero New.
+type RefUpdate struct {
+	Ref string
+	Old string
+	New string
+}
+
+// Branch returns the branch name of a refs/heads/ update.
+func (u RefUpdate) Branch() (string, bool) { return strings.CutPrefix(u.Ref, "refs/heads/") }
+
+// Created reports whether the update creates Ref.
+func (u RefUpdate) Created() bool { return isZero(u.Old) }
+
+// Deleted reports whether the update deletes Ref.
+func (u RefUpdate) Deleted() bool { return isZero(u.New) }
+
+func isZero(id string) bool { return strings.Trim(id, "0") == "" }

@@ -1,0 +1,306 @@
+package githttp
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cgi"
+	"path/filepath"
+
+	"github.com/signalbox/signalbox/server/gitrepo"
+)
+
+// DefaultMaxRequestBytes bounds a request body, after decompression,
+// unless WithMaxRequestBytes says otherwise.
+const DefaultMaxRequestBytes = 1 << 30
+
+// Realm is the basic-auth realm git shows when it asks for credentials.
+const Realm = "Signalbox"
+
+// Handler is the smart HTTP door. It is safe for concurrent use.
+type Handler struct {
+	runner   *gitrepo.Runner
+	resolver Resolver
+	listener PushListener
+	logger   *slog.Logger
+	maxBytes int64
+}
+
+// Option configures a Handler.
+type Option interface{ apply(*Handler) }
+
+type optionFunc func(*Handler)
+
+func (f optionFunc) apply(h *Handler) { f(h) }
+
+// WithMaxRequestBytes bounds request bodies to n bytes (after gzip
+// decompression, so that a small compressed body cannot expand without
+// limit). Larger requests get 413.
+func WithMaxRequestBytes(n int64) Option {
+	return optionFunc(func(h *Handler) { h.maxBytes = n })
+}
+
+// New returns a Handler that runs git http-backend with runner's git and
+// hardened environment, asks resolver who may do what, and tells listener
+// (which may be nil) about accepted pushes.
+func New(runner *gitrepo.Runner, resolver Resolver, listener PushListener, logger *slog.Logger, opts ...Option) *Handler {
+	h := &Handler{runner: runner, resolver: resolver, listener: listener, logger: logger, maxBytes: DefaultMaxRequestBytes}
+	for _, o := range opts {
+		o.apply(h)
+	}
+	return h
+}
+
+// ServeHTTP answers the three smart HTTP endpoints of a repository and 404
+// for anything else.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	projectPath, endpoint, ok := SplitPath(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+
+	// Which service, and whether this request only advertises refs or
+	// runs it.
+	service, wantMethod := "", http.MethodPost
+	switch endpoint {
+	case infoRefs:
+		service, wantMethod = r.URL.Query().Get("service"), http.MethodGet
+		if service != uploadPack && service != receivePack {
+			http.Error(w, "Only the smart HTTP protocol is supported: run git 1.6.6 or newer.", http.StatusForbidden)
+			return
+		}
+	default:
+		service = endpoint
+	}
+	if r.Method != wantMethod {
+		w.Header().Set("Allow", wantMethod)
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, h.maxBytes)
+	}
+
+	token, hasCredentials := credentials(r)
+	repo, access, err := h.resolver.Resolve(ctx, projectPath, token)
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		h.challenge(w)
+		return
+	case errors.Is(err, ErrNotFound) && !hasCredentials:
+		h.challenge(w)
+		return
+	case errors.Is(err, ErrNotFound):
+		http.Error(w, "The project you were looking for could not be found or you don't have permission to view it.", http.StatusNotFound)
+		return
+	case err != nil:
+		h.logger.ErrorContext(ctx, "git http: resolve project", "project", projectPath, "error", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	push := service == receivePack
+	switch {
+	case !access.Read && !hasCredentials, push && !hasCredentials:
+		h.challenge(w)
+		return
+	case !access.Read:
+		http.Error(w, "You are not allowed to download code from this project.", http.StatusForbidden)
+		return
+	case push && !access.Push:
+		http.Error(w, "You are not allowed to push code to this project.", http.StatusForbidden)
+		return
+	}
+
+	var updates []RefUpdate
+	if endpoint == receivePack {
+		var status int
+		var msg string
+		updates, status, msg = h.readPush(r)
+		if status == 0 {
+			msg = authorizePush(repo, access, updates)
+			status = http.StatusForbidden
+		}
+		if msg != "" {
+			h.logger.InfoContext(ctx, "git push refused", "project_id", repo.ProjectID, "user_id", access.UserID, "reason", msg)
+			// Read what the client is still sending (within the limit),
+			// so that it sees this answer rather than a reset connection.
+			_, _ = io.Copy(io.Discard, r.Body)
+			http.Error(w, msg, status)
+			return
+		}
+	}
+
+	rec := &statusRecorder{ResponseWriter: w}
+	h.serveBackend(rec, r, repo, endpoint)
+
+	if endpoint == receivePack && rec.status() == http.StatusOK && len(updates) > 0 {
+		h.logger.InfoContext(ctx, "git push", "project_id", repo.ProjectID, "user_id", access.UserID, "refs", len(updates))
+		if h.listener != nil {
+			// The push has happened; a client hanging up now must not
+			// stop the server from noticing it.
+			h.listener.Pushed(context.WithoutCancel(ctx), Push{
+				ProjectPath: projectPath, Repository: repo, UserID: access.UserID, Updates: updates,
+			})
+		}
+	}
+}
+
+// credentials returns the basic-auth password, which is the token; any
+// user name is accepted, as on GitLab.
+func credentials(r *http.Request) (token string, ok bool) {
+	_, password, ok := r.BasicAuth()
+	if !ok {
+		// A malformed Authorization header still counts as an attempt, so
+		// it gets 401 rather than anonymous access.
+		return "", r.Header.Get("Authorization") != ""
+	}
+	return password, true
+}
+
+// challenge answers 401 with a basic-auth challenge, which makes git ask
+// its credential helpers or the user.
+func (h *Handler) challenge(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="`+Realm+`"`)
+	http.Error(w, "HTTP Basic: Access denied. The provided password or token is incorrect or missing.", http.StatusUnauthorized)
+}
+
+// readPush reads the command list of a receive-pack request and puts the
+// body back together so that http-backend receives the same bytes,
+// decompressed. A non-zero status means the request cannot go on.
+func (h *Handler) readPush(r *http.Request) (updates []RefUpdate, status int, msg string) {
+	var body io.Reader = r.Body
+	switch r.Header.Get("Content-Encoding") {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, http.StatusBadRequest, "The request body is not valid gzip."
+		}
+		body = zr
+	default:
+		return nil, http.StatusUnsupportedMediaType, "Unsupported Content-Encoding."
+	}
+	limited := &limitReader{r: body, n: h.maxBytes}
+
+	var head bytes.Buffer
+	updates, err := ReadCommands(io.TeeReader(limited, &head))
+	var maxBytes *http.MaxBytesError
+	switch {
+	case errors.Is(err, errTooLarge), errors.As(err, &maxBytes):
+		return nil, http.StatusRequestEntityTooLarge, "The request is too large."
+	case err != nil:
+		return nil, http.StatusBadRequest, err.Error()
+	}
+	r.Body = readCloser{Reader: io.MultiReader(&head, limited), Closer: r.Body}
+	// http-backend now gets a plain body of unknown length, which it reads
+	// to the end (CONTENT_LENGTH is left out).
+	r.Header.Del("Content-Encoding")
+	r.Header.Del("Content-Length")
+	r.ContentLength = -1
+	return updates, 0, ""
+}
+
+// serveBackend runs git http-backend for one request on repo.
+func (h *Handler) serveBackend(w http.ResponseWriter, r *http.Request, repo Repository, endpoint string) {
+	ctx := r.Context()
+	req := r.Clone(ctx)
+	req.Body = r.Body
+	// CGI turns every header into an environment variable; the token must
+	// not reach git or its hooks.
+	req.Header.Del("Authorization")
+	req.Header.Del("Cookie")
+	if len(req.TransferEncoding) > 0 {
+		// net/http/cgi refuses chunked bodies; without CONTENT_LENGTH,
+		// http-backend reads to the end instead. Large fetches and pushes
+		// are chunked.
+		req.TransferEncoding = nil
+		req.ContentLength = -1
+	}
+
+	stderr := &bytes.Buffer{}
+	backend := &cgi.Handler{
+		Path: h.runner.GitPath(),
+		Args: []string{"http-backend"},
+		Dir:  repo.Dir,
+		Env: h.runner.Environ(
+			// The repository is wherever the Resolver says, not under a
+			// project root that mirrors URLs.
+			"PATH_TRANSLATED="+filepath.Join(repo.Dir, endpoint),
+			"GIT_HTTP_EXPORT_ALL=1",
+			// Access has been decided already; these keep http-backend from
+			// deciding again on REMOTE_USER or the repository's config.
+			"GIT_CONFIG_COUNT=3",
+			"GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
+			"GIT_CONFIG_KEY_1=http.uploadpack", "GIT_CONFIG_VALUE_1=true",
+			"GIT_CONFIG_KEY_2=http.getanyfile", "GIT_CONFIG_VALUE_2=false",
+		),
+		Stderr: stderr,
+		Logger: slog.NewLogLogger(h.logger.Handler(), slog.LevelError),
+	}
+	backend.ServeHTTP(w, req)
+	if stderr.Len() > 0 {
+		h.logger.WarnContext(ctx, "git http-backend", "project_id", repo.ProjectID,
+			"endpoint", endpoint, "stderr", gitrepo.Redact(stderr.String()))
+	}
+}
+
+// statusRecorder remembers the status http-backend answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+func (s *statusRecorder) status() int { return s.code }
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// limitReader fails with errTooLarge past n bytes, where io.LimitReader
+// would end quietly and let a truncated body through.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		// Anything left at all is over the limit.
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		if n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
