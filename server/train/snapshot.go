@@ -1,0 +1,173 @@
+package train
+
+import "strconv"
+
+// DefaultLimit is how many cars of one train may have pipelines at once when
+// the project does not say (GitLab's max_pipelines_per_merge_train).
+const DefaultLimit = 20
+
+// Snapshot is everything Schedule knows about one train (one project and
+// target branch), read by the caller at one moment.
+type Snapshot struct {
+	// TargetSHA is the current head of the target branch; empty when the
+	// branch does not exist.
+	TargetSHA string
+	// Limit is max_pipelines_per_merge_train: at most this many refreshable
+	// cars (active or merging) are looked at, and so have pipelines. Cars
+	// beyond it stay as they are. Zero means DefaultLimit.
+	Limit int
+	// TrainsDisabled says the project turned merge trains off; every active
+	// car is dropped.
+	TrainsDisabled bool
+	// Cars are the train's cars in id order (the order they joined). Include
+	// every refreshable car, and the recent complete ones (GitLab looks at
+	// the last 20): their MergeSHA is how a push made by a merge is told
+	// apart from a push from outside the train.
+	Cars []Car
+}
+
+// Car is one MR on the train.
+type Car struct {
+	// ID orders the train; ids strictly increase along Cars.
+	ID    int64
+	State State
+	// Pipeline is the car's current pipeline; nil when it has none.
+	Pipeline *Pipeline
+	// MergeRequest is what the caller knows about the car's MR now.
+	MergeRequest MergeRequest
+	// MergeSHA, for a merged or skip_merged car, is the head of the target
+	// branch right after its merge (for a train merge, normally the tested
+	// commit itself). A target head equal to it is a known push.
+	MergeSHA string
+	// Abort, when set, drops the car for this cause at the next refresh. The
+	// caller sets it for outcomes it discovered while applying an earlier
+	// action (a conflict or a missing ref while building, a pipeline that
+	// could not be created, a target branch that refused the merge) and for
+	// a user's cancel. Going through the scheduler keeps the cascade: every
+	// car behind a dropped one is rebuilt.
+	Abort *Cause
+}
+
+// Pipeline is a car's pipeline and the commit it tests.
+type Pipeline struct {
+	ID int64
+	// SHA is the car's train commit, the one at refs/merge-requests/<iid>/train
+	// that the pipeline tests and that lands when the car merges.
+	SHA string
+	// BaseCar is the car whose train commit SHA was built on, or 0 when it
+	// was built on the target branch: the On of the Build that made it.
+	BaseCar int64
+	// BaseSHA is the commit SHA was built on (first parent): the target head
+	// or BaseCar's train commit at the time of the build.
+	BaseSHA string
+	Status  PipelineStatus
+}
+
+// MergeRequest is what a refresh checks about a car's MR. The zero value is
+// an open, ready MR whose status checks have not passed yet, so a caller that
+// forgets to ask about checks gets a car that never merges rather than one
+// that merges unchecked.
+type MergeRequest struct {
+	State MergeRequestState
+	// Draft: the MR is marked as draft.
+	Draft bool
+	// Broken: GitLab's broken? (source branch or head commit gone).
+	Broken bool
+	// AutoMergeDisabled: someone turned auto-merge off while the car stayed.
+	AutoMergeDisabled bool
+	// SourceChanged: the MR's head is no longer the commit the car's train
+	// commit merges (a push to the source branch).
+	SourceChanged bool
+	// Checks is the state of the MR's external status checks. A project that
+	// does not require them passing reports ChecksPassed.
+	Checks Checks
+}
+
+// MergeRequestState is an MR's state as far as the train cares.
+type MergeRequestState int
+
+// MR states.
+const (
+	MergeRequestOpen MergeRequestState = iota
+	MergeRequestClosed
+	MergeRequestMerged
+)
+
+// String returns GitLab's name of the state.
+func (s MergeRequestState) String() string {
+	switch s {
+	case MergeRequestOpen:
+		return "opened"
+	case MergeRequestClosed:
+		return "closed"
+	case MergeRequestMerged:
+		return "merged"
+	}
+	return "MergeRequestState(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Checks summarises an MR's external status checks at its head.
+type Checks int
+
+// Status check summaries. The zero value waits.
+const (
+	// ChecksPending: some required check has not answered; the car may
+	// build but not merge.
+	ChecksPending Checks = iota
+	// ChecksPassed: every required check passed, or none is required.
+	ChecksPassed
+	// ChecksFailed: a required check failed; the car is dropped when it
+	// would otherwise merge (a retry before then keeps it).
+	ChecksFailed
+)
+
+// String names the summary.
+func (c Checks) String() string {
+	switch c {
+	case ChecksPending:
+		return "pending"
+	case ChecksPassed:
+		return "passed"
+	case ChecksFailed:
+		return "failed"
+	}
+	return "Checks(" + strconv.Itoa(int(c)) + ")"
+}
+
+// PipelineStatus is the status of a pipeline, with GitLab's names.
+type PipelineStatus int
+
+// Pipeline statuses.
+const (
+	PipelineCreated PipelineStatus = iota
+	PipelinePending
+	PipelineRunning
+	PipelineSuccess
+	PipelineFailed
+	PipelineCanceled
+)
+
+// String returns GitLab's name of the status.
+func (s PipelineStatus) String() string {
+	switch s {
+	case PipelineCreated:
+		return "created"
+	case PipelinePending:
+		return "pending"
+	case PipelineRunning:
+		return "running"
+	case PipelineSuccess:
+		return "success"
+	case PipelineFailed:
+		return "failed"
+	case PipelineCanceled:
+		return "canceled"
+	}
+	return "PipelineStatus(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Complete reports whether the pipeline has finished (success, failed or
+// canceled); only an incomplete one needs cancelling.
+func (s PipelineStatus) Complete() bool {
+	return s == PipelineSuccess || s == PipelineFailed || s == PipelineCanceled
+}

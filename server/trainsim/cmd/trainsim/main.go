@@ -1,0 +1,73 @@
+// Command trainsim prints the merge-train simulator's table: merges per
+// hour, time to merge and CI builds per merge for sequential merging,
+// GitLab-style trains and the ideal bound. With no flags it reproduces the
+// sanity run of peers.md §6.
+//
+//	go run ./server/trainsim/cmd/trainsim -T 30m -p 0.02,0.05,0.10,0.20,0.30 -hours 1000 -seed 42 -depth 5,20
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/signalbox/signalbox/server/trainsim"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	def := trainsim.DefaultSweep()
+	fs := flag.NewFlagSet("trainsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	buildTime := fs.Duration("T", def.BuildTime, "duration of every CI build")
+	ps := fs.String("p", "0.02,0.05,0.10,0.20,0.30", "comma-separated probabilities that an MR is bad")
+	hours := fs.Float64("hours", def.Horizon.Hours(), "simulated hours per run")
+	seed := fs.Uint64("seed", def.Seed, "random seed")
+	depths := fs.String("depth", "5,20", "comma-separated train depths (max pipelines), also used as C for the ideal bound")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "trainsim: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	w := trainsim.Sweep{BuildTime: *buildTime, Horizon: time.Duration(*hours * float64(time.Hour)), Seed: *seed}
+	var err error
+	if w.Ps, err = list(*ps, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }); err != nil {
+		fmt.Fprintf(stderr, "trainsim: -p: %v\n", err)
+		return 2
+	}
+	if w.Depths, err = list(*depths, strconv.Atoi); err != nil {
+		fmt.Fprintf(stderr, "trainsim: -depth: %v\n", err)
+		return 2
+	}
+	rs, err := w.Run()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := trainsim.WriteTable(stdout, rs); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// list parses a comma-separated list.
+func list[T any](s string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for f := range strings.SplitSeq(s, ",") {
+		v, err := parse(strings.TrimSpace(f))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
