@@ -1,10 +1,12 @@
 package api
 
 import (
+	"strconv"
 	"strings"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/statuscheck"
 )
@@ -173,4 +175,93 @@ func page[T any](items []T, pageNum, perPage int32) []T {
 	}
 	end := min(start+int64(perPage), int64(len(items)))
 	return items[start:end]
+}
+
+func (u urls) mergeRequest(p *storagev1.Project, iid int64) string {
+	return u.project(fullPath(p)) + "/-/merge_requests/" + strconv.FormatInt(iid, 10)
+}
+
+// toMergeRequest converts a merge request view. Users are shown without
+// their email.
+func (u urls) toMergeRequest(p *storagev1.Project, v *mergerequest.View) *signalboxv1.MergeRequest {
+	mr := v.MergeRequest
+	out := &signalboxv1.MergeRequest{
+		Id:                  mr.GetId(),
+		Iid:                 mr.GetIid(),
+		ProjectId:           mr.GetProjectId(),
+		Title:               mr.GetTitle(),
+		Description:         mr.GetDescription(),
+		State:               signalboxv1.MergeRequestState(mr.GetState()),
+		SourceBranch:        mr.GetSourceBranch(),
+		TargetBranch:        mr.GetTargetBranch(),
+		Sha:                 mr.GetHeadSha(),
+		DiffRefs:            &signalboxv1.DiffRefs{BaseSha: mr.GetBaseSha(), HeadSha: mr.GetHeadSha(), StartSha: mr.GetStartSha()},
+		Draft:               mr.GetDraft(),
+		CreateTime:          mr.GetCreateTime(),
+		UpdateTime:          mr.GetUpdateTime(),
+		MergeTime:           mr.GetMergeTime(),
+		CloseTime:           mr.GetCloseTime(),
+		WebUrl:              u.mergeRequest(p, mr.GetIid()),
+		DetailedMergeStatus: detailedMergeStatus(v.Mergeability.Status),
+		MergeCommitSha:      mr.GetMergeCommitSha(),
+		SquashCommitSha:     mr.GetSquashCommitSha(),
+		Squash:              mr.GetSquash(),
+		HasConflicts:        v.Mergeability.HasConflicts,
+	}
+	if v.Author != nil {
+		out.Author = u.toUser(v.Author, false)
+	}
+	if v.MergedBy != nil {
+		out.MergeUser = u.toUser(v.MergedBy, false)
+	}
+	return out
+}
+
+func detailedMergeStatus(s mergerequest.Status) signalboxv1.DetailedMergeStatus {
+	switch s {
+	case mergerequest.StatusMergeable:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_MERGEABLE
+	case mergerequest.StatusNotOpen:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_NOT_OPEN
+	case mergerequest.StatusDraft:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_DRAFT_STATUS
+	case mergerequest.StatusBroken:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_BROKEN_STATUS
+	case mergerequest.StatusConflict:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_CONFLICT
+	case mergerequest.StatusNeedRebase:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_NEED_REBASE
+	case mergerequest.StatusStatusChecksMustPass:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_STATUS_CHECKS_MUST_PASS
+	}
+	return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_CHECKING
+}
+
+func toMergeRequestStatusCheck(c statuscheck.CheckStatus) *signalboxv1.MergeRequestStatusCheck {
+	return &signalboxv1.MergeRequestStatusCheck{
+		Id:          c.Check.Record.GetId(),
+		Name:        c.Check.Record.GetName(),
+		ExternalUrl: c.URL,
+		Status:      c.Status,
+	}
+}
+
+func toDelivery(d *storagev1.Delivery) *signalboxv1.Delivery {
+	out := &signalboxv1.Delivery{
+		Id:              d.GetId(),
+		CheckId:         d.GetCheckId(),
+		MergeRequestIid: d.GetMergeRequestIid(),
+		Event:           d.GetEvent(),
+		Sha:             d.GetSha(),
+		State:           signalboxv1.DeliveryState(d.GetState()),
+		CreateTime:      d.GetCreateTime(),
+		WebhookId:       d.GetWebhookId(),
+	}
+	for _, a := range d.GetAttempts() {
+		out.Attempts = append(out.Attempts, &signalboxv1.DeliveryAttempt{
+			Number: a.GetNumber(), Time: a.GetTime(), HttpStatus: a.GetHttpStatus(),
+			DurationMs: a.GetDurationMs(), Error: a.GetError(),
+		})
+	}
+	return out
 }

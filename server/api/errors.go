@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"buf.build/go/protovalidate"
@@ -12,7 +13,9 @@ import (
 
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/store"
 	"github.com/signalbox/signalbox/server/user"
@@ -50,6 +53,16 @@ func problems() []struct {
 		{statuscheck.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "status check not found"}},
 		{statuscheck.ErrProtectedBranchNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "protected branch not found"}},
 		{statuscheck.ErrBranchOutsideProject, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_PROTECTED_BRANCH_OUTSIDE_PROJECT, "all protected branches must exist within the project"}},
+		{statuscheck.ErrMergeRequestNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_MERGE_REQUEST_NOT_FOUND, "merge request not found"}},
+		{statuscheck.ErrNotFailed, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_STATUS_CHECK_NOT_FAILED, "only a failed status check can be retried"}},
+		{statuscheck.ErrCannotRespond, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_CANNOT_RESPOND, "developers and above answer for status checks"}},
+		{statuscheck.ErrDeliveryNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "delivery not found"}},
+		{mergerequest.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_MERGE_REQUEST_NOT_FOUND, "merge request not found"}},
+		{mergerequest.ErrSameBranch, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_SAME_BRANCH, "source and target are the same branch"}},
+		{mergerequest.ErrCannotMerge, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_CANNOT_MERGE, "not allowed to merge into the target branch"}},
+		{repository.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_BRANCH_NOT_FOUND, "branch not found"}},
+		{repository.ErrBranchMoved, problem{connect.CodeAborted, signalboxv1.Reason_REASON_TARGET_MOVED, "the target branch moved while merging; try again"}},
+		{repository.ErrNeedsRebase, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_NOT_MERGEABLE, "the source branch must be rebased first"}},
 	}
 }
 
@@ -65,6 +78,9 @@ func toConnect(ctx context.Context, logger *slog.Logger, err error) error {
 	var ve *protovalidate.ValidationError
 	if errors.As(err, &ve) {
 		return validationError(ve)
+	}
+	if ce := typedProblem(err); ce != nil {
+		return ce
 	}
 	var taken *store.TakenError
 	if errors.As(err, &taken) {
@@ -84,6 +100,47 @@ func toConnect(ctx context.Context, logger *slog.Logger, err error) error {
 	}
 	logger.ErrorContext(ctx, "internal error", "error", err)
 	return connect.NewError(connect.CodeInternal, "internal error").WithCause(err)
+}
+
+// typedProblem converts the domain errors that carry data.
+func typedProblem(err error) *connect.Error {
+	var (
+		scSha    *statuscheck.ShaMismatchError
+		mrSha    *mergerequest.ShaMismatchError
+		missing  *mergerequest.BranchMissingError
+		exists   *mergerequest.ExistsError
+		blocked  *mergerequest.NotMergeableError
+		conflict *repository.ConflictError
+	)
+	switch {
+	case errors.As(err, &scSha):
+		return shaMismatch(scSha.Head)
+	case errors.As(err, &mrSha):
+		return shaMismatch(mrSha.Head)
+	case errors.As(err, &missing):
+		field := "target_branch"
+		if missing.Source {
+			field = "source_branch"
+		}
+		return withProblem(connect.NewError(connect.CodeFailedPrecondition, field+" does not exist: "+missing.Branch),
+			&signalboxv1.Problem{Reason: signalboxv1.Reason_REASON_BRANCH_NOT_FOUND, Fields: []string{field, missing.Branch}})
+	case errors.As(err, &exists):
+		return withProblem(connect.NewError(connect.CodeAlreadyExists, "another open merge request exists for this source branch: !"+strconv.FormatInt(exists.IID, 10)),
+			&signalboxv1.Problem{Reason: signalboxv1.Reason_REASON_MERGE_REQUEST_EXISTS, Fields: []string{strconv.FormatInt(exists.IID, 10)}})
+	case errors.As(err, &blocked):
+		return withProblem(connect.NewError(connect.CodeFailedPrecondition, "the merge request cannot merge: "+string(blocked.Status)),
+			&signalboxv1.Problem{Reason: signalboxv1.Reason_REASON_NOT_MERGEABLE, Fields: []string{string(blocked.Status)}})
+	case errors.As(err, &conflict):
+		return withProblem(connect.NewError(connect.CodeFailedPrecondition, "the branches conflict: "+strings.Join(conflict.Paths, ", ")),
+			&signalboxv1.Problem{Reason: signalboxv1.Reason_REASON_NOT_MERGEABLE, Fields: append([]string{"conflict"}, conflict.Paths...)})
+	}
+	return nil
+}
+
+// shaMismatch is a sha that is not the merge request's head.
+func shaMismatch(head string) *connect.Error {
+	return withProblem(connect.NewError(connect.CodeFailedPrecondition, "sha does not match the head of the source branch: "+head),
+		&signalboxv1.Problem{Reason: signalboxv1.Reason_REASON_SHA_MISMATCH, HeadSha: head})
 }
 
 // validationError is what both the validate interceptor and the domain's

@@ -12,17 +12,23 @@ import (
 	"connectrpc.com/validate"
 
 	"github.com/signalbox/signalbox/gen/signalbox/v1/signalboxv1connect"
+	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/user"
 )
 
 // Deps are what the handlers need.
 type Deps struct {
-	Users        *user.Service
-	Projects     *project.Service
-	StatusChecks *statuscheck.Service
-	Validator    protovalidate.Validator
+	Users         *user.Service
+	Projects      *project.Service
+	StatusChecks  *statuscheck.Service
+	MergeRequests *mergerequest.Service
+	Repository    *repository.Service
+	Events        event.Bus
+	Validator     protovalidate.Validator
 	// ExternalURL is the base of the browser URLs in responses.
 	ExternalURL string
 	Logger      *slog.Logger
@@ -46,6 +52,8 @@ func NewServer(d Deps) *connect.Server {
 	signalboxv1connect.RegisterMemberServiceHandler(server, memberHandler{h})
 	signalboxv1connect.RegisterProtectedBranchServiceHandler(server, protectedBranchHandler{h})
 	signalboxv1connect.RegisterStatusCheckServiceHandler(server, statusCheckHandler{h})
+	signalboxv1connect.RegisterMergeRequestServiceHandler(server, mergeRequestHandler{h})
+	signalboxv1connect.RegisterRepositoryServiceHandler(server, repositoryHandler{h})
 	return server
 }
 
@@ -58,6 +66,8 @@ func ServiceNames() []string {
 		signalboxv1connect.MemberServiceName,
 		signalboxv1connect.ProtectedBranchServiceName,
 		signalboxv1connect.StatusCheckServiceName,
+		signalboxv1connect.MergeRequestServiceName,
+		signalboxv1connect.RepositoryServiceName,
 	}
 }
 

@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 
-	"connectrpc.com/connect/v2"
-
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/statuscheck"
 )
@@ -62,14 +60,61 @@ func (h statusCheckHandler) DeleteStatusCheck(ctx context.Context, req *signalbo
 	return &signalboxv1.DeleteStatusCheckResponse{}, nil
 }
 
-func (h statusCheckHandler) ListMergeRequestStatusChecks(context.Context, *signalboxv1.ListMergeRequestStatusChecksRequest) (*signalboxv1.ListMergeRequestStatusChecksResponse, error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, "merge requests are not available yet")
+func (h statusCheckHandler) ListMergeRequestStatusChecks(ctx context.Context, req *signalboxv1.ListMergeRequestStatusChecksRequest) (*signalboxv1.ListMergeRequestStatusChecksResponse, error) {
+	all, err := h.deps.StatusChecks.ForMergeRequest(ctx, scopeFrom(ctx), req.GetMergeRequestIid())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	out := &signalboxv1.ListMergeRequestStatusChecksResponse{TotalSize: int64(len(all))}
+	for _, c := range page(all, req.GetPage(), req.GetPerPage()) {
+		out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(c))
+	}
+	return out, nil
 }
 
-func (h statusCheckHandler) SetStatusCheckResponse(context.Context, *signalboxv1.SetStatusCheckResponseRequest) (*signalboxv1.SetStatusCheckResponseResponse, error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, "merge requests are not available yet")
+func (h statusCheckHandler) SetStatusCheckResponse(ctx context.Context, req *signalboxv1.SetStatusCheckResponseRequest) (*signalboxv1.SetStatusCheckResponseResponse, error) {
+	sc := scopeFrom(ctx)
+	a, err := h.deps.StatusChecks.Respond(ctx, sc, req.GetMergeRequestIid(), req.GetExternalStatusCheckId(), req.GetSha(), req.GetStatus())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	v, err := h.deps.MergeRequests.View(ctx, sc.Project, a.MergeRequest)
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.SetStatusCheckResponseResponse{Response: &signalboxv1.StatusCheckResponse{
+		Id:                  a.Response.GetId(),
+		MergeRequest:        h.urls.toMergeRequest(sc.Project, v),
+		ExternalStatusCheck: toStatusCheck(a.Check),
+		Status:              signalboxv1.StatusCheckStatus(a.Response.GetStatus()),
+		Sha:                 a.Response.GetSha(),
+		CreateTime:          a.Response.GetCreateTime(),
+	}}, nil
 }
 
-func (h statusCheckHandler) RetryStatusCheck(context.Context, *signalboxv1.RetryStatusCheckRequest) (*signalboxv1.RetryStatusCheckResponse, error) {
-	return nil, connect.NewError(connect.CodeUnimplemented, "merge requests are not available yet")
+func (h statusCheckHandler) RetryStatusCheck(ctx context.Context, req *signalboxv1.RetryStatusCheckRequest) (*signalboxv1.RetryStatusCheckResponse, error) {
+	if err := h.deps.StatusChecks.Retry(ctx, scopeFrom(ctx), req.GetMergeRequestIid(), req.GetExternalStatusCheckId()); err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.RetryStatusCheckResponse{}, nil
+}
+
+func (h statusCheckHandler) ListDeliveries(ctx context.Context, req *signalboxv1.ListDeliveriesRequest) (*signalboxv1.ListDeliveriesResponse, error) {
+	all, err := h.deps.StatusChecks.Deliveries(ctx, scopeFrom(ctx), req.GetCheckId())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	out := &signalboxv1.ListDeliveriesResponse{}
+	for _, d := range all {
+		out.Deliveries = append(out.Deliveries, toDelivery(d))
+	}
+	return out, nil
+}
+
+func (h statusCheckHandler) Redeliver(ctx context.Context, req *signalboxv1.RedeliverRequest) (*signalboxv1.RedeliverResponse, error) {
+	d, err := h.deps.StatusChecks.Redeliver(ctx, scopeFrom(ctx), req.GetCheckId(), req.GetDeliveryId())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.RedeliverResponse{Delivery: toDelivery(d)}, nil
 }

@@ -4,12 +4,15 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"sync"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -19,7 +22,14 @@ import (
 	"github.com/signalbox/signalbox/server/api"
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/config"
+	"github.com/signalbox/signalbox/server/delivery"
+	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/githttp"
+	"github.com/signalbox/signalbox/server/gitrepo"
+	"github.com/signalbox/signalbox/server/loop"
+	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/rest"
 	"github.com/signalbox/signalbox/server/secret"
 	"github.com/signalbox/signalbox/server/statuscheck"
@@ -33,9 +43,23 @@ type App struct {
 	cfg       config.Config
 	logger    *slog.Logger
 	store     store.Store
+	events    event.Bus
 	handler   http.Handler
+	loops     []func(context.Context)
 	closers   []func() error
 	rootToken string
+}
+
+// expirySweep is how often pending deadlines are checked: expiry is written
+// down (and announced) at most this late.
+const expirySweep = 100 * time.Millisecond
+
+// replicaName identifies this process in leases.
+func replicaName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s:%d:%x", host, os.Getpid(), b)
 }
 
 // Option configures New; the options exist for tests.
@@ -101,24 +125,69 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	if err != nil {
 		return nil, err
 	}
+	runner, err := gitrepo.NewRunner(filepath.Join(cfg.DataDir, "git-home"), logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := runner.CheckVersion(ctx); err != nil {
+		return nil, err
+	}
+	git := repository.NewGit(runner, filepath.Join(cfg.DataDir, "repositories"))
+
+	// Events cross replicas through Redis pub/sub; the embedded store is a
+	// single replica and has no pub/sub, so events stay in the process.
+	if o.rdb == nil && cfg.RedisURL == "" {
+		a.events = event.NewLocal()
+	} else {
+		bus := event.NewRedis(rdb, o.keyPrefix+"sb:", logger)
+		a.events = bus
+		a.loops = append(a.loops, bus.Run)
+	}
+	holder := replicaName()
+	wake := loop.NewNudge()
 
 	users := user.NewService(a.store.Users(), o.clock, logger)
-	projects := project.NewService(a.store, o.clock, logger)
-	checks := statuscheck.NewService(a.store, validator, box, o.clock, logger)
+	projects := project.NewService(a.store, o.clock, logger, project.WithCreateHook(git.Init))
+	queue := delivery.NewQueue(a.store, commits{git}, o.clock, logger, cfg.ExternalURL, wake)
+	checks := statuscheck.NewService(statuscheck.Deps{
+		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
+		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue,
+	})
+	mergeRequests := mergerequest.NewService(mergerequest.Deps{
+		Store: a.store, Repos: git, Checks: checks, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+	})
+	worker := delivery.NewWorker(delivery.WorkerConfig{Holder: holder}, a.store,
+		delivery.NewClient(delivery.WithAllowLocalNetwork(cfg.AllowLocalNetwork)),
+		checks, o.clock, logger, a.events, wake)
+	a.loops = append(a.loops,
+		worker.Run,
+		func(ctx context.Context) {
+			// Reads already report an expired response as failed; the
+			// sweeper writes it down and wakes watchers within this period.
+			loop.Run(ctx, "expiry", expirySweep, nil, logger, func(ctx context.Context) error {
+				_, err := checks.ExpireDue(ctx)
+				return err
+			})
+		})
 
 	if a.rootToken, err = users.Bootstrap(ctx, cfg.RootToken); err != nil {
 		return nil, fmt.Errorf("bootstrap root: %w", err)
 	}
 
 	server := api.NewServer(api.Deps{
-		Users:        users,
-		Projects:     projects,
-		StatusChecks: checks,
-		Validator:    validator,
-		ExternalURL:  cfg.ExternalURL,
-		Logger:       logger,
+		Users:         users,
+		Projects:      projects,
+		StatusChecks:  checks,
+		MergeRequests: mergeRequests,
+		Repository:    repository.NewService(a.store, git),
+		Events:        a.events,
+		Validator:     validator,
+		ExternalURL:   cfg.ExternalURL,
+		Logger:        logger,
 	})
-	a.handler = newMux(server, rest.New(server, cfg.ExternalURL, logger), a.store)
+	gitHandler := githttp.New(runner, gitAccess{users: users, projects: projects, store: a.store, git: git},
+		pushFollower{store: a.store, mergeRequests: mergeRequests, logger: logger}, logger)
+	a.handler = newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store)
 	return a, nil
 }
 
@@ -158,6 +227,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	var loops sync.WaitGroup
+	for _, run := range a.loops {
+		loops.Go(func() { run(loopCtx) })
+	}
+	defer func() {
+		stopLoops()
+		loops.Wait()
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.logger.Info("serving", "addr", ln.Addr().String(), "external_url", a.cfg.ExternalURL)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"strings"
 
 	"connectrpc.com/connect/v2"
 	"connectrpc.com/connect/v2/connecthttp"
@@ -9,13 +10,14 @@ import (
 	"connectrpc.com/grpcreflect"
 
 	"github.com/signalbox/signalbox/server/api"
+	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/rest"
 	"github.com/signalbox/signalbox/server/store"
 )
 
 // newMux is the one table of doors: Connect (gRPC, gRPC-Web, Connect), gRPC
 // health and reflection, GitLab REST under /api/v4, and health endpoints.
-func newMux(server *connect.Server, restHandler *rest.Handler, st store.Store) http.Handler {
+func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.Handler, st store.Store) http.Handler {
 	mux := http.NewServeMux()
 	connecthttp.Mount(mux, server)
 
@@ -26,6 +28,15 @@ func newMux(server *connect.Server, restHandler *rest.Handler, st store.Store) h
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
 	mux.Handle("/api/v4/", restHandler)
+
+	// Everything else under /<namespace>/<project>.git is git smart HTTP.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := githttp.SplitPath(r.URL.Path); ok && strings.Contains(r.URL.Path, ".git") {
+			gitHandler.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
 
 	// GitLab's health endpoints, for load balancers and orchestrators.
 	mux.HandleFunc("GET /-/liveness", func(w http.ResponseWriter, _ *http.Request) {

@@ -60,7 +60,11 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	fs.StringVar(&c.RedisURL, "redis-url", env("SIGNALBOX_REDIS_URL", ""), "Redis URL, e.g. redis://localhost:6379/0; empty runs the embedded store (SIGNALBOX_REDIS_URL)")
 	fs.StringVar(&c.RootToken, "root-token", env("SIGNALBOX_ROOT_TOKEN", ""), "token of the root administrator; generated and printed once when empty (SIGNALBOX_ROOT_TOKEN)")
 	timeout := fs.String("status-check-timeout", env("SIGNALBOX_STATUS_CHECK_TIMEOUT", "2m"), "how long a pending status check waits before it fails (SIGNALBOX_STATUS_CHECK_TIMEOUT)")
-	allowLocal := fs.String("allow-local-network", env("SIGNALBOX_ALLOW_LOCAL_NETWORK", "false"), "let deliveries reach loopback and private addresses (SIGNALBOX_ALLOW_LOCAL_NETWORK)")
+	allowLocalEnv, err := strconv.ParseBool(env("SIGNALBOX_ALLOW_LOCAL_NETWORK", "false"))
+	if err != nil {
+		return c, fmt.Errorf("SIGNALBOX_ALLOW_LOCAL_NETWORK: want true or false, got %q", getenv("SIGNALBOX_ALLOW_LOCAL_NETWORK"))
+	}
+	fs.BoolVar(&c.AllowLocalNetwork, "allow-local-network", allowLocalEnv, "let deliveries reach loopback and private addresses (SIGNALBOX_ALLOW_LOCAL_NETWORK)")
 	fs.StringVar(&c.ExternalURL, "external-url", env("SIGNALBOX_EXTERNAL_URL", ""), "base URL for web_url fields and clone URLs; http://<listen> when empty (SIGNALBOX_EXTERNAL_URL)")
 	fs.StringVar(&c.SecretKey, "secret-key", env("SIGNALBOX_SECRET_KEY", ""), "32-byte key, base64 or hex, that seals shared secrets; a key file in the data dir when empty (SIGNALBOX_SECRET_KEY)")
 	level := fs.String("log-level", env("SIGNALBOX_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNALBOX_LOG_LEVEL)")
@@ -71,12 +75,8 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	var err error
 	if c.StatusCheckTimeout, err = time.ParseDuration(*timeout); err != nil || c.StatusCheckTimeout <= 0 {
 		return c, fmt.Errorf("--status-check-timeout: want a positive duration such as 2m, got %q", *timeout)
-	}
-	if c.AllowLocalNetwork, err = strconv.ParseBool(*allowLocal); err != nil {
-		return c, fmt.Errorf("--allow-local-network: want true or false, got %q", *allowLocal)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("--log-level: want debug, info, warn or error, got %q", *level)

@@ -30,11 +30,11 @@ func TestEnvironmentThenFlags(t *testing.T) {
 	env := map[string]string{
 		"SIGNALBOX_LISTEN":               "0.0.0.0:9000",
 		"SIGNALBOX_REDIS_URL":            "redis://r:6379/1",
-		"SIGNALBOX_STATUS_CHECK_TIMEOUT": "30s",
-		"SIGNALBOX_ALLOW_LOCAL_NETWORK":  "true",
+		"SIGNALBOX_STATUS_CHECK_TIMEOUT": "1m",
+		"SIGNALBOX_ALLOW_LOCAL_NETWORK":  "false",
 		"SIGNALBOX_EXTERNAL_URL":         "https://gate.example.test/",
 	}
-	c, err := config.Parse([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] }, io.Discard)
+	c, err := config.Parse([]string{"--listen", "127.0.0.1:7000", "--allow-local-network", "--status-check-timeout", "30s"}, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:7000", c.Listen, "a flag beats the environment")
 	require.Equal(t, "redis://r:6379/1", c.RedisURL)
@@ -47,7 +47,7 @@ func TestBadValuesAreClear(t *testing.T) {
 	t.Parallel()
 	for args, want := range map[string]string{
 		"--status-check-timeout=soon": "--status-check-timeout",
-		"--allow-local-network=maybe": "--allow-local-network",
+		"--allow-local-network=maybe": "allow-local-network",
 		"--external-url=ftp://x":      "--external-url",
 		"--log-level=loud":            "--log-level",
 	} {

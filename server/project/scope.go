@@ -28,6 +28,21 @@ func (s *Scope) Require(level auth.Level) error {
 	return nil
 }
 
+// CanReadMergeRequests is GitLab's read_merge_request on the project:
+// reporters and above, or anyone who can read a public or internal project.
+func (s *Scope) CanReadMergeRequests() bool {
+	if s.Level >= auth.Reporter {
+		return true
+	}
+	switch signalboxv1.Visibility(s.Project.GetVisibility()) {
+	case signalboxv1.Visibility_VISIBILITY_PUBLIC:
+		return true
+	case signalboxv1.Visibility_VISIBILITY_INTERNAL:
+		return s.Caller != nil
+	}
+	return false
+}
+
 // Scope finds the project ref names (its id, or namespace/path) and works
 // out what the caller may do there. A project the caller cannot read is
 // ErrNotFound, exactly as a missing one, so its existence does not leak.

@@ -75,9 +75,16 @@ func gitlabFailure(e apiError) failure {
 	case connect.CodeUnauthenticated:
 		f = failure{401, message{"401 Unauthorized"}}
 	case connect.CodePermissionDenied:
-		if reason == signalboxv1.Reason_REASON_INSUFFICIENT_SCOPE {
+		switch reason {
+		case signalboxv1.Reason_REASON_INSUFFICIENT_SCOPE:
 			f = failure{403, scopeBody{"insufficient_scope", "The request requires higher privileges than provided by the access token.", "api"}}
-		} else {
+		case signalboxv1.Reason_REASON_CANNOT_RESPOND:
+			// GitLab's status check service refuses without a message, and
+			// its API turns that into this odd 404.
+			f = failure{404, message{nil}}
+		case signalboxv1.Reason_REASON_CANNOT_MERGE:
+			f = failure{401, message{"401 Unauthorized"}}
+		default:
 			f = failure{403, message{"403 Forbidden"}}
 		}
 	case connect.CodeNotFound:
@@ -86,6 +93,8 @@ func gitlabFailure(e apiError) failure {
 			f = failure{404, message{"404 Project Not Found"}}
 		case signalboxv1.Reason_REASON_USER_NOT_FOUND:
 			f = failure{404, message{"404 User Not Found"}}
+		case signalboxv1.Reason_REASON_BRANCH_NOT_FOUND:
+			f = failure{404, message{"404 Branch Not Found"}}
 		default:
 			f = failure{404, message{"404 Not found"}}
 		}
@@ -95,6 +104,8 @@ func gitlabFailure(e apiError) failure {
 		switch reason {
 		case signalboxv1.Reason_REASON_MEMBER_EXISTS:
 			f = failure{409, message{"Member already exists"}}
+		case signalboxv1.Reason_REASON_MERGE_REQUEST_EXISTS:
+			f = failure{409, message{[]string{"Another open merge request already exists for this source branch: !" + first(e.problem.GetFields())}}}
 		default:
 			f = failure{409, message{"409 Conflict"}}
 		}
@@ -106,9 +117,17 @@ func gitlabFailure(e apiError) failure {
 			f = failure{422, message{"External status check must be failed"}}
 		case signalboxv1.Reason_REASON_PROTECTED_BRANCH_OUTSIDE_PROJECT:
 			f = failure{422, message{[]string{"all protected branches must exist within the project"}}}
+		case signalboxv1.Reason_REASON_NOT_MERGEABLE:
+			f = failure{405, message{"405 Method Not Allowed"}}
+		case signalboxv1.Reason_REASON_SAME_BRANCH:
+			f = failure{422, message{[]string{"You can't use same project/branch for source and target"}}}
+		case signalboxv1.Reason_REASON_BRANCH_NOT_FOUND:
+			f = failure{422, message{[]string{missingBranch(e.problem.GetFields())}}}
 		default:
 			f = failure{400, message{"400 Bad request"}}
 		}
+	case connect.CodeAborted:
+		f = failure{409, message{"The target branch moved while merging; try again"}}
 	case connect.CodeUnimplemented:
 		f = failure{501, message{"501 Not Implemented"}}
 	case connect.CodeUnavailable:
@@ -119,6 +138,26 @@ func gitlabFailure(e apiError) failure {
 		f = failure{500, message{"500 Internal Server Error"}}
 	}
 	return f
+}
+
+func first(items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return items[0]
+}
+
+// missingBranch words a missing branch as GitLab's merge request validation
+// does; fields are the parameter and the branch.
+func missingBranch(fields []string) string {
+	if len(fields) < 2 {
+		return "Branch does not exist"
+	}
+	what := "Target branch"
+	if fields[0] == "source_branch" {
+		what = "Source branch"
+	}
+	return what + ` "` + fields[1] + `" does not exist`
 }
 
 // violationFailure turns validation violations into GitLab's two shapes:

@@ -41,6 +41,8 @@ type clients struct {
 	members           signalboxv1connect.MemberServiceClient
 	protectedBranches signalboxv1connect.ProtectedBranchServiceClient
 	statusChecks      signalboxv1connect.StatusCheckServiceClient
+	mergeRequests     signalboxv1connect.MergeRequestServiceClient
+	repository        signalboxv1connect.RepositoryServiceClient
 }
 
 // Option configures a Handler.
@@ -65,6 +67,8 @@ func New(server *connect.Server, externalURL string, logger *slog.Logger, opts .
 			members:           signalboxv1connect.NewMemberServiceClient(client),
 			protectedBranches: signalboxv1connect.NewProtectedBranchServiceClient(client),
 			statusChecks:      signalboxv1connect.NewStatusCheckServiceClient(client),
+			mergeRequests:     signalboxv1connect.NewMergeRequestServiceClient(client),
+			repository:        signalboxv1connect.NewRepositoryServiceClient(client),
 		},
 		externalURL: strings.TrimRight(externalURL, "/"),
 		maxBody:     DefaultMaxBodyBytes,

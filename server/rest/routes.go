@@ -28,5 +28,19 @@ func (h *Handler) routes() []route {
 		{"POST /api/v4/projects/{id}/external_status_checks", h.createStatusCheck},
 		{"PUT /api/v4/projects/{id}/external_status_checks/{check_id}", h.updateStatusCheck},
 		{"DELETE /api/v4/projects/{id}/external_status_checks/{check_id}", h.deleteStatusCheck},
+		{"GET /api/v4/projects/{id}/external_status_checks/{check_id}/deliveries", h.listDeliveries},
+		{"POST /api/v4/projects/{id}/external_status_checks/{check_id}/deliveries/{delivery_id}/redeliver", h.redeliver},
+
+		{"GET /api/v4/projects/{id}/repository/branches", h.listBranches},
+		{"GET /api/v4/projects/{id}/repository/branches/{branch}", h.getBranch},
+
+		{"GET /api/v4/projects/{id}/merge_requests", h.listMergeRequests},
+		{"POST /api/v4/projects/{id}/merge_requests", h.createMergeRequest},
+		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}", h.getMergeRequest},
+		{"PUT /api/v4/projects/{id}/merge_requests/{merge_request_iid}", h.updateMergeRequest},
+		{"PUT /api/v4/projects/{id}/merge_requests/{merge_request_iid}/merge", h.mergeMergeRequest},
+		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_checks", h.listMergeRequestStatusChecks},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_check_responses", h.setStatusCheckResponse},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_checks/{external_status_check_id}/retry", h.retryStatusCheck},
 	}
 }

@@ -70,7 +70,7 @@ func TestGitLabFailureTable(t *testing.T) {
 		{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_SHA_MISMATCH, 409},
 		{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_STATUS_CHECK_NOT_FAILED, 422},
 		{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_PROTECTED_BRANCH_OUTSIDE_PROJECT, 422},
-		{connect.CodeAborted, 0, 500},
+		{connect.CodeAborted, 0, 409},
 		{connect.CodeOutOfRange, 0, 500},
 		{connect.CodeUnimplemented, 0, 501},
 		{connect.CodeInternal, 0, 500},

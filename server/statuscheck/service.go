@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"buf.build/go/protovalidate"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/clock"
+	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/secret"
 	"github.com/signalbox/signalbox/server/store"
 )
@@ -25,21 +27,58 @@ var (
 	// ErrBranchOutsideProject means a protected branch belongs to another
 	// project.
 	ErrBranchOutsideProject = errors.New("protected branch belongs to another project")
+	// ErrMergeRequestNotFound means the project has no merge request with
+	// that iid, or the caller cannot see it.
+	ErrMergeRequestNotFound = errors.New("merge request not found")
+	// ErrNotFailed means a retry was asked for a check whose newest response
+	// at the head is not failed.
+	ErrNotFailed = errors.New("status check must be failed")
+	// ErrCannotRespond means the caller may see the merge request but not
+	// answer for a check (below developer).
+	ErrCannotRespond = errors.New("cannot respond for a status check")
 )
+
+// ShaMismatchError is a sha that is not the merge request's head.
+type ShaMismatchError struct{ Head string }
+
+func (e *ShaMismatchError) Error() string { return "sha does not match the head: " + e.Head }
 
 // Service is the status check domain.
 type Service struct {
-	store     store.Store
-	validator protovalidate.Validator
-	box       *secret.Box
-	clock     clock.Clock
-	logger    *slog.Logger
+	store          store.Store
+	validator      protovalidate.Validator
+	box            *secret.Box
+	clock          clock.Clock
+	logger         *slog.Logger
+	events         event.Bus
+	defaultTimeout time.Duration
+	sender         Sender
 }
 
-// NewService returns a Service. validator checks StatusCheckSettings, the
-// same message the browser form validates; box seals shared secrets.
-func NewService(st store.Store, validator protovalidate.Validator, box *secret.Box, clk clock.Clock, logger *slog.Logger) *Service {
-	return &Service{store: st, validator: validator, box: box, clock: clk, logger: logger}
+// Deps are what a Service needs.
+type Deps struct {
+	Store store.Store
+	// Validator checks StatusCheckSettings, the same message the browser
+	// form validates.
+	Validator protovalidate.Validator
+	// Box seals shared secrets.
+	Box    *secret.Box
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Events event.Bus
+	// DefaultTimeout is how long a pending response waits before it fails,
+	// unless the check or the project says otherwise.
+	DefaultTimeout time.Duration
+	// Sender queues deliveries to checks.
+	Sender Sender
+}
+
+// NewService returns a Service.
+func NewService(d Deps) *Service {
+	return &Service{
+		store: d.Store, validator: d.Validator, box: d.Box, clock: d.Clock, logger: d.Logger,
+		events: d.Events, defaultTimeout: d.DefaultTimeout, sender: d.Sender,
+	}
 }
 
 // Check is a status check with the protected branches it is scoped to.

@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 )
@@ -19,6 +20,10 @@ type Store interface {
 	Members() Members
 	ProtectedBranches() ProtectedBranches
 	Checks() Checks
+	MergeRequests() MergeRequests
+	Responses() Responses
+	Deliveries() Deliveries
+	Leases() Leases
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 }
@@ -101,4 +106,93 @@ type Checks interface {
 	Get(ctx context.Context, projectID, id int64) (*storagev1.StatusCheck, error)
 	// List returns a project's checks, by id.
 	List(ctx context.Context, projectID int64) ([]*storagev1.StatusCheck, error)
+}
+
+// MergeRequests stores merge requests. Read-modify-write callers hold the
+// merge request's lease (see Leases) so concurrent changes do not overwrite
+// each other.
+type MergeRequests interface {
+	// Create gives mr a global id and the project's next iid, and stores it.
+	Create(ctx context.Context, mr *storagev1.MergeRequest) (*storagev1.MergeRequest, error)
+	Get(ctx context.Context, projectID, iid int64) (*storagev1.MergeRequest, error)
+	// List returns the project's merge requests, by iid.
+	List(ctx context.Context, projectID int64) ([]*storagev1.MergeRequest, error)
+	Update(ctx context.Context, mr *storagev1.MergeRequest) error
+}
+
+// ResponseKey names the newest response of one check for one merge request
+// head.
+type ResponseKey struct {
+	ProjectID       int64
+	MergeRequestIID int64
+	CheckID         int64
+	SHA             string
+}
+
+// Responses stores the newest status check response per ResponseKey, and
+// the deadlines of pending ones.
+type Responses interface {
+	// Put gives r the next response id and makes it the newest for its key.
+	// A pending r with a deadline is also added to the deadline index; any
+	// other status takes the key out of it.
+	Put(ctx context.Context, r *storagev1.StatusCheckResponse) (*storagev1.StatusCheckResponse, error)
+	// Replace overwrites the newest response of its key in place, keeping its
+	// id (a retry does this), and indexes its deadline as Put does.
+	Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error
+	// Newest returns the newest response of each check for one merge request
+	// head; checks without one are absent.
+	Newest(ctx context.Context, projectID, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error)
+	// Due returns up to limit keys whose pending deadline is at or before
+	// now, oldest first.
+	Due(ctx context.Context, now time.Time, limit int) ([]DueResponse, error)
+	// ClaimDue removes a due entry and reports whether this caller removed
+	// it, so that of several sweepers exactly one handles it.
+	ClaimDue(ctx context.Context, d DueResponse) (bool, error)
+}
+
+// DueResponse is a pending response whose deadline has come.
+type DueResponse struct {
+	Key        ResponseKey
+	ResponseID int64
+	Deadline   time.Time
+	member     string
+}
+
+// NewDueResponse is for store implementations: member is the backend's
+// handle for the entry.
+func NewDueResponse(key ResponseKey, responseID int64, deadline time.Time, member string) DueResponse {
+	return DueResponse{Key: key, ResponseID: responseID, Deadline: deadline, member: member}
+}
+
+// Member is the backend's handle for the entry.
+func (d DueResponse) Member() string { return d.member }
+
+// DeliveryRef locates a delivery.
+type DeliveryRef struct {
+	ProjectID int64
+	ID        int64
+}
+
+// Deliveries is the durable delivery queue and the per-check delivery log.
+type Deliveries interface {
+	// Enqueue gives d an id, stores it, logs it under its check (keeping the
+	// newest 100), and makes it due at d.NextAttemptTime.
+	Enqueue(ctx context.Context, d *storagev1.Delivery) (*storagev1.Delivery, error)
+	Get(ctx context.Context, ref DeliveryRef) (*storagev1.Delivery, error)
+	// Save stores d after an attempt and either makes it due again at
+	// d.NextAttemptTime (still pending) or takes it off the queue.
+	Save(ctx context.Context, d *storagev1.Delivery, pending bool) error
+	// Due returns up to limit deliveries due at or before now, oldest first.
+	Due(ctx context.Context, now time.Time, limit int) ([]DeliveryRef, error)
+	// Log returns a check's newest deliveries, newest first.
+	Log(ctx context.Context, projectID, checkID int64, limit int) ([]*storagev1.Delivery, error)
+}
+
+// Leases are named, expiring, exclusive holds, for work that one replica at
+// a time must do (one delivery attempt, one merge request change).
+type Leases interface {
+	// Acquire takes the lease for holder unless someone else holds it.
+	Acquire(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// Release gives the lease back if holder still holds it.
+	Release(ctx context.Context, name, holder string) error
 }

@@ -54,6 +54,26 @@ const (
 	Reason_REASON_PROTECTED_BRANCH_NOT_FOUND Reason = 13
 	// The member named does not exist.
 	Reason_REASON_MEMBER_NOT_FOUND Reason = 14
+	// The merge request named does not exist.
+	Reason_REASON_MERGE_REQUEST_NOT_FOUND Reason = 15
+	// The branch named does not exist.
+	Reason_REASON_BRANCH_NOT_FOUND Reason = 16
+	// An open merge request for the same source and target exists (its iid is
+	// in fields).
+	Reason_REASON_MERGE_REQUEST_EXISTS Reason = 17
+	// The merge request cannot be merged now; detailed_merge_status says why.
+	Reason_REASON_NOT_MERGEABLE Reason = 18
+	// The merge request is not open (for closing) or not closed (for
+	// reopening).
+	Reason_REASON_INVALID_STATE_CHANGE Reason = 19
+	// The source and target branch are the same.
+	Reason_REASON_SAME_BRANCH Reason = 20
+	// The caller may see the merge request but not answer for its checks.
+	Reason_REASON_CANNOT_RESPOND Reason = 21
+	// The caller may not merge into the target branch.
+	Reason_REASON_CANNOT_MERGE Reason = 22
+	// The target branch moved while merging; the merge can be tried again.
+	Reason_REASON_TARGET_MOVED Reason = 23
 )
 
 // Enum value maps for Reason.
@@ -74,6 +94,15 @@ var (
 		12: "REASON_USER_NOT_FOUND",
 		13: "REASON_PROTECTED_BRANCH_NOT_FOUND",
 		14: "REASON_MEMBER_NOT_FOUND",
+		15: "REASON_MERGE_REQUEST_NOT_FOUND",
+		16: "REASON_BRANCH_NOT_FOUND",
+		17: "REASON_MERGE_REQUEST_EXISTS",
+		18: "REASON_NOT_MERGEABLE",
+		19: "REASON_INVALID_STATE_CHANGE",
+		20: "REASON_SAME_BRANCH",
+		21: "REASON_CANNOT_RESPOND",
+		22: "REASON_CANNOT_MERGE",
+		23: "REASON_TARGET_MOVED",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":                      0,
@@ -91,6 +120,15 @@ var (
 		"REASON_USER_NOT_FOUND":                   12,
 		"REASON_PROTECTED_BRANCH_NOT_FOUND":       13,
 		"REASON_MEMBER_NOT_FOUND":                 14,
+		"REASON_MERGE_REQUEST_NOT_FOUND":          15,
+		"REASON_BRANCH_NOT_FOUND":                 16,
+		"REASON_MERGE_REQUEST_EXISTS":             17,
+		"REASON_NOT_MERGEABLE":                    18,
+		"REASON_INVALID_STATE_CHANGE":             19,
+		"REASON_SAME_BRANCH":                      20,
+		"REASON_CANNOT_RESPOND":                   21,
+		"REASON_CANNOT_MERGE":                     22,
+		"REASON_TARGET_MOVED":                     23,
 	}
 )
 
@@ -194,7 +232,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\xcf\x03\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\xd1\x05\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -211,7 +249,16 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x14REASON_MEMBER_EXISTS\x10\v\x12\x19\n" +
 	"\x15REASON_USER_NOT_FOUND\x10\f\x12%\n" +
 	"!REASON_PROTECTED_BRANCH_NOT_FOUND\x10\r\x12\x1b\n" +
-	"\x17REASON_MEMBER_NOT_FOUND\x10\x0eB\xae\x01\n" +
+	"\x17REASON_MEMBER_NOT_FOUND\x10\x0e\x12\"\n" +
+	"\x1eREASON_MERGE_REQUEST_NOT_FOUND\x10\x0f\x12\x1b\n" +
+	"\x17REASON_BRANCH_NOT_FOUND\x10\x10\x12\x1f\n" +
+	"\x1bREASON_MERGE_REQUEST_EXISTS\x10\x11\x12\x18\n" +
+	"\x14REASON_NOT_MERGEABLE\x10\x12\x12\x1f\n" +
+	"\x1bREASON_INVALID_STATE_CHANGE\x10\x13\x12\x16\n" +
+	"\x12REASON_SAME_BRANCH\x10\x14\x12\x19\n" +
+	"\x15REASON_CANNOT_RESPOND\x10\x15\x12\x17\n" +
+	"\x13REASON_CANNOT_MERGE\x10\x16\x12\x17\n" +
+	"\x13REASON_TARGET_MOVED\x10\x17B\xae\x01\n" +
 	"\x10com.signalbox.v1B\fProblemProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (

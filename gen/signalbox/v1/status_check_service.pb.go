@@ -873,11 +873,211 @@ func (*RetryStatusCheckResponse) Descriptor() ([]byte, []int) {
 	return file_signalbox_v1_status_check_service_proto_rawDescGZIP(), []int{14}
 }
 
+type ListDeliveriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	CheckId       int64                  `protobuf:"varint,2,opt,name=check_id,json=checkId,proto3" json:"check_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveriesRequest) Reset() {
+	*x = ListDeliveriesRequest{}
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveriesRequest) ProtoMessage() {}
+
+func (x *ListDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ListDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_status_check_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListDeliveriesRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *ListDeliveriesRequest) GetCheckId() int64 {
+	if x != nil {
+		return x.CheckId
+	}
+	return 0
+}
+
+type ListDeliveriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Deliveries    []*Delivery            `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveriesResponse) Reset() {
+	*x = ListDeliveriesResponse{}
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveriesResponse) ProtoMessage() {}
+
+func (x *ListDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ListDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_status_check_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListDeliveriesResponse) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+type RedeliverRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	CheckId       int64                  `protobuf:"varint,2,opt,name=check_id,json=checkId,proto3" json:"check_id,omitempty"`
+	DeliveryId    int64                  `protobuf:"varint,3,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverRequest) Reset() {
+	*x = RedeliverRequest{}
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverRequest) ProtoMessage() {}
+
+func (x *RedeliverRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverRequest.ProtoReflect.Descriptor instead.
+func (*RedeliverRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_status_check_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RedeliverRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *RedeliverRequest) GetCheckId() int64 {
+	if x != nil {
+		return x.CheckId
+	}
+	return 0
+}
+
+func (x *RedeliverRequest) GetDeliveryId() int64 {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return 0
+}
+
+type RedeliverResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Delivery      *Delivery              `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedeliverResponse) Reset() {
+	*x = RedeliverResponse{}
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedeliverResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedeliverResponse) ProtoMessage() {}
+
+func (x *RedeliverResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_status_check_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedeliverResponse.ProtoReflect.Descriptor instead.
+func (*RedeliverResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_status_check_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RedeliverResponse) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
 var File_signalbox_v1_status_check_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\n" +
-	"'signalbox/v1/status_check_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fsignalbox/v1/status_check.proto\"~\n" +
+	"'signalbox/v1/status_check_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a\x1fsignalbox/v1/status_check.proto\"~\n" +
 	"\x17ListStatusChecksRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1b\n" +
 	"\x04page\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
@@ -940,7 +1140,21 @@ const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12?\n" +
 	"\x18external_status_check_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x15externalStatusCheckId\"\x1a\n" +
-	"\x18RetryStatusCheckResponse2\x93\x06\n" +
+	"\x18RetryStatusCheckResponse\"\\\n" +
+	"\x15ListDeliveriesRequest\x12 \n" +
+	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12!\n" +
+	"\bcheck_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\acheckId\"P\n" +
+	"\x16ListDeliveriesResponse\x126\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x16.signalbox.v1.DeliveryR\n" +
+	"deliveries\"\x80\x01\n" +
+	"\x10RedeliverRequest\x12 \n" +
+	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12!\n" +
+	"\bcheck_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\acheckId\x12'\n" +
+	"\vdelivery_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"deliveryId\"G\n" +
+	"\x11RedeliverResponse\x122\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x16.signalbox.v1.DeliveryR\bdelivery2\xc3\a\n" +
 	"\x12StatusCheckService\x12f\n" +
 	"\x10ListStatusChecks\x12%.signalbox.v1.ListStatusChecksRequest\x1a&.signalbox.v1.ListStatusChecksResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\x11CreateStatusCheck\x12&.signalbox.v1.CreateStatusCheckRequest\x1a'.signalbox.v1.CreateStatusCheckResponse\x12d\n" +
@@ -948,7 +1162,9 @@ const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\x11DeleteStatusCheck\x12&.signalbox.v1.DeleteStatusCheckRequest\x1a'.signalbox.v1.DeleteStatusCheckResponse\x12\x8a\x01\n" +
 	"\x1cListMergeRequestStatusChecks\x121.signalbox.v1.ListMergeRequestStatusChecksRequest\x1a2.signalbox.v1.ListMergeRequestStatusChecksResponse\"\x03\x90\x02\x01\x12s\n" +
 	"\x16SetStatusCheckResponse\x12+.signalbox.v1.SetStatusCheckResponseRequest\x1a,.signalbox.v1.SetStatusCheckResponseResponse\x12a\n" +
-	"\x10RetryStatusCheck\x12%.signalbox.v1.RetryStatusCheckRequest\x1a&.signalbox.v1.RetryStatusCheckResponseB\xb9\x01\n" +
+	"\x10RetryStatusCheck\x12%.signalbox.v1.RetryStatusCheckRequest\x1a&.signalbox.v1.RetryStatusCheckResponse\x12`\n" +
+	"\x0eListDeliveries\x12#.signalbox.v1.ListDeliveriesRequest\x1a$.signalbox.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12L\n" +
+	"\tRedeliver\x12\x1e.signalbox.v1.RedeliverRequest\x1a\x1f.signalbox.v1.RedeliverResponseB\xb9\x01\n" +
 	"\x10com.signalbox.v1B\x17StatusCheckServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -963,7 +1179,7 @@ func file_signalbox_v1_status_check_service_proto_rawDescGZIP() []byte {
 	return file_signalbox_v1_status_check_service_proto_rawDescData
 }
 
-var file_signalbox_v1_status_check_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_signalbox_v1_status_check_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_signalbox_v1_status_check_service_proto_goTypes = []any{
 	(*ListStatusChecksRequest)(nil),              // 0: signalbox.v1.ListStatusChecksRequest
 	(*ListStatusChecksResponse)(nil),             // 1: signalbox.v1.ListStatusChecksResponse
@@ -980,38 +1196,49 @@ var file_signalbox_v1_status_check_service_proto_goTypes = []any{
 	(*SetStatusCheckResponseResponse)(nil),       // 12: signalbox.v1.SetStatusCheckResponseResponse
 	(*RetryStatusCheckRequest)(nil),              // 13: signalbox.v1.RetryStatusCheckRequest
 	(*RetryStatusCheckResponse)(nil),             // 14: signalbox.v1.RetryStatusCheckResponse
-	(*ExternalStatusCheck)(nil),                  // 15: signalbox.v1.ExternalStatusCheck
-	(*MergeRequestStatusCheck)(nil),              // 16: signalbox.v1.MergeRequestStatusCheck
-	(StatusCheckStatus)(0),                       // 17: signalbox.v1.StatusCheckStatus
-	(*StatusCheckResponse)(nil),                  // 18: signalbox.v1.StatusCheckResponse
+	(*ListDeliveriesRequest)(nil),                // 15: signalbox.v1.ListDeliveriesRequest
+	(*ListDeliveriesResponse)(nil),               // 16: signalbox.v1.ListDeliveriesResponse
+	(*RedeliverRequest)(nil),                     // 17: signalbox.v1.RedeliverRequest
+	(*RedeliverResponse)(nil),                    // 18: signalbox.v1.RedeliverResponse
+	(*ExternalStatusCheck)(nil),                  // 19: signalbox.v1.ExternalStatusCheck
+	(*MergeRequestStatusCheck)(nil),              // 20: signalbox.v1.MergeRequestStatusCheck
+	(StatusCheckStatus)(0),                       // 21: signalbox.v1.StatusCheckStatus
+	(*StatusCheckResponse)(nil),                  // 22: signalbox.v1.StatusCheckResponse
+	(*Delivery)(nil),                             // 23: signalbox.v1.Delivery
 }
 var file_signalbox_v1_status_check_service_proto_depIdxs = []int32{
-	15, // 0: signalbox.v1.ListStatusChecksResponse.checks:type_name -> signalbox.v1.ExternalStatusCheck
-	15, // 1: signalbox.v1.CreateStatusCheckResponse.check:type_name -> signalbox.v1.ExternalStatusCheck
+	19, // 0: signalbox.v1.ListStatusChecksResponse.checks:type_name -> signalbox.v1.ExternalStatusCheck
+	19, // 1: signalbox.v1.CreateStatusCheckResponse.check:type_name -> signalbox.v1.ExternalStatusCheck
 	5,  // 2: signalbox.v1.UpdateStatusCheckRequest.protected_branch_ids:type_name -> signalbox.v1.ProtectedBranchIds
-	15, // 3: signalbox.v1.UpdateStatusCheckResponse.check:type_name -> signalbox.v1.ExternalStatusCheck
-	16, // 4: signalbox.v1.ListMergeRequestStatusChecksResponse.status_checks:type_name -> signalbox.v1.MergeRequestStatusCheck
-	17, // 5: signalbox.v1.SetStatusCheckResponseRequest.status:type_name -> signalbox.v1.StatusCheckStatus
-	18, // 6: signalbox.v1.SetStatusCheckResponseResponse.response:type_name -> signalbox.v1.StatusCheckResponse
-	0,  // 7: signalbox.v1.StatusCheckService.ListStatusChecks:input_type -> signalbox.v1.ListStatusChecksRequest
-	2,  // 8: signalbox.v1.StatusCheckService.CreateStatusCheck:input_type -> signalbox.v1.CreateStatusCheckRequest
-	4,  // 9: signalbox.v1.StatusCheckService.UpdateStatusCheck:input_type -> signalbox.v1.UpdateStatusCheckRequest
-	7,  // 10: signalbox.v1.StatusCheckService.DeleteStatusCheck:input_type -> signalbox.v1.DeleteStatusCheckRequest
-	9,  // 11: signalbox.v1.StatusCheckService.ListMergeRequestStatusChecks:input_type -> signalbox.v1.ListMergeRequestStatusChecksRequest
-	11, // 12: signalbox.v1.StatusCheckService.SetStatusCheckResponse:input_type -> signalbox.v1.SetStatusCheckResponseRequest
-	13, // 13: signalbox.v1.StatusCheckService.RetryStatusCheck:input_type -> signalbox.v1.RetryStatusCheckRequest
-	1,  // 14: signalbox.v1.StatusCheckService.ListStatusChecks:output_type -> signalbox.v1.ListStatusChecksResponse
-	3,  // 15: signalbox.v1.StatusCheckService.CreateStatusCheck:output_type -> signalbox.v1.CreateStatusCheckResponse
-	6,  // 16: signalbox.v1.StatusCheckService.UpdateStatusCheck:output_type -> signalbox.v1.UpdateStatusCheckResponse
-	8,  // 17: signalbox.v1.StatusCheckService.DeleteStatusCheck:output_type -> signalbox.v1.DeleteStatusCheckResponse
-	10, // 18: signalbox.v1.StatusCheckService.ListMergeRequestStatusChecks:output_type -> signalbox.v1.ListMergeRequestStatusChecksResponse
-	12, // 19: signalbox.v1.StatusCheckService.SetStatusCheckResponse:output_type -> signalbox.v1.SetStatusCheckResponseResponse
-	14, // 20: signalbox.v1.StatusCheckService.RetryStatusCheck:output_type -> signalbox.v1.RetryStatusCheckResponse
-	14, // [14:21] is the sub-list for method output_type
-	7,  // [7:14] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	19, // 3: signalbox.v1.UpdateStatusCheckResponse.check:type_name -> signalbox.v1.ExternalStatusCheck
+	20, // 4: signalbox.v1.ListMergeRequestStatusChecksResponse.status_checks:type_name -> signalbox.v1.MergeRequestStatusCheck
+	21, // 5: signalbox.v1.SetStatusCheckResponseRequest.status:type_name -> signalbox.v1.StatusCheckStatus
+	22, // 6: signalbox.v1.SetStatusCheckResponseResponse.response:type_name -> signalbox.v1.StatusCheckResponse
+	23, // 7: signalbox.v1.ListDeliveriesResponse.deliveries:type_name -> signalbox.v1.Delivery
+	23, // 8: signalbox.v1.RedeliverResponse.delivery:type_name -> signalbox.v1.Delivery
+	0,  // 9: signalbox.v1.StatusCheckService.ListStatusChecks:input_type -> signalbox.v1.ListStatusChecksRequest
+	2,  // 10: signalbox.v1.StatusCheckService.CreateStatusCheck:input_type -> signalbox.v1.CreateStatusCheckRequest
+	4,  // 11: signalbox.v1.StatusCheckService.UpdateStatusCheck:input_type -> signalbox.v1.UpdateStatusCheckRequest
+	7,  // 12: signalbox.v1.StatusCheckService.DeleteStatusCheck:input_type -> signalbox.v1.DeleteStatusCheckRequest
+	9,  // 13: signalbox.v1.StatusCheckService.ListMergeRequestStatusChecks:input_type -> signalbox.v1.ListMergeRequestStatusChecksRequest
+	11, // 14: signalbox.v1.StatusCheckService.SetStatusCheckResponse:input_type -> signalbox.v1.SetStatusCheckResponseRequest
+	13, // 15: signalbox.v1.StatusCheckService.RetryStatusCheck:input_type -> signalbox.v1.RetryStatusCheckRequest
+	15, // 16: signalbox.v1.StatusCheckService.ListDeliveries:input_type -> signalbox.v1.ListDeliveriesRequest
+	17, // 17: signalbox.v1.StatusCheckService.Redeliver:input_type -> signalbox.v1.RedeliverRequest
+	1,  // 18: signalbox.v1.StatusCheckService.ListStatusChecks:output_type -> signalbox.v1.ListStatusChecksResponse
+	3,  // 19: signalbox.v1.StatusCheckService.CreateStatusCheck:output_type -> signalbox.v1.CreateStatusCheckResponse
+	6,  // 20: signalbox.v1.StatusCheckService.UpdateStatusCheck:output_type -> signalbox.v1.UpdateStatusCheckResponse
+	8,  // 21: signalbox.v1.StatusCheckService.DeleteStatusCheck:output_type -> signalbox.v1.DeleteStatusCheckResponse
+	10, // 22: signalbox.v1.StatusCheckService.ListMergeRequestStatusChecks:output_type -> signalbox.v1.ListMergeRequestStatusChecksResponse
+	12, // 23: signalbox.v1.StatusCheckService.SetStatusCheckResponse:output_type -> signalbox.v1.SetStatusCheckResponseResponse
+	14, // 24: signalbox.v1.StatusCheckService.RetryStatusCheck:output_type -> signalbox.v1.RetryStatusCheckResponse
+	16, // 25: signalbox.v1.StatusCheckService.ListDeliveries:output_type -> signalbox.v1.ListDeliveriesResponse
+	18, // 26: signalbox.v1.StatusCheckService.Redeliver:output_type -> signalbox.v1.RedeliverResponse
+	18, // [18:27] is the sub-list for method output_type
+	9,  // [9:18] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_status_check_service_proto_init() }
@@ -1019,6 +1246,7 @@ func file_signalbox_v1_status_check_service_proto_init() {
 	if File_signalbox_v1_status_check_service_proto != nil {
 		return
 	}
+	file_signalbox_v1_delivery_proto_init()
 	file_signalbox_v1_status_check_proto_init()
 	file_signalbox_v1_status_check_service_proto_msgTypes[2].OneofWrappers = []any{}
 	file_signalbox_v1_status_check_service_proto_msgTypes[4].OneofWrappers = []any{}
@@ -1029,7 +1257,7 @@ func file_signalbox_v1_status_check_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_status_check_service_proto_rawDesc), len(file_signalbox_v1_status_check_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

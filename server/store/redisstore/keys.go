@@ -44,3 +44,18 @@ func (k keys) checkURLs(pid int64) string  { return k.projectTag(pid) + "checks:
 
 // fold lower-cases a value whose uniqueness ignores case.
 func fold(s string) string { return strings.ToLower(s) }
+
+func (k keys) mergeRequests(pid int64) string { return k.projectTag(pid) + "merge_requests" }
+func (k keys) mergeRequestIIDs(pid int64) string {
+	return k.projectTag(pid) + "merge_requests:iid"
+}
+func (k keys) responses(pid, iid int64) string {
+	return k.projectTag(pid) + "responses:" + id(iid)
+}
+func (k keys) responsesDue() string           { return k.prefix + "responses:due" }
+func (k keys) delivery(pid, did int64) string { return k.projectTag(pid) + "delivery:" + id(did) }
+func (k keys) deliveryLog(pid, cid int64) string {
+	return k.projectTag(pid) + "check:" + id(cid) + ":deliveries"
+}
+func (k keys) deliveriesDue() string    { return k.prefix + "deliveries:due" }
+func (k keys) lease(name string) string { return k.prefix + "lease:" + name }

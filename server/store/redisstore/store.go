@@ -62,6 +62,18 @@ func (s *Store) ProtectedBranches() store.ProtectedBranches { return protectedBr
 // Checks returns the status check store.
 func (s *Store) Checks() store.Checks { return checks{s} }
 
+// MergeRequests returns the merge request store.
+func (s *Store) MergeRequests() store.MergeRequests { return mergeRequests{s} }
+
+// Responses returns the status check response store.
+func (s *Store) Responses() store.Responses { return responses{s} }
+
+// Deliveries returns the delivery queue and log.
+func (s *Store) Deliveries() store.Deliveries { return deliveries{s} }
+
+// Leases returns the lease store.
+func (s *Store) Leases() store.Leases { return leases{s} }
+
 // nextID draws the next id of a kind. Ids are global, as in GitLab.
 func (s *Store) nextID(ctx context.Context, kind string) (int64, error) {
 	return s.rdb.Incr(ctx, s.keys.seq(kind)).Result()

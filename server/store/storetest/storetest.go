@@ -19,4 +19,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Members", func(t *testing.T) { testMembers(t, h) })
 	t.Run("ProtectedBranches", func(t *testing.T) { testProtectedBranches(t, h) })
 	t.Run("Checks", func(t *testing.T) { testChecks(t, h) })
+	t.Run("MergeRequests", func(t *testing.T) { testMergeRequests(t, h) })
+	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
+	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, h) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
 }

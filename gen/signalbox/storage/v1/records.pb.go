@@ -811,6 +811,578 @@ func (x *StatusCheck) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// MergeRequest is a merge request of one project.
+type MergeRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Iid          int64                  `protobuf:"varint,2,opt,name=iid,proto3" json:"iid,omitempty"`
+	ProjectId    int64                  `protobuf:"varint,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Title        string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Description  string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	SourceBranch string                 `protobuf:"bytes,6,opt,name=source_branch,json=sourceBranch,proto3" json:"source_branch,omitempty"`
+	TargetBranch string                 `protobuf:"bytes,7,opt,name=target_branch,json=targetBranch,proto3" json:"target_branch,omitempty"`
+	AuthorId     int64                  `protobuf:"varint,8,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	// A signalbox.v1.MergeRequestState value.
+	State int32 `protobuf:"varint,9,opt,name=state,proto3" json:"state,omitempty"`
+	Draft bool  `protobuf:"varint,10,opt,name=draft,proto3" json:"draft,omitempty"`
+	// The head of the source branch.
+	HeadSha string `protobuf:"bytes,11,opt,name=head_sha,json=headSha,proto3" json:"head_sha,omitempty"`
+	// The merge base of source and target when the head last moved.
+	BaseSha string `protobuf:"bytes,12,opt,name=base_sha,json=baseSha,proto3" json:"base_sha,omitempty"`
+	// The target's head when the head last moved.
+	StartSha        string                 `protobuf:"bytes,13,opt,name=start_sha,json=startSha,proto3" json:"start_sha,omitempty"`
+	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime      *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	MergeTime       *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=merge_time,json=mergeTime,proto3" json:"merge_time,omitempty"`
+	CloseTime       *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	MergedById      int64                  `protobuf:"varint,18,opt,name=merged_by_id,json=mergedById,proto3" json:"merged_by_id,omitempty"`
+	MergeCommitSha  string                 `protobuf:"bytes,19,opt,name=merge_commit_sha,json=mergeCommitSha,proto3" json:"merge_commit_sha,omitempty"`
+	SquashCommitSha string                 `protobuf:"bytes,20,opt,name=squash_commit_sha,json=squashCommitSha,proto3" json:"squash_commit_sha,omitempty"`
+	Squash          bool                   `protobuf:"varint,21,opt,name=squash,proto3" json:"squash,omitempty"`
+	// Set while the source branch is missing from the repository.
+	SourceMissing bool  `protobuf:"varint,22,opt,name=source_missing,json=sourceMissing,proto3" json:"source_missing,omitempty"`
+	ClosedById    int64 `protobuf:"varint,23,opt,name=closed_by_id,json=closedById,proto3" json:"closed_by_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeRequest) Reset() {
+	*x = MergeRequest{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeRequest) ProtoMessage() {}
+
+func (x *MergeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeRequest.ProtoReflect.Descriptor instead.
+func (*MergeRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MergeRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetIid() int64 {
+	if x != nil {
+		return x.Iid
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetSourceBranch() string {
+	if x != nil {
+		return x.SourceBranch
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetTargetBranch() string {
+	if x != nil {
+		return x.TargetBranch
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetAuthorId() int64 {
+	if x != nil {
+		return x.AuthorId
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetState() int32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetDraft() bool {
+	if x != nil {
+		return x.Draft
+	}
+	return false
+}
+
+func (x *MergeRequest) GetHeadSha() string {
+	if x != nil {
+		return x.HeadSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetBaseSha() string {
+	if x != nil {
+		return x.BaseSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetStartSha() string {
+	if x != nil {
+		return x.StartSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetMergeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MergeTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetCloseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CloseTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetMergedById() int64 {
+	if x != nil {
+		return x.MergedById
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetMergeCommitSha() string {
+	if x != nil {
+		return x.MergeCommitSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetSquashCommitSha() string {
+	if x != nil {
+		return x.SquashCommitSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetSquash() bool {
+	if x != nil {
+		return x.Squash
+	}
+	return false
+}
+
+func (x *MergeRequest) GetSourceMissing() bool {
+	if x != nil {
+		return x.SourceMissing
+	}
+	return false
+}
+
+func (x *MergeRequest) GetClosedById() int64 {
+	if x != nil {
+		return x.ClosedById
+	}
+	return 0
+}
+
+// StatusCheckResponse is the newest answer for one (merge request, check,
+// sha). Older answers are replaced: only the newest decides.
+type StatusCheckResponse struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId       int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,3,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	CheckId         int64                  `protobuf:"varint,4,opt,name=check_id,json=checkId,proto3" json:"check_id,omitempty"`
+	Sha             string                 `protobuf:"bytes,5,opt,name=sha,proto3" json:"sha,omitempty"`
+	// A signalbox.v1.StatusCheckStatus value.
+	Status     int32                  `protobuf:"varint,6,opt,name=status,proto3" json:"status,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	RetryTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=retry_time,json=retryTime,proto3" json:"retry_time,omitempty"`
+	// For a pending response: when it becomes failed.
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// Why a failed response failed, when Signalbox failed it (e.g. a timeout).
+	FailureReason string `protobuf:"bytes,10,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatusCheckResponse) Reset() {
+	*x = StatusCheckResponse{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatusCheckResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatusCheckResponse) ProtoMessage() {}
+
+func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatusCheckResponse.ProtoReflect.Descriptor instead.
+func (*StatusCheckResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *StatusCheckResponse) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetCheckId() int64 {
+	if x != nil {
+		return x.CheckId
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *StatusCheckResponse) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *StatusCheckResponse) GetRetryTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RetryTime
+	}
+	return nil
+}
+
+func (x *StatusCheckResponse) GetDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
+func (x *StatusCheckResponse) GetFailureReason() string {
+	if x != nil {
+		return x.FailureReason
+	}
+	return ""
+}
+
+// Delivery is one event sent to one check: its payload, its signing
+// identity, and every attempt made.
+type Delivery struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId       int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	CheckId         int64                  `protobuf:"varint,3,opt,name=check_id,json=checkId,proto3" json:"check_id,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,4,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	// The merge request action that caused it: open, update, close, reopen,
+	// merge, retry, redeliver.
+	Event string `protobuf:"bytes,5,opt,name=event,proto3" json:"event,omitempty"`
+	Sha   string `protobuf:"bytes,6,opt,name=sha,proto3" json:"sha,omitempty"`
+	// The Standard Webhooks id, the same for every attempt of this delivery.
+	WebhookId string `protobuf:"bytes,7,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
+	// The exact bytes sent.
+	Payload    []byte                 `protobuf:"bytes,8,opt,name=payload,proto3" json:"payload,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Attempts stop at this time (the check's pending deadline).
+	Deadline *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// A signalbox.v1.DeliveryState value.
+	State           int32                  `protobuf:"varint,11,opt,name=state,proto3" json:"state,omitempty"`
+	Attempts        []*DeliveryAttempt     `protobuf:"bytes,12,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Delivery) Reset() {
+	*x = Delivery{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Delivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Delivery) ProtoMessage() {}
+
+func (x *Delivery) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
+func (*Delivery) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Delivery) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Delivery) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *Delivery) GetCheckId() int64 {
+	if x != nil {
+		return x.CheckId
+	}
+	return 0
+}
+
+func (x *Delivery) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *Delivery) GetEvent() string {
+	if x != nil {
+		return x.Event
+	}
+	return ""
+}
+
+func (x *Delivery) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *Delivery) GetWebhookId() string {
+	if x != nil {
+		return x.WebhookId
+	}
+	return ""
+}
+
+func (x *Delivery) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *Delivery) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Delivery) GetDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Deadline
+	}
+	return nil
+}
+
+func (x *Delivery) GetState() int32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *Delivery) GetAttempts() []*DeliveryAttempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
+func (x *Delivery) GetNextAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextAttemptTime
+	}
+	return nil
+}
+
+// DeliveryAttempt is one POST of a delivery.
+type DeliveryAttempt struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Number        int32                  `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	HttpStatus    int32                  `protobuf:"varint,3,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
+	DurationMs    int64                  `protobuf:"varint,4,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliveryAttempt) Reset() {
+	*x = DeliveryAttempt{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliveryAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliveryAttempt) ProtoMessage() {}
+
+func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
+func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DeliveryAttempt) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *DeliveryAttempt) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *DeliveryAttempt) GetHttpStatus() int32 {
+	if x != nil {
+		return x.HttpStatus
+	}
+	return 0
+}
+
+func (x *DeliveryAttempt) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *DeliveryAttempt) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 var File_signalbox_storage_v1_records_proto protoreflect.FileDescriptor
 
 const file_signalbox_storage_v1_records_proto_rawDesc = "" +
@@ -899,7 +1471,80 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTimeB\xdd\x01\n" +
+	"updateTime\"\xb6\x06\n" +
+	"\fMergeRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
+	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x03 \x01(\x03R\tprojectId\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12#\n" +
+	"\rsource_branch\x18\x06 \x01(\tR\fsourceBranch\x12#\n" +
+	"\rtarget_branch\x18\a \x01(\tR\ftargetBranch\x12\x1b\n" +
+	"\tauthor_id\x18\b \x01(\x03R\bauthorId\x12\x14\n" +
+	"\x05state\x18\t \x01(\x05R\x05state\x12\x14\n" +
+	"\x05draft\x18\n" +
+	" \x01(\bR\x05draft\x12\x19\n" +
+	"\bhead_sha\x18\v \x01(\tR\aheadSha\x12\x19\n" +
+	"\bbase_sha\x18\f \x01(\tR\abaseSha\x12\x1b\n" +
+	"\tstart_sha\x18\r \x01(\tR\bstartSha\x12;\n" +
+	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x129\n" +
+	"\n" +
+	"merge_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tmergeTime\x129\n" +
+	"\n" +
+	"close_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12 \n" +
+	"\fmerged_by_id\x18\x12 \x01(\x03R\n" +
+	"mergedById\x12(\n" +
+	"\x10merge_commit_sha\x18\x13 \x01(\tR\x0emergeCommitSha\x12*\n" +
+	"\x11squash_commit_sha\x18\x14 \x01(\tR\x0fsquashCommitSha\x12\x16\n" +
+	"\x06squash\x18\x15 \x01(\bR\x06squash\x12%\n" +
+	"\x0esource_missing\x18\x16 \x01(\bR\rsourceMissing\x12 \n" +
+	"\fclosed_by_id\x18\x17 \x01(\x03R\n" +
+	"closedById\"\x8c\x03\n" +
+	"\x13StatusCheckResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12*\n" +
+	"\x11merge_request_iid\x18\x03 \x01(\x03R\x0fmergeRequestIid\x12\x19\n" +
+	"\bcheck_id\x18\x04 \x01(\x03R\acheckId\x12\x10\n" +
+	"\x03sha\x18\x05 \x01(\tR\x03sha\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\x05R\x06status\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x129\n" +
+	"\n" +
+	"retry_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tretryTime\x126\n" +
+	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12%\n" +
+	"\x0efailure_reason\x18\n" +
+	" \x01(\tR\rfailureReason\"\xf7\x03\n" +
+	"\bDelivery\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12\x19\n" +
+	"\bcheck_id\x18\x03 \x01(\x03R\acheckId\x12*\n" +
+	"\x11merge_request_iid\x18\x04 \x01(\x03R\x0fmergeRequestIid\x12\x14\n" +
+	"\x05event\x18\x05 \x01(\tR\x05event\x12\x10\n" +
+	"\x03sha\x18\x06 \x01(\tR\x03sha\x12\x1d\n" +
+	"\n" +
+	"webhook_id\x18\a \x01(\tR\twebhookId\x12\x18\n" +
+	"\apayload\x18\b \x01(\fR\apayload\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x126\n" +
+	"\bdeadline\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12\x14\n" +
+	"\x05state\x18\v \x01(\x05R\x05state\x12A\n" +
+	"\battempts\x18\f \x03(\v2%.signalbox.storage.v1.DeliveryAttemptR\battempts\x12F\n" +
+	"\x11next_attempt_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\"\xb1\x01\n" +
+	"\x0fDeliveryAttempt\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\x05R\x06number\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1f\n" +
+	"\vhttp_status\x18\x03 \x01(\x05R\n" +
+	"httpStatus\x12\x1f\n" +
+	"\vduration_ms\x18\x04 \x01(\x03R\n" +
+	"durationMs\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\tR\x05errorB\xdd\x01\n" +
 	"\x18com.signalbox.storage.v1B\fRecordsProtoP\x01ZAgithub.com/signalbox/signalbox/gen/signalbox/storage/v1;storagev1\xa2\x02\x03SSX\xaa\x02\x14Signalbox.Storage.V1\xca\x02\x14Signalbox\\Storage\\V1\xe2\x02 Signalbox\\Storage\\V1\\GPBMetadata\xea\x02\x16Signalbox::Storage::V1b\x06proto3"
 
 var (
@@ -914,7 +1559,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -924,26 +1569,42 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*ProtectedBranch)(nil),       // 5: signalbox.storage.v1.ProtectedBranch
 	(*AccessLevel)(nil),           // 6: signalbox.storage.v1.AccessLevel
 	(*StatusCheck)(nil),           // 7: signalbox.storage.v1.StatusCheck
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*MergeRequest)(nil),          // 8: signalbox.storage.v1.MergeRequest
+	(*StatusCheckResponse)(nil),   // 9: signalbox.storage.v1.StatusCheckResponse
+	(*Delivery)(nil),              // 10: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 11: signalbox.storage.v1.DeliveryAttempt
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	8,  // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	12, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	12, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	12, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	12, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	8,  // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	12, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	8,  // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	12, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	12, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	12, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	12, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	12, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	12, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	12, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	12, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	12, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	12, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	12, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	12, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	11, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	12, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	12, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -957,7 +1618,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -45,6 +45,12 @@ const (
 	// StatusCheckServiceRetryStatusCheckProcedure is the procedure name of the StatusCheckService's
 	// RetryStatusCheck RPC.
 	StatusCheckServiceRetryStatusCheckProcedure = "/signalbox.v1.StatusCheckService/RetryStatusCheck"
+	// StatusCheckServiceListDeliveriesProcedure is the procedure name of the StatusCheckService's
+	// ListDeliveries RPC.
+	StatusCheckServiceListDeliveriesProcedure = "/signalbox.v1.StatusCheckService/ListDeliveries"
+	// StatusCheckServiceRedeliverProcedure is the procedure name of the StatusCheckService's Redeliver
+	// RPC.
+	StatusCheckServiceRedeliverProcedure = "/signalbox.v1.StatusCheckService/Redeliver"
 )
 
 var (
@@ -99,6 +105,21 @@ var (
 			Procedure:  StatusCheckServiceRetryStatusCheckProcedure,
 		}
 	})
+	statusCheckServiceListDeliveriesSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_status_check_service_proto.Services().ByName("StatusCheckService").Methods().ByName("ListDeliveries"),
+			Procedure:        StatusCheckServiceListDeliveriesProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	statusCheckServiceRedeliverSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_signalbox_v1_status_check_service_proto.Services().ByName("StatusCheckService").Methods().ByName("Redeliver"),
+			Procedure:  StatusCheckServiceRedeliverProcedure,
+		}
+	})
 )
 
 // StatusCheckServiceClient is a client for the signalbox.v1.StatusCheckService service.
@@ -121,6 +142,12 @@ type StatusCheckServiceClient interface {
 	// RetryStatusCheck sets a failed check back to pending and asks the
 	// external service again. Developers and above.
 	RetryStatusCheck(context.Context, *v1.RetryStatusCheckRequest) (*v1.RetryStatusCheckResponse, error)
+	// ListDeliveries returns a check's newest 100 deliveries, newest first.
+	// Maintainers and above.
+	ListDeliveries(context.Context, *v1.ListDeliveriesRequest) (*v1.ListDeliveriesResponse, error)
+	// Redeliver sends a delivery's payload again, as a new delivery with the
+	// same webhook id. Maintainers and above.
+	Redeliver(context.Context, *v1.RedeliverRequest) (*v1.RedeliverResponse, error)
 }
 
 // NewStatusCheckServiceClient constructs a client for the signalbox.v1.StatusCheckService service.
@@ -149,6 +176,12 @@ type StatusCheckServiceHandler interface {
 	// RetryStatusCheck sets a failed check back to pending and asks the
 	// external service again. Developers and above.
 	RetryStatusCheck(context.Context, *v1.RetryStatusCheckRequest) (*v1.RetryStatusCheckResponse, error)
+	// ListDeliveries returns a check's newest 100 deliveries, newest first.
+	// Maintainers and above.
+	ListDeliveries(context.Context, *v1.ListDeliveriesRequest) (*v1.ListDeliveriesResponse, error)
+	// Redeliver sends a delivery's payload again, as a new delivery with the
+	// same webhook id. Maintainers and above.
+	Redeliver(context.Context, *v1.RedeliverRequest) (*v1.RedeliverResponse, error)
 }
 
 // RegisterStatusCheckServiceHandler registers svc as the signalbox.v1.StatusCheckService
@@ -163,6 +196,8 @@ func RegisterStatusCheckServiceHandler(server *connect.Server, svc StatusCheckSe
 		connect.Method{Spec: statusCheckServiceListMergeRequestStatusChecksSpec(), Handler: adapter.listMergeRequestStatusChecks},
 		connect.Method{Spec: statusCheckServiceSetStatusCheckResponseSpec(), Handler: adapter.setStatusCheckResponse},
 		connect.Method{Spec: statusCheckServiceRetryStatusCheckSpec(), Handler: adapter.retryStatusCheck},
+		connect.Method{Spec: statusCheckServiceListDeliveriesSpec(), Handler: adapter.listDeliveries},
+		connect.Method{Spec: statusCheckServiceRedeliverSpec(), Handler: adapter.redeliver},
 	)
 }
 
@@ -195,6 +230,14 @@ func (UnimplementedStatusCheckServiceHandler) SetStatusCheckResponse(context.Con
 
 func (UnimplementedStatusCheckServiceHandler) RetryStatusCheck(context.Context, *v1.RetryStatusCheckRequest) (*v1.RetryStatusCheckResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.StatusCheckService.RetryStatusCheck is not implemented")
+}
+
+func (UnimplementedStatusCheckServiceHandler) ListDeliveries(context.Context, *v1.ListDeliveriesRequest) (*v1.ListDeliveriesResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.StatusCheckService.ListDeliveries is not implemented")
+}
+
+func (UnimplementedStatusCheckServiceHandler) Redeliver(context.Context, *v1.RedeliverRequest) (*v1.RedeliverResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.StatusCheckService.Redeliver is not implemented")
 }
 
 type statusCheckServiceClient struct {
@@ -252,6 +295,22 @@ func (c *statusCheckServiceClient) SetStatusCheckResponse(ctx context.Context, r
 func (c *statusCheckServiceClient) RetryStatusCheck(ctx context.Context, req *v1.RetryStatusCheckRequest) (*v1.RetryStatusCheckResponse, error) {
 	var res v1.RetryStatusCheckResponse
 	if err := c.client.CallUnary(ctx, statusCheckServiceRetryStatusCheckSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *statusCheckServiceClient) ListDeliveries(ctx context.Context, req *v1.ListDeliveriesRequest) (*v1.ListDeliveriesResponse, error) {
+	var res v1.ListDeliveriesResponse
+	if err := c.client.CallUnary(ctx, statusCheckServiceListDeliveriesSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *statusCheckServiceClient) Redeliver(ctx context.Context, req *v1.RedeliverRequest) (*v1.RedeliverResponse, error) {
+	var res v1.RedeliverResponse
+	if err := c.client.CallUnary(ctx, statusCheckServiceRedeliverSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -337,6 +396,30 @@ func (h statusCheckServiceHandler) retryStatusCheck(ctx context.Context, _ conne
 		return err
 	}
 	res, err := h.svc.RetryStatusCheck(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h statusCheckServiceHandler) listDeliveries(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ListDeliveriesRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ListDeliveries(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h statusCheckServiceHandler) redeliver(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.RedeliverRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.Redeliver(ctx, &req)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/repository"
+)
+
+type repositoryHandler struct{ handlers }
+
+func (h repositoryHandler) ListBranches(ctx context.Context, req *signalboxv1.ListBranchesRequest) (*signalboxv1.ListBranchesResponse, error) {
+	sc := scopeFrom(ctx)
+	all, err := h.deps.Repository.Branches(ctx, sc, req.GetSearch())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	out := &signalboxv1.ListBranchesResponse{TotalSize: int64(len(all))}
+	for _, b := range page(all, req.GetPage(), req.GetPerPage()) {
+		out.Branches = append(out.Branches, h.toBranch(fullPath(sc.Project), b))
+	}
+	return out, nil
+}
+
+func (h repositoryHandler) GetBranch(ctx context.Context, req *signalboxv1.GetBranchRequest) (*signalboxv1.GetBranchResponse, error) {
+	sc := scopeFrom(ctx)
+	b, err := h.deps.Repository.Branch(ctx, sc, req.GetBranch())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.GetBranchResponse{Branch: h.toBranch(fullPath(sc.Project), b)}, nil
+}
+
+func (h repositoryHandler) toBranch(projectPath string, b *repository.Branch) *signalboxv1.Branch {
+	web := h.urls.project(projectPath)
+	c := b.Commit
+	return &signalboxv1.Branch{
+		Name: b.Name,
+		Commit: &signalboxv1.Commit{
+			Id: c.ID, Title: c.Title, Message: c.Message,
+			AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthoredTime: timestamppb.New(c.AuthoredTime),
+			CommitterName: c.CommitterName, CommitterEmail: c.CommitterEmail, CommittedTime: timestamppb.New(c.CommittedTime),
+			ParentIds: c.ParentIDs, WebUrl: web + "/-/commit/" + c.ID,
+		},
+		Protected: b.Protected, Default: b.Default, DevelopersCanPush: b.DevelopersCanPush,
+		DevelopersCanMerge: b.DevelopersCanMerge, CanPush: b.CanPush, Merged: b.Merged,
+		WebUrl: web + "/-/tree/" + b.Name,
+	}
+}

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/branch"
+	"github.com/signalbox/signalbox/server/delivery"
+	"github.com/signalbox/signalbox/server/githttp"
+	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/repository"
+	"github.com/signalbox/signalbox/server/store"
+	"github.com/signalbox/signalbox/server/user"
+)
+
+// gitAccess answers the smart HTTP door's questions with the domain's
+// rules: the token's user and scopes, the project's visibility, the
+// caller's role, and the protected branches' push levels.
+type gitAccess struct {
+	users    *user.Service
+	projects *project.Service
+	store    store.Store
+	git      *repository.Git
+}
+
+func (g gitAccess) Resolve(ctx context.Context, projectPath, token string) (githttp.Repository, githttp.Access, error) {
+	var caller *auth.Principal
+	if token != "" {
+		p, err := g.users.Authenticate(ctx, token)
+		if err != nil {
+			return githttp.Repository{}, githttp.Access{}, githttp.ErrUnauthenticated
+		}
+		caller = p
+	}
+	sc, err := g.projects.Scope(ctx, caller, projectPath)
+	if errors.Is(err, project.ErrNotFound) {
+		return githttp.Repository{}, githttp.Access{}, githttp.ErrNotFound
+	}
+	if err != nil {
+		return githttp.Repository{}, githttp.Access{}, err
+	}
+	protections, err := g.store.ProtectedBranches().List(ctx, sc.Project.GetId())
+	if err != nil {
+		return githttp.Repository{}, githttp.Access{}, err
+	}
+	canRead := caller == nil || caller.HasScope("api") || caller.HasScope("read_repository") || caller.HasScope("write_repository")
+	canWrite := caller.HasScope("api") || caller.HasScope("write_repository")
+	access := githttp.Access{
+		Read: canRead && sc.CanReadMergeRequests(),
+		Push: canWrite && sc.Level >= auth.Developer,
+		// A protected branch takes its own push level; "Protected" here
+		// means "this caller may not push it".
+		Protected: func(name string) bool { return !canPush(protections, sc.Level, name) },
+	}
+	if caller != nil {
+		access.UserID = caller.UserID
+	}
+	repo := githttp.Repository{ProjectID: sc.Project.GetId(), Dir: g.git.Dir(sc.Project.GetId()), DefaultBranch: sc.Project.GetDefaultBranch()}
+	return repo, access, nil
+}
+
+// canPush applies every protection that covers a branch: the strictest
+// push level wins, and "no one" (0) lets only administrators through.
+func canPush(protections []*storagev1.ProtectedBranch, level auth.Level, name string) bool {
+	for _, pb := range protections {
+		if !branch.Match(pb.GetName(), name) {
+			continue
+		}
+		need := auth.Level(pb.GetPush().GetLevel())
+		if need == auth.NoAccess {
+			need = auth.Admin
+		}
+		if level < need {
+			return false
+		}
+	}
+	return true
+}
+
+// pushFollower moves merge requests after a push.
+type pushFollower struct {
+	store         store.Store
+	mergeRequests *mergerequest.Service
+	logger        *slog.Logger
+}
+
+func (f pushFollower) Pushed(ctx context.Context, p githttp.Push) {
+	proj, err := f.store.Projects().Get(ctx, p.Repository.ProjectID)
+	if err == nil {
+		err = f.mergeRequests.RefsChanged(ctx, proj, p.UserID)
+	}
+	if err != nil {
+		f.logger.ErrorContext(ctx, "follow push", "project_id", p.Repository.ProjectID, "error", err)
+	}
+}
+
+// commits reads head commits for delivery payloads.
+type commits struct{ git *repository.Git }
+
+func (c commits) Commit(ctx context.Context, p *storagev1.Project, sha string) (delivery.Commit, error) {
+	repo, err := c.git.Open(ctx, p)
+	if err != nil {
+		return delivery.Commit{}, err
+	}
+	cm, err := repo.Commit(ctx, sha)
+	if err != nil {
+		return delivery.Commit{}, err
+	}
+	return delivery.Commit{SHA: cm.ID, Message: cm.Message, Timestamp: cm.AuthoredTime, AuthorName: cm.AuthorName, AuthorEmail: cm.AuthorEmail}, nil
+}

@@ -1,0 +1,78 @@
+package event_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/store/redistest"
+)
+
+func TestLocalDeliversPerProject(t *testing.T) {
+	t.Parallel()
+	bus := event.NewLocal()
+	a, cancelA := bus.Subscribe(1)
+	b, cancelB := bus.Subscribe(2)
+	defer cancelB()
+	bus.Publish(t.Context(), event.Event{Kind: event.MergeRequestChanged, ProjectID: 1, MergeRequestIID: 3})
+	require.Equal(t, event.Event{Kind: event.MergeRequestChanged, ProjectID: 1, MergeRequestIID: 3}, <-a)
+	select {
+	case e := <-b:
+		t.Fatalf("project 2 heard %v", e)
+	default:
+	}
+	cancelA()
+	cancelA() // idempotent
+	bus.Publish(t.Context(), event.Event{ProjectID: 1})
+}
+
+func TestLocalNeverBlocksOnASlowSubscriber(t *testing.T) {
+	t.Parallel()
+	bus := event.NewLocal()
+	_, cancel := bus.Subscribe(1)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		for range 1000 {
+			bus.Publish(context.Background(), event.Event{ProjectID: 1})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Publish blocked on a subscriber that does not read")
+	}
+}
+
+// TestRedisCrossesReplicas: two buses on one real Redis behave as two
+// replicas; an event published on one reaches subscribers of both.
+func TestRedisCrossesReplicas(t *testing.T) {
+	t.Parallel()
+	r := redistest.New(t)
+	prefix := redistest.Prefix(t)
+	logger := slog.New(slog.DiscardHandler)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	one := event.NewRedis(r.Client(t), prefix, logger)
+	two := event.NewRedis(r.Client(t), prefix, logger)
+	go one.Run(ctx)
+	go two.Run(ctx)
+	onTwo, stop := two.Subscribe(5)
+	defer stop()
+	want := event.Event{Kind: event.StatusCheckChanged, ProjectID: 5, MergeRequestIID: 1}
+	// The subscription starts asynchronously; publish until it is heard.
+	require.Eventually(t, func() bool {
+		one.Publish(ctx, want)
+		select {
+		case got := <-onTwo:
+			return got == want
+		case <-time.After(50 * time.Millisecond):
+			return false
+		}
+	}, 10*time.Second, 10*time.Millisecond)
+}

@@ -1,0 +1,81 @@
+package mergerequest
+
+import (
+	"context"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+)
+
+// Status is GitLab's detailed_merge_status: "mergeable", or the first thing
+// that blocks the merge.
+type Status string
+
+// The statuses Signalbox reports, in the order they are checked.
+const (
+	StatusNotOpen              Status = "not_open"
+	StatusDraft                Status = "draft_status"
+	StatusBroken               Status = "broken_status"
+	StatusConflict             Status = "conflict"
+	StatusNeedRebase           Status = "need_rebase"
+	StatusStatusChecksMustPass Status = "status_checks_must_pass"
+	StatusMergeable            Status = "mergeable"
+)
+
+// Mergeability is a merge request's detailed merge status and whether its
+// branches conflict.
+type Mergeability struct {
+	Status       Status
+	HasConflicts bool
+}
+
+// mergeability works out whether mr may merge now. Status checks block only
+// when the project requires them, and then pending and failed both block.
+func (s *Service) mergeability(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest) (Mergeability, error) {
+	if mr.GetState() != int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_OPENED) {
+		return Mergeability{Status: StatusNotOpen}, nil
+	}
+	if mr.GetDraft() {
+		return Mergeability{Status: StatusDraft}, nil
+	}
+	repo, err := s.repos.Open(ctx, p)
+	if err != nil {
+		return Mergeability{}, err
+	}
+	branches, err := repo.Branches(ctx)
+	if err != nil {
+		return Mergeability{}, err
+	}
+	source, ok := branches[mr.GetSourceBranch()]
+	target, tok := branches[mr.GetTargetBranch()]
+	if !ok || !tok || mr.GetSourceMissing() {
+		return Mergeability{Status: StatusBroken}, nil
+	}
+	conflicts, err := repo.Conflicts(ctx, target, source)
+	if err != nil {
+		return Mergeability{}, err
+	}
+	if len(conflicts) > 0 {
+		return Mergeability{Status: StatusConflict, HasConflicts: true}, nil
+	}
+	method := signalboxv1.MergeMethod(p.GetSettings().GetMergeMethod())
+	if method == signalboxv1.MergeMethod_MERGE_METHOD_FF || method == signalboxv1.MergeMethod_MERGE_METHOD_REBASE_MERGE {
+		rebased, err := repo.IsAncestor(ctx, target, source)
+		if err != nil {
+			return Mergeability{}, err
+		}
+		if !rebased {
+			return Mergeability{Status: StatusNeedRebase}, nil
+		}
+	}
+	if p.GetSettings().GetOnlyAllowMergeIfAllStatusChecksPassed() {
+		passed, err := s.checks.AllPassed(ctx, p, mr)
+		if err != nil {
+			return Mergeability{}, err
+		}
+		if !passed {
+			return Mergeability{Status: StatusStatusChecksMustPass}, nil
+		}
+	}
+	return Mergeability{Status: StatusMergeable}, nil
+}

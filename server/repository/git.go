@@ -1,0 +1,131 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/gitrepo"
+)
+
+// Git keeps every project's bare repository on disk, named by project id
+// (paths can be renamed; ids cannot), and opens them through gitrepo.
+type Git struct {
+	runner *gitrepo.Runner
+	root   string
+}
+
+var _ Repositories = (*Git)(nil)
+
+// NewGit returns repositories under root.
+func NewGit(runner *gitrepo.Runner, root string) *Git { return &Git{runner: runner, root: root} }
+
+// Runner is the git runner, for the smart HTTP door.
+func (g *Git) Runner() *gitrepo.Runner { return g.runner }
+
+// Dir is where project id's repository lives.
+func (g *Git) Dir(projectID int64) string {
+	return filepath.Join(g.root, strconv.FormatInt(projectID, 10)+".git")
+}
+
+// Init creates the project's bare repository; it is the project create
+// hook. An existing repository is kept, so the hook can be run again.
+func (g *Git) Init(ctx context.Context, p *storagev1.Project) error {
+	dir := g.Dir(p.GetId())
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(g.root, 0o700); err != nil {
+		return err
+	}
+	_, err := g.runner.Init(ctx, dir, p.GetDefaultBranch())
+	return err
+}
+
+// Open opens the project's repository.
+func (g *Git) Open(_ context.Context, p *storagev1.Project) (Repository, error) {
+	return gitRepository{r: g.runner.Open(g.Dir(p.GetId()))}, nil
+}
+
+type gitRepository struct{ r *gitrepo.Repo }
+
+func (g gitRepository) Branches(ctx context.Context) (map[string]string, error) {
+	refs, err := g.r.Refs(ctx, "refs/heads/")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(refs))
+	for ref, sha := range refs {
+		out[strings.TrimPrefix(ref, "refs/heads/")] = sha
+	}
+	return out, nil
+}
+
+func (g gitRepository) Commit(ctx context.Context, sha string) (*Commit, error) {
+	c, err := g.r.Commit(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	return &Commit{
+		ID: c.SHA, Title: c.Title(), Message: c.Message,
+		AuthorName: c.Author.Name, AuthorEmail: c.Author.Email, AuthoredTime: c.Author.When,
+		CommitterName: c.Committer.Name, CommitterEmail: c.Committer.Email, CommittedTime: c.Committer.When,
+		ParentIDs: c.Parents,
+	}, nil
+}
+
+func (g gitRepository) MergeBase(ctx context.Context, a, b string) (string, error) {
+	base, err := g.r.MergeBase(ctx, a, b)
+	if errors.Is(err, gitrepo.ErrNoMergeBase) {
+		return "", nil
+	}
+	return base, err
+}
+
+func (g gitRepository) IsAncestor(ctx context.Context, ancestor, descendant string) (bool, error) {
+	return g.r.IsAncestor(ctx, ancestor, descendant)
+}
+
+func (g gitRepository) Conflicts(ctx context.Context, target, source string) ([]string, error) {
+	_, err := g.r.MergeTree(ctx, target, source)
+	var ce *gitrepo.ConflictError
+	if errors.As(err, &ce) {
+		return ce.Paths, nil
+	}
+	return nil, err
+}
+
+func (g gitRepository) BuildMerge(ctx context.Context, m MergeSpec) (Landing, error) {
+	who := gitrepo.Signature{Name: m.AuthorName, Email: m.AuthorEmail, When: m.Time}
+	res, err := g.r.Merge(ctx, gitrepo.MergeParams{
+		Target: m.Target, Source: m.Source, Method: gitrepo.Method(m.Method),
+		Squash: m.Squash, Message: m.Message, SquashMessage: m.SquashMessage,
+		Request: gitrepo.MergeRequestInfo{
+			SourceBranch: m.SourceBranch, TargetBranch: m.TargetBranch, Title: m.Title,
+			ProjectPath: m.ProjectPath, IID: m.IID,
+		},
+		Author: who, Committer: who, SquashAuthor: who,
+	})
+	var ce *gitrepo.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		return Landing{}, &ConflictError{Paths: ce.Paths}
+	case errors.Is(err, gitrepo.ErrNeedsRebase):
+		return Landing{}, ErrNeedsRebase
+	case err != nil:
+		return Landing{}, err
+	}
+	return Landing{SHA: res.SHA, MergeCommitSHA: res.MergeCommitSHA, SquashCommitSHA: res.SquashCommitSHA}, nil
+}
+
+func (g gitRepository) MoveBranch(ctx context.Context, branch, newSHA, oldSHA string) error {
+	err := g.r.UpdateRef(ctx, gitrepo.BranchRef(branch), newSHA, oldSHA)
+	if errors.Is(err, gitrepo.ErrStaleRef) {
+		return ErrBranchMoved
+	}
+	return err
+}

@@ -1,0 +1,67 @@
+package statuscheck
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/project"
+)
+
+// Answer is a recorded response with what GitLab returns alongside it.
+type Answer struct {
+	Response     *storagev1.StatusCheckResponse
+	MergeRequest *storagev1.MergeRequest
+	Check        *Check
+}
+
+// Respond records an external service's answer for a merge request head
+// (GitLab's E6), in GitLab's order: the merge request, the caller's right to
+// approve it, the check, the sha, the caller's right to answer. A new answer
+// always becomes the newest; an explicit pending one gets a deadline.
+func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID int64, sha string, status signalboxv1.StatusCheckStatus) (*Answer, error) {
+	mr, err := s.mergeRequest(ctx, sc, iid)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.Require(auth.Reporter); err != nil {
+		return nil, err
+	}
+	rec, err := s.get(ctx, sc.Project.GetId(), checkID)
+	if err != nil {
+		return nil, err
+	}
+	if sha != mr.GetHeadSha() {
+		return nil, &ShaMismatchError{Head: mr.GetHeadSha()}
+	}
+	if sc.Level < auth.Developer {
+		return nil, ErrCannotRespond
+	}
+	now := s.clock.Now()
+	r := &storagev1.StatusCheckResponse{
+		ProjectId:       sc.Project.GetId(),
+		MergeRequestIid: iid,
+		CheckId:         checkID,
+		Sha:             sha,
+		Status:          int32(status),
+		CreateTime:      timestamppb.New(now),
+	}
+	if status == signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING {
+		r.Deadline = timestamppb.New(now.Add(s.timeout(sc.Project, rec)))
+	}
+	if r, err = s.store.Responses().Put(ctx, r); err != nil {
+		return nil, err
+	}
+	s.logger.InfoContext(ctx, "status check response", "project_id", sc.Project.GetId(), "mr_iid", iid,
+		"check_id", checkID, "sha", sha, "status", status.String())
+	s.events.Publish(ctx, event.Event{Kind: event.StatusCheckChanged, ProjectID: sc.Project.GetId(), MergeRequestIID: iid})
+	checks, err := s.withBranches(ctx, sc.Project.GetId(), rec)
+	if err != nil {
+		return nil, err
+	}
+	return &Answer{Response: r, MergeRequest: mr, Check: checks[0]}, nil
+}

@@ -1,0 +1,124 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+type responses struct{ s *Store }
+
+func responseField(checkID int64, sha string) string { return id(checkID) + ":" + sha }
+
+// dueMember packs a key and response id into one sorted-set member, so the
+// deadline index needs no second structure.
+func dueMember(r *storagev1.StatusCheckResponse) string {
+	return fmt.Sprintf("%d:%d:%d:%s:%d", r.GetProjectId(), r.GetMergeRequestIid(), r.GetCheckId(), r.GetSha(), r.GetId())
+}
+
+func parseDueMember(m string, score float64) (store.DueResponse, error) {
+	parts := strings.Split(m, ":")
+	if len(parts) != 5 {
+		return store.DueResponse{}, fmt.Errorf("redisstore: bad deadline entry %q", m)
+	}
+	var n [4]int64
+	for i, p := range []string{parts[0], parts[1], parts[2], parts[4]} {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return store.DueResponse{}, fmt.Errorf("redisstore: bad deadline entry %q", m)
+		}
+		n[i] = v
+	}
+	key := store.ResponseKey{ProjectID: n[0], MergeRequestIID: n[1], CheckID: n[2], SHA: parts[3]}
+	return store.NewDueResponse(key, n[3], time.UnixMilli(int64(score)), m), nil
+}
+
+func (rs responses) Put(ctx context.Context, r *storagev1.StatusCheckResponse) (*storagev1.StatusCheckResponse, error) {
+	rid, err := rs.s.nextID(ctx, "responses")
+	if err != nil {
+		return nil, err
+	}
+	r.Id = rid
+	return r, rs.Replace(ctx, r)
+}
+
+func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error {
+	s := rs.s
+	pending := r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
+	if pending {
+		// The deadline goes in first: a crash before the response is written
+		// leaves an entry the sweeper finds stale and drops, never a pending
+		// response without a deadline.
+		deadline := float64(r.GetDeadline().AsTime().UnixMilli())
+		if err := s.rdb.ZAdd(ctx, s.keys.responsesDue(), redis.Z{Score: deadline, Member: dueMember(r)}).Err(); err != nil {
+			return err
+		}
+	}
+	return s.rdb.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), encode(r)).Err()
+}
+
+func (rs responses) Newest(ctx context.Context, pid, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error) {
+	out := make(map[int64]*storagev1.StatusCheckResponse, len(checkIDs))
+	if len(checkIDs) == 0 {
+		return out, nil
+	}
+	fields := make([]string, len(checkIDs))
+	for i, c := range checkIDs {
+		fields[i] = responseField(c, sha)
+	}
+	vals, err := rs.s.rdb.HMGet(ctx, rs.s.keys.responses(pid, iid), fields...).Result()
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		r, err := decode([]byte(str), &storagev1.StatusCheckResponse{})
+		if err != nil {
+			return nil, err
+		}
+		out[checkIDs[i]] = r
+	}
+	return out, nil
+}
+
+func (rs responses) Due(ctx context.Context, now time.Time, limit int) ([]store.DueResponse, error) {
+	zs, err := rs.s.rdb.ZRangeByScoreWithScores(ctx, rs.s.keys.responsesDue(), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.DueResponse, 0, len(zs))
+	for _, z := range zs {
+		m, _ := z.Member.(string)
+		d, err := parseDueMember(m, z.Score)
+		if err != nil {
+			// A malformed entry can never be handled; drop it rather than
+			// block the queue behind it.
+			rs.s.rdb.ZRem(ctx, rs.s.keys.responsesDue(), m)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (rs responses) ClaimDue(ctx context.Context, d store.DueResponse) (bool, error) {
+	n, err := rs.s.rdb.ZRem(ctx, rs.s.keys.responsesDue(), d.Member()).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return n == 1, err
+}
