@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/signalbox/signalbox/server/gitrepo/gitrepotest"
 	"github.com/signalbox/signalbox/server/servertest"
 )
 
@@ -52,11 +53,12 @@ func runArchive(t *testing.T, file string) {
 	}
 	srv := servertest.New(t, servertest.WithExternalURL(goldenExternalURL))
 	vars := map[string]string{"ROOT": servertest.RootToken}
+	worktrees := map[string]*gitrepotest.Worktree{}
 	changed := false
 	for i := 0; i < len(ar.Files); i++ {
 		req := ar.Files[i]
-		if req.Name == "setup" {
-			setup(t, srv.URL, string(req.Data), vars)
+		if strings.HasPrefix(req.Name, "setup") {
+			setup(t, srv.URL, string(req.Data), vars, worktrees)
 			continue
 		}
 		if !strings.HasSuffix(req.Name, ".request") {
@@ -95,7 +97,11 @@ func runArchive(t *testing.T, file string) {
 //	member <project> <username> <guest|reporter|developer|maintainer|owner>
 //	protect <project> <branch name or pattern>
 //	check <project> <name> <url> [shared secret]
-func setup(t *testing.T, base, script string, vars map[string]string) {
+//	push <project> <branch> [from <start>] <path>=<content> ...
+//	                                   (a real git push; the new head
+//	                                   becomes ${SHA_<BRANCH>})
+//	mr <project> <source> <target> <title words...>
+func setup(t *testing.T, base, script string, vars map[string]string, worktrees map[string]*gitrepotest.Worktree) {
 	t.Helper()
 	levels := map[string]string{"guest": "10", "reporter": "20", "developer": "30", "maintainer": "40", "owner": "50"}
 	users := map[string]string{}
@@ -142,6 +148,38 @@ func setup(t *testing.T, base, script string, vars map[string]string) {
 				secret = f[4]
 			}
 			do("POST", "/api/v4/projects/"+url.PathEscape(f[1])+"/external_status_checks", fmt.Sprintf(`{"name":%q,"external_url":%q,"shared_secret":%q}`, f[2], f[3], secret))
+		case "push":
+			w := worktrees[f[1]]
+			if w == nil {
+				w = gitrepotest.NewWorktree(t)
+				remote := strings.Replace(base, "http://", "http://root:"+servertest.RootToken+"@", 1) + "/" + f[1] + ".git"
+				w.Git("remote", "add", "origin", remote)
+				worktrees[f[1]] = w
+			}
+			files := map[string]string{}
+			rest := f[3:]
+			if len(f) > 4 && f[3] == "from" {
+				w.Branch(f[2], f[4])
+				rest = f[5:]
+			} else {
+				w.Checkout(f[2])
+			}
+			for _, kv := range rest {
+				path, content, _ := strings.Cut(kv, "=")
+				files[path] = content + "\n"
+			}
+			sha := w.Commit("Change "+strings.Join(rest, " "), files)
+			w.Git("push", "--quiet", "origin", f[2])
+			name := "SHA_" + strings.ToUpper(nonWord.ReplaceAllString(f[2], "_"))
+			vars[name] = sha
+			n := 1 // and ${SHA_<BRANCH>_<n>} for the n-th push, to name old heads
+			for vars[name+"_"+strconv.Itoa(n)] != "" {
+				n++
+			}
+			vars[name+"_"+strconv.Itoa(n)] = sha
+		case "mr":
+			do("POST", "/api/v4/projects/"+url.PathEscape(f[1])+"/merge_requests",
+				fmt.Sprintf(`{"source_branch":%q,"target_branch":%q,"title":%q}`, f[2], f[3], strings.Join(f[4:], " ")))
 		default:
 			t.Fatalf("setup: unknown step %q", line)
 		}
@@ -188,6 +226,8 @@ func send(t *testing.T, base, text string) response {
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 var varRef = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
 
