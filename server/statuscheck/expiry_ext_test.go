@@ -107,4 +107,3 @@ func TestExplicitPendingAlsoTimesOut(t *testing.T) {
 	srv.Clock.Advance(2 * time.Minute) // the server default in tests
 	require.Equal(t, "failed", statusOf(t, srv))
 }
-
