@@ -152,6 +152,17 @@ func (s *Server) Stop(timeout time.Duration) error {
 	}
 }
 
+// Wait waits up to timeout for the process to exit by itself and returns
+// its exit error; it fails when the process is still running.
+func (s *Server) Wait(timeout time.Duration) (error, bool) {
+	select {
+	case <-s.done:
+		return s.err, true
+	case <-time.After(timeout):
+		return nil, false
+	}
+}
+
 // Kill ends the process at once, as a crash would.
 func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()

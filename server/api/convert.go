@@ -186,33 +186,36 @@ func (u urls) mergeRequest(p *storagev1.Project, iid int64) string {
 func (u urls) toMergeRequest(p *storagev1.Project, v *mergerequest.View) *signalboxv1.MergeRequest {
 	mr := v.MergeRequest
 	out := &signalboxv1.MergeRequest{
-		Id:                  mr.GetId(),
-		Iid:                 mr.GetIid(),
-		ProjectId:           mr.GetProjectId(),
-		Title:               mr.GetTitle(),
-		Description:         mr.GetDescription(),
-		State:               signalboxv1.MergeRequestState(mr.GetState()),
-		SourceBranch:        mr.GetSourceBranch(),
-		TargetBranch:        mr.GetTargetBranch(),
-		Sha:                 mr.GetHeadSha(),
-		DiffRefs:            &signalboxv1.DiffRefs{BaseSha: mr.GetBaseSha(), HeadSha: mr.GetHeadSha(), StartSha: mr.GetStartSha()},
-		Draft:               mr.GetDraft(),
-		CreateTime:          mr.GetCreateTime(),
-		UpdateTime:          mr.GetUpdateTime(),
-		MergeTime:           mr.GetMergeTime(),
-		CloseTime:           mr.GetCloseTime(),
-		WebUrl:              u.mergeRequest(p, mr.GetIid()),
-		DetailedMergeStatus: detailedMergeStatus(v.Mergeability.Status),
-		MergeCommitSha:      mr.GetMergeCommitSha(),
-		SquashCommitSha:     mr.GetSquashCommitSha(),
-		Squash:              mr.GetSquash(),
-		HasConflicts:        v.Mergeability.HasConflicts,
+		Id:                        mr.GetId(),
+		Iid:                       mr.GetIid(),
+		ProjectId:                 mr.GetProjectId(),
+		Title:                     mr.GetTitle(),
+		Description:               mr.GetDescription(),
+		State:                     signalboxv1.MergeRequestState(mr.GetState()),
+		SourceBranch:              mr.GetSourceBranch(),
+		TargetBranch:              mr.GetTargetBranch(),
+		Sha:                       mr.GetHeadSha(),
+		DiffRefs:                  &signalboxv1.DiffRefs{BaseSha: mr.GetBaseSha(), HeadSha: mr.GetHeadSha(), StartSha: mr.GetStartSha()},
+		Draft:                     mr.GetDraft(),
+		CreateTime:                mr.GetCreateTime(),
+		UpdateTime:                mr.GetUpdateTime(),
+		MergeTime:                 mr.GetMergeTime(),
+		CloseTime:                 mr.GetCloseTime(),
+		WebUrl:                    u.mergeRequest(p, mr.GetIid()),
+		DetailedMergeStatus:       detailedMergeStatus(v.Mergeability.Status),
+		MergeCommitSha:            mr.GetMergeCommitSha(),
+		SquashCommitSha:           mr.GetSquashCommitSha(),
+		Squash:                    mr.GetSquash(),
+		HasConflicts:              v.Mergeability.HasConflicts,
+		HeadPipeline:              u.toPipeline(p, v.HeadPipeline, v.HeadPipelineUser),
+		MergeWhenPipelineSucceeds: mr.GetAutoMergeStrategy() != "",
+		AutoMergeStrategy:         mr.GetAutoMergeStrategy(),
 	}
 	if v.Author != nil {
 		out.Author = u.toUser(v.Author, false)
 	}
-	if v.MergedBy != nil {
-		out.MergeUser = u.toUser(v.MergedBy, false)
+	if v.MergeUser != nil {
+		out.MergeUser = u.toUser(v.MergeUser, false)
 	}
 	return out
 }
@@ -233,6 +236,10 @@ func detailedMergeStatus(s mergerequest.Status) signalboxv1.DetailedMergeStatus 
 		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_NEED_REBASE
 	case mergerequest.StatusStatusChecksMustPass:
 		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_STATUS_CHECKS_MUST_PASS
+	case mergerequest.StatusCIMustPass:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_CI_MUST_PASS
+	case mergerequest.StatusCIStillRunning:
+		return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_CI_STILL_RUNNING
 	}
 	return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_CHECKING
 }

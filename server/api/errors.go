@@ -13,7 +13,10 @@ import (
 
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/mergetrain"
+	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
@@ -62,6 +65,15 @@ func problems() []struct {
 		{mergerequest.ErrCannotMerge, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_CANNOT_MERGE, "not allowed to merge into the target branch"}},
 		{repository.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_BRANCH_NOT_FOUND, "branch not found"}},
 		{repository.ErrBranchMoved, problem{connect.CodeAborted, signalboxv1.Reason_REASON_TARGET_MOVED, "the target branch moved while merging; try again"}},
+		{mergetrain.ErrCarNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_CAR_NOT_FOUND, "the merge request has no merge train car"}},
+		{mergetrain.ErrAlreadyAutoMerge, problem{connect.CodeAlreadyExists, signalboxv1.Reason_REASON_ALREADY_AUTO_MERGE, "the merge request is already set to auto-merge"}},
+		{mergetrain.ErrTrainsDisabled, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_MERGE_TRAINS_DISABLED, "merge trains are not enabled for this project"}},
+		{mergetrain.ErrNoStrategy, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_NO_MERGE_TRAIN_STRATEGY, "the merge request can neither join the train now nor be set to join when checks pass"}},
+		{mergetrain.ErrNotAutoMerge, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_NOT_MERGEABLE, "the merge request is not set to auto-merge"}},
+		{pipeline.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_PIPELINE_NOT_FOUND, "pipeline not found"}},
+		{pipeline.ErrCommitNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_COMMIT_NOT_FOUND, "commit not found"}},
+		{pipeline.ErrHookNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "hook not found"}},
+		{lease.ErrBusy, problem{connect.CodeUnavailable, signalboxv1.Reason_REASON_UNSPECIFIED, "the record is busy; try again"}},
 		{repository.ErrNeedsRebase, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_NOT_MERGEABLE, "the source branch must be rebased first"}},
 	}
 }

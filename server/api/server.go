@@ -14,6 +14,8 @@ import (
 	"github.com/signalbox/signalbox/gen/signalbox/v1/signalboxv1connect"
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/mergetrain"
+	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
@@ -26,6 +28,8 @@ type Deps struct {
 	Projects      *project.Service
 	StatusChecks  *statuscheck.Service
 	MergeRequests *mergerequest.Service
+	MergeTrains   *mergetrain.Service
+	Pipelines     *pipeline.Service
 	Repository    *repository.Service
 	Events        event.Bus
 	Validator     protovalidate.Validator
@@ -54,6 +58,8 @@ func NewServer(d Deps) *connect.Server {
 	signalboxv1connect.RegisterStatusCheckServiceHandler(server, statusCheckHandler{h})
 	signalboxv1connect.RegisterMergeRequestServiceHandler(server, mergeRequestHandler{h})
 	signalboxv1connect.RegisterRepositoryServiceHandler(server, repositoryHandler{h})
+	signalboxv1connect.RegisterMergeTrainServiceHandler(server, mergeTrainHandler{h})
+	signalboxv1connect.RegisterPipelineServiceHandler(server, pipelineHandler{h})
 	return server
 }
 
@@ -68,6 +74,8 @@ func ServiceNames() []string {
 		signalboxv1connect.StatusCheckServiceName,
 		signalboxv1connect.MergeRequestServiceName,
 		signalboxv1connect.RepositoryServiceName,
+		signalboxv1connect.MergeTrainServiceName,
+		signalboxv1connect.PipelineServiceName,
 	}
 }
 

@@ -22,12 +22,15 @@ import (
 	"github.com/signalbox/signalbox/server/api"
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/config"
+	"github.com/signalbox/signalbox/server/crashpoint"
 	"github.com/signalbox/signalbox/server/delivery"
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/gitrepo"
 	"github.com/signalbox/signalbox/server/loop"
 	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/mergetrain"
+	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/rest"
@@ -40,14 +43,16 @@ import (
 
 // App is a built server, ready to serve.
 type App struct {
-	cfg       config.Config
-	logger    *slog.Logger
-	store     store.Store
-	events    event.Bus
-	handler   http.Handler
-	loops     []func(context.Context)
-	closers   []func() error
-	rootToken string
+	cfg     config.Config
+	logger  *slog.Logger
+	store   store.Store
+	events  event.Bus
+	handler http.Handler
+	loops   []func(context.Context)
+	// mergeTrains is kept for SettleTrains.
+	mergeTrains *mergetrain.Service
+	closers     []func() error
+	rootToken   string
 }
 
 // expirySweep is how often pending deadlines are checked: expiry is written
@@ -66,9 +71,10 @@ func replicaName() string {
 type Option interface{ apply(*options) }
 
 type options struct {
-	clock     clock.Clock
-	rdb       redis.UniversalClient
-	keyPrefix string
+	clock        clock.Clock
+	rdb          redis.UniversalClient
+	keyPrefix    string
+	manualTrains bool
 }
 
 type optionFunc func(*options)
@@ -84,6 +90,10 @@ func WithClock(c clock.Clock) Option { return optionFunc(func(o *options) { o.cl
 func WithRedis(rdb redis.UniversalClient, keyPrefix string) Option {
 	return optionFunc(func(o *options) { o.rdb, o.keyPrefix = rdb, keyPrefix })
 }
+
+// WithManualTrains leaves merge trains still until SettleTrains is called,
+// so a test sees every step in a fixed order.
+func WithManualTrains() Option { return optionFunc(func(o *options) { o.manualTrains = true }) }
 
 // New builds the server. cfg.ExternalURL must be set (see ExternalURL).
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
@@ -153,12 +163,24 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
 		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue,
 	})
+	pipelines := pipeline.NewService(pipeline.Deps{
+		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+	})
 	mergeRequests := mergerequest.NewService(mergerequest.Deps{
-		Store: a.store, Repos: git, Checks: checks, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+	})
+	mergeTrains := mergetrain.NewService(mergetrain.Deps{
+		Store: a.store, Repos: git, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
+		Events: a.events, Clock: o.clock, Logger: logger, Holder: holder, ExternalURL: cfg.ExternalURL,
+		Crash: crashpoint.Parse(cfg.CrashAt, logger),
 	})
 	worker := delivery.NewWorker(delivery.WorkerConfig{Holder: holder}, a.store,
 		delivery.NewClient(delivery.WithAllowLocalNetwork(cfg.AllowLocalNetwork)),
-		checks, o.clock, logger, a.events, wake)
+		secrets{checks, pipelines}, o.clock, logger, a.events, wake)
+	a.mergeTrains = mergeTrains
+	if !o.manualTrains {
+		a.loops = append(a.loops, mergeTrains.Run)
+	}
 	a.loops = append(a.loops,
 		worker.Run,
 		func(ctx context.Context) {
@@ -179,6 +201,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Projects:      projects,
 		StatusChecks:  checks,
 		MergeRequests: mergeRequests,
+		MergeTrains:   mergeTrains,
+		Pipelines:     pipelines,
 		Repository:    repository.NewService(a.store, git),
 		Events:        a.events,
 		Validator:     validator,
@@ -186,7 +210,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Logger:        logger,
 	})
 	gitHandler := githttp.New(runner, gitAccess{users: users, projects: projects, store: a.store, git: git},
-		pushFollower{store: a.store, mergeRequests: mergeRequests, logger: logger}, logger)
+		pushFollower{store: a.store, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger)
 	a.handler = newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store)
 	return a, nil
 }
@@ -210,6 +234,9 @@ func ExternalURL(cfg config.Config, listenAddr string) string {
 // GeneratedRootToken is the root token made on this first start, to be shown
 // once; empty when there was one already or --root-token was given.
 func (a *App) GeneratedRootToken() string { return a.rootToken }
+
+// SettleTrains brings every merge train to rest (see WithManualTrains).
+func (a *App) SettleTrains(ctx context.Context) error { return a.mergeTrains.Settle(ctx) }
 
 // Handler serves every door.
 func (a *App) Handler() http.Handler { return a.handler }

@@ -11,8 +11,11 @@ import (
 	"github.com/signalbox/signalbox/server/delivery"
 	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/mergetrain"
+	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
+	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/store"
 	"github.com/signalbox/signalbox/server/user"
 )
@@ -85,6 +88,7 @@ func canPush(protections []*storagev1.ProtectedBranch, level auth.Level, name st
 type pushFollower struct {
 	store         store.Store
 	mergeRequests *mergerequest.Service
+	mergeTrains   *mergetrain.Service
 	logger        *slog.Logger
 }
 
@@ -92,10 +96,25 @@ func (f pushFollower) Pushed(ctx context.Context, p githttp.Push) {
 	proj, err := f.store.Projects().Get(ctx, p.Repository.ProjectID)
 	if err == nil {
 		err = f.mergeRequests.RefsChanged(ctx, proj, p.UserID)
+		// A push to a target branch from outside its train rebuilds it.
+		f.mergeTrains.Pushed(ctx, proj)
 	}
 	if err != nil {
 		f.logger.ErrorContext(ctx, "follow push", "project_id", p.Repository.ProjectID, "error", err)
 	}
+}
+
+// secrets hands the delivery worker the signing secrets of both kinds of
+// receiver: status checks and project hooks.
+type secrets struct {
+	checks    *statuscheck.Service
+	pipelines *pipeline.Service
+}
+
+func (s secrets) Secret(c *storagev1.StatusCheck) (string, error) { return s.checks.Secret(c) }
+
+func (s secrets) HookToken(h *storagev1.ProjectHook) (string, error) {
+	return s.pipelines.HookToken(h)
 }
 
 // commits reads head commits for delivery payloads.

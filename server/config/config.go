@@ -41,6 +41,10 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is text or json.
 	LogFormat string
+	// CrashAt names crash points (comma-separated) at which the process
+	// kills itself, for crash tests only; it has no flag, only the
+	// SIGNALBOX_CRASH_AT environment variable.
+	CrashAt string
 }
 
 // Parse reads the flags in args, each defaulting to its environment variable
@@ -69,6 +73,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	fs.StringVar(&c.SecretKey, "secret-key", env("SIGNALBOX_SECRET_KEY", ""), "32-byte key, base64 or hex, that seals shared secrets; a key file in the data dir when empty (SIGNALBOX_SECRET_KEY)")
 	level := fs.String("log-level", env("SIGNALBOX_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNALBOX_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNALBOX_LOG_FORMAT", "text"), "text or json (SIGNALBOX_LOG_FORMAT)")
+	c.CrashAt = getenv("SIGNALBOX_CRASH_AT")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -159,8 +159,11 @@ func visibilityLevel(v int32) VisibilityLevel {
 }
 
 func stateName(s int32) string {
-	return strings.ToLower(strings.TrimPrefix(signalboxv1.MergeRequestState(s).String(), "MERGE_REQUEST_STATE_"))
+	return lower(signalboxv1.MergeRequestState(s).String(), "MERGE_REQUEST_STATE_")
 }
+
+// lower turns an enum name into GitLab's word.
+func lower(name, prefix string) string { return strings.ToLower(strings.TrimPrefix(name, prefix)) }
 
 func legacyMergeStatus(detailed string) string {
 	switch detailed {

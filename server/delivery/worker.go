@@ -18,9 +18,12 @@ import (
 	"github.com/signalbox/signalbox/server/store"
 )
 
-// Secrets opens a check's shared secret.
+// Secrets opens the secrets deliveries are signed with.
 type Secrets interface {
+	// Secret is a status check's shared secret.
 	Secret(c *storagev1.StatusCheck) (string, error)
+	// HookToken is a project hook's token.
+	HookToken(h *storagev1.ProjectHook) (string, error)
 }
 
 // WorkerConfig configures a Worker. Zero values take the defaults.
@@ -152,19 +155,22 @@ func (w *Worker) attempt(ctx context.Context, ref store.DeliveryRef) error {
 	if d.GetNextAttemptTime().AsTime().After(now) {
 		return nil
 	}
-	check, err := w.store.Checks().Get(ctx, d.GetProjectId(), d.GetCheckId())
-	if errors.Is(err, store.ErrNotFound) {
-		return w.finish(ctx, d, &storagev1.DeliveryAttempt{Time: timestamppb.New(now), Error: "the status check was deleted"}, false)
-	}
+	target, secret, gone, err := w.target(ctx, d)
 	if err != nil {
 		return err
 	}
-	secret, err := w.secrets.Secret(check)
-	if err != nil {
-		return w.finish(ctx, d, &storagev1.DeliveryAttempt{Time: timestamppb.New(now), Error: "the shared secret cannot be opened with this server's key"}, false)
+	if gone != "" {
+		return w.finish(ctx, d, &storagev1.DeliveryAttempt{Time: timestamppb.New(now), Error: gone}, false)
 	}
 	header := Sign([]byte(secret), d.GetWebhookId(), now, d.GetPayload())
-	res := w.client.Attempt(ctx, check.GetExternalUrl(), header, d.GetPayload())
+	if d.GetHookId() != 0 {
+		// Project hooks also carry GitLab's plain token and event name.
+		header.Set("X-Gitlab-Event", d.GetGitlabEvent())
+		if secret != "" {
+			header.Set("X-Gitlab-Token", secret)
+		}
+	}
+	res := w.client.Attempt(ctx, target, header, d.GetPayload())
 	a := &storagev1.DeliveryAttempt{
 		Time:       timestamppb.New(res.Start),
 		HttpStatus: int32(res.StatusCode),
@@ -182,6 +188,38 @@ func (w *Worker) attempt(ctx context.Context, ref store.DeliveryRef) error {
 		}
 	}
 	return w.finish(ctx, d, a, false)
+}
+
+// target is where a delivery goes and the secret it is signed with, read
+// now so that a fixed URL or secret applies to pending deliveries. gone
+// explains why it can go nowhere.
+func (w *Worker) target(ctx context.Context, d *storagev1.Delivery) (url, secret, gone string, err error) {
+	if d.GetHookId() != 0 {
+		h, err := w.store.Hooks().Get(ctx, d.GetProjectId(), d.GetHookId())
+		if errors.Is(err, store.ErrNotFound) {
+			return "", "", "the project hook was deleted", nil
+		}
+		if err != nil {
+			return "", "", "", err
+		}
+		token, err := w.secrets.HookToken(h)
+		if err != nil {
+			return "", "", "the hook token cannot be opened with this server's key", nil
+		}
+		return h.GetUrl(), token, "", nil
+	}
+	c, err := w.store.Checks().Get(ctx, d.GetProjectId(), d.GetCheckId())
+	if errors.Is(err, store.ErrNotFound) {
+		return "", "", "the status check was deleted", nil
+	}
+	if err != nil {
+		return "", "", "", err
+	}
+	s, err := w.secrets.Secret(c)
+	if err != nil {
+		return "", "", "the shared secret cannot be opened with this server's key", nil
+	}
+	return c.GetExternalUrl(), s, "", nil
 }
 
 // finish records the last attempt and takes the delivery off the queue.

@@ -38,6 +38,9 @@ type Bus interface {
 	Publish(ctx context.Context, e Event)
 	// Subscribe returns events of one project until cancel is called.
 	Subscribe(projectID int64) (events <-chan Event, cancel func())
+	// SubscribeAll returns the events of every project, for background
+	// work such as merge trains.
+	SubscribeAll() (events <-chan Event, cancel func())
 }
 
 // Local is an in-process Bus, for a single replica (the embedded store) and
@@ -46,10 +49,13 @@ type Local struct {
 	mu   sync.Mutex
 	next int
 	subs map[int64]map[int]chan Event
+	all  map[int]chan Event
 }
 
 // NewLocal returns an empty in-process bus.
-func NewLocal() *Local { return &Local{subs: map[int64]map[int]chan Event{}} }
+func NewLocal() *Local {
+	return &Local{subs: map[int64]map[int]chan Event{}, all: map[int]chan Event{}}
+}
 
 // subscriberBuffer absorbs bursts; a subscriber that falls further behind
 // misses events, which is safe because it re-reads state on the next one.
@@ -64,6 +70,34 @@ func (l *Local) Publish(_ context.Context, e Event) {
 		case ch <- e:
 		default:
 		}
+	}
+	for _, ch := range l.all {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
+
+// allBuffer is deeper than a project subscriber's: background consumers see
+// every project's events.
+const allBuffer = 1024
+
+// SubscribeAll registers a subscriber for every project.
+func (l *Local) SubscribeAll() (<-chan Event, func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := make(chan Event, allBuffer)
+	id := l.next
+	l.next++
+	l.all[id] = ch
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			delete(l.all, id)
+		})
 	}
 }
 

@@ -40,6 +40,9 @@ func (r *Redis) Subscribe(projectID int64) (<-chan Event, func()) {
 	return r.local.Subscribe(projectID)
 }
 
+// SubscribeAll returns this replica's share of every project's events.
+func (r *Redis) SubscribeAll() (<-chan Event, func()) { return r.local.SubscribeAll() }
+
 // Run receives events until ctx ends, resubscribing after connection loss.
 func (r *Redis) Run(ctx context.Context) {
 	for ctx.Err() == nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/signalbox/signalbox/server/branch"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/statuscheck"
+	"github.com/signalbox/signalbox/server/store"
+	"github.com/signalbox/signalbox/server/train"
 )
 
 // MergeParams are the options of a merge.
@@ -118,7 +120,40 @@ func (s *Service) land(ctx context.Context, sc *project.Scope, mr *storagev1.Mer
 	mr.Squash = squash
 	mr.MergeCommitSha = landed.MergeCommitSHA
 	mr.SquashCommitSha = landed.SquashCommitSHA
-	return s.store.MergeRequests().Update(ctx, mr)
+	mr.AutoMergeStrategy = ""
+	if err := s.store.MergeRequests().Update(ctx, mr); err != nil {
+		return err
+	}
+	return s.skipTrain(ctx, sc.Project, mr, landed.SHA)
+}
+
+// skipTrain records a merge that bypassed the merge request's train ("merge
+// immediately") as a skip_merged car. When the project allows skipping the
+// train, the car names what landed, so the train knows the push and keeps
+// its pipelines; otherwise the train is rebuilt on the new target.
+func (s *Service) skipTrain(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest, landed string) error {
+	car, err := s.store.Cars().ForMergeRequest(ctx, p.GetId(), mr.GetIid())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !train.State(car.GetState()).Active() {
+		return nil
+	}
+	car.State = int32(train.StateSkipMerged)
+	car.MergeTime = timestamppb.New(s.clock.Now())
+	// As in GitLab, skipping is for merge-commit trains only: a fast-forward
+	// train's tested commits cannot land on a target that moved.
+	method := signalboxv1.MergeMethod(p.GetSettings().GetMergeMethod())
+	if p.GetSettings().GetMergeTrainsSkipTrainAllowed() && method == signalboxv1.MergeMethod_MERGE_METHOD_MERGE {
+		car.MergeSha = landed
+	}
+	if err := s.store.Cars().Update(ctx, car); err != nil {
+		return err
+	}
+	return s.store.Cars().MarkDirty(ctx, p.GetId(), car.GetTargetBranch())
 }
 
 // requireMergeAccess is GitLab's can_be_merged_by: developers may merge into

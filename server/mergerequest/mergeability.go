@@ -18,6 +18,8 @@ const (
 	StatusBroken               Status = "broken_status"
 	StatusConflict             Status = "conflict"
 	StatusNeedRebase           Status = "need_rebase"
+	StatusCIMustPass           Status = "ci_must_pass"
+	StatusCIStillRunning       Status = "ci_still_running"
 	StatusStatusChecksMustPass Status = "status_checks_must_pass"
 	StatusMergeable            Status = "mergeable"
 )
@@ -30,8 +32,15 @@ type Mergeability struct {
 }
 
 // mergeability works out whether mr may merge now. Status checks block only
-// when the project requires them, and then pending and failed both block.
+// when the project requires them, and then pending and failed both block;
+// the head pipeline likewise.
 func (s *Service) mergeability(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest) (Mergeability, error) {
+	return s.Mergeable(ctx, p, mr, false)
+}
+
+// Mergeable is mergeability with the CI check skipped when skipCI is set:
+// a merge train tests the merged result itself.
+func (s *Service) Mergeable(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest, skipCI bool) (Mergeability, error) {
 	if mr.GetState() != int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_OPENED) {
 		return Mergeability{Status: StatusNotOpen}, nil
 	}
@@ -66,6 +75,22 @@ func (s *Service) mergeability(ctx context.Context, p *storagev1.Project, mr *st
 		}
 		if !rebased {
 			return Mergeability{Status: StatusNeedRebase}, nil
+		}
+	}
+	if !skipCI && p.GetSettings().GetOnlyAllowMergeIfPipelineSucceeds() {
+		pl, err := s.pipelines.Newest(ctx, p.GetId(), mr.GetHeadSha(), "")
+		if err != nil {
+			return Mergeability{}, err
+		}
+		switch {
+		case pl == nil:
+			return Mergeability{Status: StatusCIMustPass}, nil
+		case pl.GetStatus() == int32(signalboxv1.PipelineStatus_PIPELINE_STATUS_SUCCESS):
+		case pl.GetStatus() == int32(signalboxv1.PipelineStatus_PIPELINE_STATUS_FAILED),
+			pl.GetStatus() == int32(signalboxv1.PipelineStatus_PIPELINE_STATUS_CANCELED):
+			return Mergeability{Status: StatusCIMustPass}, nil
+		default:
+			return Mergeability{Status: StatusCIStillRunning}, nil
 		}
 	}
 	if p.GetSettings().GetOnlyAllowMergeIfAllStatusChecksPassed() {

@@ -18,7 +18,13 @@ type View struct {
 	Mergeability Mergeability
 	Author       *storagev1.User
 	MergedBy     *storagev1.User
-	ClosedBy     *storagev1.User
+	// MergeUser merged the merge request, or set it to auto-merge.
+	MergeUser *storagev1.User
+	ClosedBy  *storagev1.User
+	// HeadPipeline is the newest pipeline of the head sha, or nil.
+	HeadPipeline *storagev1.Pipeline
+	// HeadPipelineUser started the head pipeline.
+	HeadPipelineUser *storagev1.User
 }
 
 // Get returns one merge request the caller may see.
@@ -75,6 +81,12 @@ func (s *Service) view(ctx context.Context, p *storagev1.Project, mr *storagev1.
 		return nil, err
 	}
 	v := &View{MergeRequest: mr, Mergeability: m}
+	if v.HeadPipeline, err = s.pipelines.Newest(ctx, p.GetId(), mr.GetHeadSha(), ""); err != nil {
+		return nil, err
+	}
+	if v.HeadPipelineUser, err = s.user(ctx, v.HeadPipeline.GetUserId()); err != nil {
+		return nil, err
+	}
 	if v.Author, err = s.user(ctx, mr.GetAuthorId()); err != nil {
 		return nil, err
 	}
@@ -83,6 +95,12 @@ func (s *Service) view(ctx context.Context, p *storagev1.Project, mr *storagev1.
 	}
 	if v.ClosedBy, err = s.user(ctx, mr.GetClosedById()); err != nil {
 		return nil, err
+	}
+	v.MergeUser = v.MergedBy
+	if v.MergeUser == nil {
+		if v.MergeUser, err = s.user(ctx, mr.GetMergeUserId()); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }

@@ -15,6 +15,7 @@ import (
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/store"
@@ -55,32 +56,40 @@ type Checks interface {
 	Dispatch(ctx context.Context, ch statuscheck.Change) error
 }
 
+// Pipelines finds a commit's newest pipeline, the merge request's head
+// pipeline.
+type Pipelines interface {
+	Newest(ctx context.Context, projectID int64, sha, ref string) (*storagev1.Pipeline, error)
+}
+
 // Service is the merge request domain.
 type Service struct {
-	store  store.Store
-	repos  repository.Repositories
-	checks Checks
-	events event.Bus
-	clock  clock.Clock
-	logger *slog.Logger
-	holder string
+	store     store.Store
+	repos     repository.Repositories
+	checks    Checks
+	pipelines Pipelines
+	events    event.Bus
+	clock     clock.Clock
+	logger    *slog.Logger
+	holder    string
 }
 
 // Deps are what a Service needs.
 type Deps struct {
-	Store  store.Store
-	Repos  repository.Repositories
-	Checks Checks
-	Events event.Bus
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Store     store.Store
+	Repos     repository.Repositories
+	Checks    Checks
+	Pipelines Pipelines
+	Events    event.Bus
+	Clock     clock.Clock
+	Logger    *slog.Logger
 	// Holder names this replica in leases.
 	Holder string
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, repos: d.Repos, checks: d.Checks, events: d.Events, clock: d.Clock, logger: d.Logger, holder: d.Holder}
+	return &Service{store: d.Store, repos: d.Repos, checks: d.Checks, pipelines: d.Pipelines, events: d.Events, clock: d.Clock, logger: d.Logger, holder: d.Holder}
 }
 
 var draftTitle = regexp.MustCompile(`(?i)^\s*(\[draft\]|\(draft\)|draft:)`)
@@ -96,27 +105,7 @@ const leaseTTL = 30 * time.Second
 // merge and an edit arriving together do not overwrite each other's writes.
 func (s *Service) locked(ctx context.Context, pid, iid int64, f func() error) error {
 	name := "mr:" + strconv.FormatInt(pid, 10) + ":" + strconv.FormatInt(iid, 10)
-	// Leases expire on the store's wall clock, so waiting uses it too.
-	deadline := time.Now().Add(leaseTTL)
-	for {
-		ok, err := s.store.Leases().Acquire(ctx, name, s.holder, leaseTTL)
-		if err != nil {
-			return err
-		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			return errors.New("merge request is busy; try again")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	defer s.store.Leases().Release(context.WithoutCancel(ctx), name, s.holder)
-	return f()
+	return lease.Hold(ctx, s.store.Leases(), name, s.holder, leaseTTL, f)
 }
 
 // get reads a merge request the caller may see.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/gitrepo"
@@ -128,4 +129,36 @@ func (g gitRepository) MoveBranch(ctx context.Context, branch, newSHA, oldSHA st
 		return ErrBranchMoved
 	}
 	return err
+}
+
+func (g gitRepository) Rebase(ctx context.Context, onto, head, name, email string, when time.Time) (string, error) {
+	sha, err := g.r.Rebase(ctx, onto, head, gitrepo.Signature{Name: name, Email: email, When: when})
+	var ce *gitrepo.ConflictError
+	if errors.As(err, &ce) {
+		return "", &ConflictError{Paths: ce.Paths}
+	}
+	return sha, err
+}
+
+func (g gitRepository) SetRef(ctx context.Context, ref, sha string) error {
+	old, err := g.Ref(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if old == sha {
+		return nil
+	}
+	return g.r.UpdateRef(ctx, ref, sha, old)
+}
+
+func (g gitRepository) DeleteRef(ctx context.Context, ref string) error {
+	return g.r.DeleteRef(ctx, ref, "")
+}
+
+func (g gitRepository) Ref(ctx context.Context, ref string) (string, error) {
+	sha, err := g.r.Ref(ctx, ref)
+	if errors.Is(err, gitrepo.ErrNotFound) {
+		return "", nil
+	}
+	return sha, err
 }

@@ -33,6 +33,16 @@ type Repository interface {
 	// MoveBranch moves branch from old to new, failing with ErrBranchMoved
 	// when it is no longer at old.
 	MoveBranch(ctx context.Context, branch, newSHA, oldSHA string) error
+	// Rebase replays head's own commits onto onto and returns the new head;
+	// a conflict is a *ConflictError.
+	Rebase(ctx context.Context, onto, head, name, email string, when time.Time) (string, error)
+	// SetRef points a server-owned ref (refs/merge-requests/<iid>/train) at
+	// sha, whatever it held.
+	SetRef(ctx context.Context, ref, sha string) error
+	// DeleteRef removes a server-owned ref; a missing ref is fine.
+	DeleteRef(ctx context.Context, ref string) error
+	// Ref reads one ref; "" when it does not exist.
+	Ref(ctx context.Context, ref string) (string, error)
 }
 
 // Commit is what is shown of a commit.

@@ -85,17 +85,17 @@ type diffRefs struct {
 // its diff refs and pipeline.
 type mergeRequest struct {
 	mergeRequestBasic
-	Subscribed                  bool       `json:"subscribed"`
-	ChangesCount                *string    `json:"changes_count"`
-	LatestBuildStartedAt        gitlabTime `json:"latest_build_started_at"`
-	LatestBuildFinishedAt       gitlabTime `json:"latest_build_finished_at"`
-	FirstDeployedToProductionAt gitlabTime `json:"first_deployed_to_production_at"`
-	Pipeline                    *struct{}  `json:"pipeline"`
-	HeadPipeline                *struct{}  `json:"head_pipeline"`
-	DiffRefs                    diffRefs   `json:"diff_refs"`
-	MergeError                  *string    `json:"merge_error"`
-	FirstContribution           bool       `json:"first_contribution"`
-	User                        canMerge   `json:"user"`
+	Subscribed                  bool           `json:"subscribed"`
+	ChangesCount                *string        `json:"changes_count"`
+	LatestBuildStartedAt        gitlabTime     `json:"latest_build_started_at"`
+	LatestBuildFinishedAt       gitlabTime     `json:"latest_build_finished_at"`
+	FirstDeployedToProductionAt gitlabTime     `json:"first_deployed_to_production_at"`
+	Pipeline                    *pipelineBasic `json:"pipeline"`
+	HeadPipeline                *pipeline      `json:"head_pipeline"`
+	DiffRefs                    diffRefs       `json:"diff_refs"`
+	MergeError                  *string        `json:"merge_error"`
+	FirstContribution           bool           `json:"first_contribution"`
+	User                        canMerge       `json:"user"`
 }
 
 type canMerge struct {
@@ -119,6 +119,10 @@ func newMergeRequestBasic(mr *signalboxv1.MergeRequest, projectPath string) merg
 	if mr.GetHasConflicts() {
 		mergeStatus = "cannot_be_merged"
 	}
+	var mergedBy *userBasic
+	if mr.GetState() == signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_MERGED {
+		mergedBy = newUserBasic(mr.GetMergeUser())
+	}
 	return mergeRequestBasic{
 		ID:                          mr.GetId(),
 		IID:                         mr.GetIid(),
@@ -128,7 +132,7 @@ func newMergeRequestBasic(mr *signalboxv1.MergeRequest, projectPath string) merg
 		State:                       stateName(mr.GetState()),
 		CreatedAt:                   ts(mr.GetCreateTime()),
 		UpdatedAt:                   ts(mr.GetUpdateTime()),
-		MergedBy:                    newUserBasic(mr.GetMergeUser()),
+		MergedBy:                    mergedBy,
 		MergeUser:                   newUserBasic(mr.GetMergeUser()),
 		MergedAt:                    ts(mr.GetMergeTime()),
 		ClosedAt:                    ts(mr.GetCloseTime()),
@@ -142,6 +146,7 @@ func newMergeRequestBasic(mr *signalboxv1.MergeRequest, projectPath string) merg
 		Labels:                      []string{},
 		Draft:                       mr.GetDraft(),
 		WorkInProgress:              mr.GetDraft(),
+		MergeWhenPipelineSucceeds:   mr.GetMergeWhenPipelineSucceeds(),
 		MergeStatus:                 mergeStatus,
 		DetailedMergeStatus:         enumName(mr.GetDetailedMergeStatus().String(), "DETAILED_MERGE_STATUS_"),
 		SHA:                         mr.GetSha(),
@@ -157,10 +162,12 @@ func newMergeRequestBasic(mr *signalboxv1.MergeRequest, projectPath string) merg
 	}
 }
 
-func newMergeRequest(mr *signalboxv1.MergeRequest, projectPath string) *mergeRequest {
+func newMergeRequest(mr *signalboxv1.MergeRequest, projectPath, externalURL string) *mergeRequest {
 	d := mr.GetDiffRefs()
 	return &mergeRequest{
 		mergeRequestBasic: newMergeRequestBasic(mr, projectPath),
+		Pipeline:          newPipelineBasic(mr.GetHeadPipeline()),
+		HeadPipeline:      newPipeline(mr.GetHeadPipeline(), externalURL),
 		DiffRefs:          diffRefs{BaseSHA: d.GetBaseSha(), HeadSHA: d.GetHeadSha(), StartSHA: d.GetStartSha()},
 		User:              canMerge{CanMerge: mr.GetDetailedMergeStatus() == signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_MERGEABLE},
 	}

@@ -95,6 +95,10 @@ func gitlabFailure(e apiError) failure {
 			f = failure{404, message{"404 User Not Found"}}
 		case signalboxv1.Reason_REASON_BRANCH_NOT_FOUND:
 			f = failure{404, message{"404 Branch Not Found"}}
+		case signalboxv1.Reason_REASON_CAR_NOT_FOUND:
+			f = failure{404, message{"404 Merge Train Merge Request Not Found"}}
+		case signalboxv1.Reason_REASON_COMMIT_NOT_FOUND:
+			f = failure{404, message{"404 Commit Not Found"}}
 		default:
 			f = failure{404, message{"404 Not found"}}
 		}
@@ -104,6 +108,8 @@ func gitlabFailure(e apiError) failure {
 		switch reason {
 		case signalboxv1.Reason_REASON_MEMBER_EXISTS:
 			f = failure{409, message{"Member already exists"}}
+		case signalboxv1.Reason_REASON_ALREADY_AUTO_MERGE:
+			f = failure{409, message{"Merge request is already set to Auto-Merge"}}
 		case signalboxv1.Reason_REASON_MERGE_REQUEST_EXISTS:
 			f = failure{409, message{[]string{"Another open merge request already exists for this source branch: !" + first(e.problem.GetFields())}}}
 		default:
@@ -123,6 +129,10 @@ func gitlabFailure(e apiError) failure {
 			f = failure{422, message{[]string{"You can't use same project/branch for source and target"}}}
 		case signalboxv1.Reason_REASON_BRANCH_NOT_FOUND:
 			f = failure{422, message{[]string{missingBranch(e.problem.GetFields())}}}
+		case signalboxv1.Reason_REASON_MERGE_TRAINS_DISABLED:
+			f = failure{400, message{"400 Bad request - Merge trains are not enabled for this project"}}
+		case signalboxv1.Reason_REASON_NO_MERGE_TRAIN_STRATEGY:
+			f = failure{400, message{"400 Bad request - No available merge train strategy"}}
 		default:
 			f = failure{400, message{"400 Bad request"}}
 		}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/tools/txtar"
 
@@ -51,14 +52,14 @@ func runArchive(t *testing.T, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := servertest.New(t, servertest.WithExternalURL(goldenExternalURL))
+	srv := servertest.New(t, servertest.WithExternalURL(goldenExternalURL), servertest.ManualTrains())
 	vars := map[string]string{"ROOT": servertest.RootToken}
 	worktrees := map[string]*gitrepotest.Worktree{}
 	changed := false
 	for i := 0; i < len(ar.Files); i++ {
 		req := ar.Files[i]
 		if strings.HasPrefix(req.Name, "setup") {
-			setup(t, srv.URL, string(req.Data), vars, worktrees)
+			setup(t, srv, string(req.Data), vars, worktrees)
 			continue
 		}
 		if !strings.HasSuffix(req.Name, ".request") {
@@ -101,8 +102,12 @@ func runArchive(t *testing.T, file string) {
 //	                                   (a real git push; the new head
 //	                                   becomes ${SHA_<BRANCH>})
 //	mr <project> <source> <target> <title words...>
-func setup(t *testing.T, base, script string, vars map[string]string, worktrees map[string]*gitrepotest.Worktree) {
+//	settle                             (merge trains take every step they
+//	                                   can, then stop)
+//	tick <duration>                    (the fake clock moves on)
+func setup(t *testing.T, srv *servertest.Server, script string, vars map[string]string, worktrees map[string]*gitrepotest.Worktree) {
 	t.Helper()
+	base := srv.URL
 	levels := map[string]string{"guest": "10", "reporter": "20", "developer": "30", "maintainer": "40", "owner": "50"}
 	users := map[string]string{}
 	do := func(method, path, body string) string {
@@ -180,6 +185,16 @@ func setup(t *testing.T, base, script string, vars map[string]string, worktrees 
 		case "mr":
 			do("POST", "/api/v4/projects/"+url.PathEscape(f[1])+"/merge_requests",
 				fmt.Sprintf(`{"source_branch":%q,"target_branch":%q,"title":%q}`, f[2], f[3], strings.Join(f[4:], " ")))
+		case "settle":
+			if err := srv.App.SettleTrains(t.Context()); err != nil {
+				t.Fatalf("setup: settle: %v", err)
+			}
+		case "tick":
+			d, err := time.ParseDuration(f[1])
+			if err != nil {
+				t.Fatalf("setup: %v", err)
+			}
+			srv.Clock.Advance(d)
 		default:
 			t.Fatalf("setup: unknown step %q", line)
 		}

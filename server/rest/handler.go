@@ -43,6 +43,8 @@ type clients struct {
 	statusChecks      signalboxv1connect.StatusCheckServiceClient
 	mergeRequests     signalboxv1connect.MergeRequestServiceClient
 	repository        signalboxv1connect.RepositoryServiceClient
+	mergeTrains       signalboxv1connect.MergeTrainServiceClient
+	pipelines         signalboxv1connect.PipelineServiceClient
 }
 
 // Option configures a Handler.
@@ -69,6 +71,8 @@ func New(server *connect.Server, externalURL string, logger *slog.Logger, opts .
 			statusChecks:      signalboxv1connect.NewStatusCheckServiceClient(client),
 			mergeRequests:     signalboxv1connect.NewMergeRequestServiceClient(client),
 			repository:        signalboxv1connect.NewRepositoryServiceClient(client),
+			mergeTrains:       signalboxv1connect.NewMergeTrainServiceClient(client),
+			pipelines:         signalboxv1connect.NewPipelineServiceClient(client),
 		},
 		externalURL: strings.TrimRight(externalURL, "/"),
 		maxBody:     DefaultMaxBodyBytes,

@@ -15,7 +15,7 @@ func (h *Handler) projectPathOf(mr *signalboxv1.MergeRequest) string {
 }
 
 func (h *Handler) entity(mr *signalboxv1.MergeRequest) *mergeRequest {
-	return newMergeRequest(mr, h.projectPathOf(mr))
+	return newMergeRequest(mr, h.projectPathOf(mr), h.externalURL)
 }
 
 func (h *Handler) listMergeRequests(c *call) error {

@@ -42,5 +42,20 @@ func (h *Handler) routes() []route {
 		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_checks", h.listMergeRequestStatusChecks},
 		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_check_responses", h.setStatusCheckResponse},
 		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_checks/{external_status_check_id}/retry", h.retryStatusCheck},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/cancel_merge_when_pipeline_succeeds", h.cancelAutoMerge},
+		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes", h.listNotes},
+
+		{"GET /api/v4/projects/{id}/merge_trains", h.listMergeTrainCars},
+		{"GET /api/v4/projects/{id}/merge_trains/{target_branch}", h.listMergeTrainCars},
+		{"GET /api/v4/projects/{id}/merge_trains/merge_requests/{merge_request_iid}", h.getMergeTrainCar},
+		{"POST /api/v4/projects/{id}/merge_trains/merge_requests/{merge_request_iid}", h.addToMergeTrain},
+
+		{"GET /api/v4/projects/{id}/pipelines/{pipeline_id}", h.getPipeline},
+		{"POST /api/v4/projects/{id}/statuses/{sha}", h.setCommitStatus},
+		{"GET /api/v4/projects/{id}/repository/commits/{sha}/statuses", h.listCommitStatuses},
+
+		{"GET /api/v4/projects/{id}/hooks", h.listHooks},
+		{"POST /api/v4/projects/{id}/hooks", h.createHook},
+		{"DELETE /api/v4/projects/{id}/hooks/{hook_id}", h.deleteHook},
 	}
 }

@@ -40,9 +40,10 @@ type Server struct {
 type Option interface{ apply(*settings) }
 
 type settings struct {
-	externalURL string
-	realClock   bool
-	cfg         func(*config.Config)
+	externalURL  string
+	realClock    bool
+	manualTrains bool
+	cfg          func(*config.Config)
 }
 
 type optionFunc func(*settings)
@@ -55,6 +56,10 @@ func WithExternalURL(u string) Option { return optionFunc(func(s *settings) { s.
 
 // RealClock uses the wall clock instead of the fake one.
 func RealClock() Option { return optionFunc(func(s *settings) { s.realClock = true }) }
+
+// ManualTrains leaves merge trains still until the test calls
+// App.SettleTrains, so every step happens in a fixed order.
+func ManualTrains() Option { return optionFunc(func(s *settings) { s.manualTrains = true }) }
 
 // WithConfig edits the config before the server is built.
 func WithConfig(f func(*config.Config)) Option { return optionFunc(func(s *settings) { s.cfg = f }) }
@@ -92,6 +97,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	if !s.realClock {
 		srv.Clock = clock.NewFake(Epoch())
 		appOpts = append(appOpts, app.WithClock(srv.Clock))
+	}
+	if s.manualTrains {
+		appOpts = append(appOpts, app.WithManualTrains())
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -108,3 +108,23 @@ func (s *Service) mergeRequest(ctx context.Context, sc *project.Scope, iid int64
 	}
 	return mr, err
 }
+
+// Outcome sums up the checks that apply to mr at its head: passed when all
+// have passed (or none apply), failed when any has failed.
+func (s *Service) Outcome(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest) (passed, failed bool, err error) {
+	statuses, err := s.statuses(ctx, p, mr)
+	if err != nil {
+		return false, false, err
+	}
+	passed = true
+	for _, st := range statuses {
+		switch st.Status {
+		case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PASSED:
+		case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED:
+			passed, failed = false, true
+		default:
+			passed = false
+		}
+	}
+	return passed, failed, nil
+}

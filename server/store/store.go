@@ -24,6 +24,10 @@ type Store interface {
 	Responses() Responses
 	Deliveries() Deliveries
 	Leases() Leases
+	Cars() Cars
+	Pipelines() Pipelines
+	Hooks() Hooks
+	Notes() Notes
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 }
@@ -191,8 +195,71 @@ type Deliveries interface {
 // Leases are named, expiring, exclusive holds, for work that one replica at
 // a time must do (one delivery attempt, one merge request change).
 type Leases interface {
-	// Acquire takes the lease for holder unless someone else holds it.
+	// Acquire takes the lease for holder unless anyone holds it, holder
+	// included: goroutines of one replica share a holder name and still
+	// exclude each other.
 	Acquire(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	// Renew extends holder's lease to ttl from now; false when holder no
+	// longer holds it (it expired, or someone else took it).
+	Renew(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	// Release gives the lease back if holder still holds it.
 	Release(ctx context.Context, name, holder string) error
+}
+
+// Cars stores merge train cars. A merge request has at most one car at a
+// time; a car that leaves the train without merging is deleted.
+type Cars interface {
+	// Create gives c an id and stores it; ErrExists when the merge request
+	// already has a car.
+	Create(ctx context.Context, c *storagev1.Car) (*storagev1.Car, error)
+	Get(ctx context.Context, projectID, id int64) (*storagev1.Car, error)
+	// ForMergeRequest returns the merge request's car.
+	ForMergeRequest(ctx context.Context, projectID, iid int64) (*storagev1.Car, error)
+	// List returns the project's cars, by id.
+	List(ctx context.Context, projectID int64) ([]*storagev1.Car, error)
+	Update(ctx context.Context, c *storagev1.Car) error
+	Delete(ctx context.Context, c *storagev1.Car) error
+	// MarkDirty asks for the train of (project, branch) to be refreshed.
+	MarkDirty(ctx context.Context, projectID int64, branch string) error
+	// Dirty lists the trains waiting for a refresh.
+	Dirty(ctx context.Context) ([]TrainRef, error)
+	// ClaimDirty removes a train from the waiting set, reporting whether
+	// this caller removed it.
+	ClaimDirty(ctx context.Context, t TrainRef) (bool, error)
+}
+
+// TrainRef names one train.
+type TrainRef struct {
+	ProjectID int64
+	Branch    string
+}
+
+// Pipelines stores pipelines and the commit statuses in them.
+type Pipelines interface {
+	// Create gives p a global id and the project's next iid.
+	Create(ctx context.Context, p *storagev1.Pipeline) (*storagev1.Pipeline, error)
+	Get(ctx context.Context, projectID, id int64) (*storagev1.Pipeline, error)
+	Update(ctx context.Context, p *storagev1.Pipeline) error
+	// ForSHA returns the pipelines of a commit, by id.
+	ForSHA(ctx context.Context, projectID int64, sha string) ([]*storagev1.Pipeline, error)
+	// PutStatus stores a commit status, replacing the pipeline's status of
+	// the same name; a new one gets an id.
+	PutStatus(ctx context.Context, s *storagev1.CommitStatus) (*storagev1.CommitStatus, error)
+	// Statuses returns a pipeline's commit statuses, by id.
+	Statuses(ctx context.Context, projectID, pipelineID int64) ([]*storagev1.CommitStatus, error)
+}
+
+// Hooks stores project webhooks.
+type Hooks interface {
+	Create(ctx context.Context, h *storagev1.ProjectHook) (*storagev1.ProjectHook, error)
+	Get(ctx context.Context, projectID, id int64) (*storagev1.ProjectHook, error)
+	List(ctx context.Context, projectID int64) ([]*storagev1.ProjectHook, error)
+	Delete(ctx context.Context, projectID, id int64) error
+}
+
+// Notes stores merge request notes.
+type Notes interface {
+	Add(ctx context.Context, n *storagev1.Note) (*storagev1.Note, error)
+	// List returns a merge request's notes, oldest first.
+	List(ctx context.Context, projectID, iid int64) ([]*storagev1.Note, error)
 }

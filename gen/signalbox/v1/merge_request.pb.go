@@ -94,6 +94,7 @@ const (
 	DetailedMergeStatus_DETAILED_MERGE_STATUS_NEED_REBASE             DetailedMergeStatus = 8
 	DetailedMergeStatus_DETAILED_MERGE_STATUS_BROKEN_STATUS           DetailedMergeStatus = 9
 	DetailedMergeStatus_DETAILED_MERGE_STATUS_CHECKING                DetailedMergeStatus = 10
+	DetailedMergeStatus_DETAILED_MERGE_STATUS_MERGE_REQUEST_BLOCKED   DetailedMergeStatus = 11
 )
 
 // Enum value maps for DetailedMergeStatus.
@@ -110,6 +111,7 @@ var (
 		8:  "DETAILED_MERGE_STATUS_NEED_REBASE",
 		9:  "DETAILED_MERGE_STATUS_BROKEN_STATUS",
 		10: "DETAILED_MERGE_STATUS_CHECKING",
+		11: "DETAILED_MERGE_STATUS_MERGE_REQUEST_BLOCKED",
 	}
 	DetailedMergeStatus_value = map[string]int32{
 		"DETAILED_MERGE_STATUS_UNSPECIFIED":             0,
@@ -123,6 +125,7 @@ var (
 		"DETAILED_MERGE_STATUS_NEED_REBASE":             8,
 		"DETAILED_MERGE_STATUS_BROKEN_STATUS":           9,
 		"DETAILED_MERGE_STATUS_CHECKING":                10,
+		"DETAILED_MERGE_STATUS_MERGE_REQUEST_BLOCKED":   11,
 	}
 )
 
@@ -180,8 +183,14 @@ type MergeRequest struct {
 	Squash              bool                   `protobuf:"varint,21,opt,name=squash,proto3" json:"squash,omitempty"`
 	MergeUser           *User                  `protobuf:"bytes,22,opt,name=merge_user,json=mergeUser,proto3" json:"merge_user,omitempty"`
 	HasConflicts        bool                   `protobuf:"varint,23,opt,name=has_conflicts,json=hasConflicts,proto3" json:"has_conflicts,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The newest pipeline of the head sha.
+	HeadPipeline *Pipeline `protobuf:"bytes,24,opt,name=head_pipeline,json=headPipeline,proto3" json:"head_pipeline,omitempty"`
+	// Set while the merge request is on a train or armed to join one.
+	MergeWhenPipelineSucceeds bool `protobuf:"varint,25,opt,name=merge_when_pipeline_succeeds,json=mergeWhenPipelineSucceeds,proto3" json:"merge_when_pipeline_succeeds,omitempty"`
+	// "merge_train" or "add_to_merge_train_when_checks_pass" when set.
+	AutoMergeStrategy string `protobuf:"bytes,26,opt,name=auto_merge_strategy,json=autoMergeStrategy,proto3" json:"auto_merge_strategy,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *MergeRequest) Reset() {
@@ -375,6 +384,27 @@ func (x *MergeRequest) GetHasConflicts() bool {
 	return false
 }
 
+func (x *MergeRequest) GetHeadPipeline() *Pipeline {
+	if x != nil {
+		return x.HeadPipeline
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetMergeWhenPipelineSucceeds() bool {
+	if x != nil {
+		return x.MergeWhenPipelineSucceeds
+	}
+	return false
+}
+
+func (x *MergeRequest) GetAutoMergeStrategy() string {
+	if x != nil {
+		return x.AutoMergeStrategy
+	}
+	return ""
+}
+
 // DiffRefs are the three commits a merge request's diff is made of.
 type DiffRefs struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -440,7 +470,7 @@ var File_signalbox_v1_merge_request_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_request_proto_rawDesc = "" +
 	"\n" +
-	" signalbox/v1/merge_request.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17signalbox/v1/user.proto\"\xb7\a\n" +
+	" signalbox/v1/merge_request.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x17signalbox/v1/user.proto\"\xe5\b\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -471,7 +501,10 @@ const file_signalbox_v1_merge_request_proto_rawDesc = "" +
 	"\x06squash\x18\x15 \x01(\bR\x06squash\x121\n" +
 	"\n" +
 	"merge_user\x18\x16 \x01(\v2\x12.signalbox.v1.UserR\tmergeUser\x12#\n" +
-	"\rhas_conflicts\x18\x17 \x01(\bR\fhasConflicts\"]\n" +
+	"\rhas_conflicts\x18\x17 \x01(\bR\fhasConflicts\x12;\n" +
+	"\rhead_pipeline\x18\x18 \x01(\v2\x16.signalbox.v1.PipelineR\fheadPipeline\x12?\n" +
+	"\x1cmerge_when_pipeline_succeeds\x18\x19 \x01(\bR\x19mergeWhenPipelineSucceeds\x12.\n" +
+	"\x13auto_merge_strategy\x18\x1a \x01(\tR\x11autoMergeStrategy\"]\n" +
 	"\bDiffRefs\x12\x19\n" +
 	"\bbase_sha\x18\x01 \x01(\tR\abaseSha\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x1b\n" +
@@ -481,7 +514,7 @@ const file_signalbox_v1_merge_request_proto_rawDesc = "" +
 	"\x1aMERGE_REQUEST_STATE_OPENED\x10\x01\x12\x1e\n" +
 	"\x1aMERGE_REQUEST_STATE_CLOSED\x10\x02\x12\x1e\n" +
 	"\x1aMERGE_REQUEST_STATE_MERGED\x10\x03\x12\x1e\n" +
-	"\x1aMERGE_REQUEST_STATE_LOCKED\x10\x04*\xcc\x03\n" +
+	"\x1aMERGE_REQUEST_STATE_LOCKED\x10\x04*\xfd\x03\n" +
 	"\x13DetailedMergeStatus\x12%\n" +
 	"!DETAILED_MERGE_STATUS_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fDETAILED_MERGE_STATUS_MERGEABLE\x10\x01\x12\"\n" +
@@ -494,7 +527,8 @@ const file_signalbox_v1_merge_request_proto_rawDesc = "" +
 	"!DETAILED_MERGE_STATUS_NEED_REBASE\x10\b\x12'\n" +
 	"#DETAILED_MERGE_STATUS_BROKEN_STATUS\x10\t\x12\"\n" +
 	"\x1eDETAILED_MERGE_STATUS_CHECKING\x10\n" +
-	"B\xb3\x01\n" +
+	"\x12/\n" +
+	"+DETAILED_MERGE_STATUS_MERGE_REQUEST_BLOCKED\x10\vB\xb3\x01\n" +
 	"\x10com.signalbox.v1B\x11MergeRequestProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -518,22 +552,24 @@ var file_signalbox_v1_merge_request_proto_goTypes = []any{
 	(*DiffRefs)(nil),              // 3: signalbox.v1.DiffRefs
 	(*User)(nil),                  // 4: signalbox.v1.User
 	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*Pipeline)(nil),              // 6: signalbox.v1.Pipeline
 }
 var file_signalbox_v1_merge_request_proto_depIdxs = []int32{
-	0, // 0: signalbox.v1.MergeRequest.state:type_name -> signalbox.v1.MergeRequestState
-	3, // 1: signalbox.v1.MergeRequest.diff_refs:type_name -> signalbox.v1.DiffRefs
-	4, // 2: signalbox.v1.MergeRequest.author:type_name -> signalbox.v1.User
-	5, // 3: signalbox.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	5, // 4: signalbox.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	5, // 5: signalbox.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	5, // 6: signalbox.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	1, // 7: signalbox.v1.MergeRequest.detailed_merge_status:type_name -> signalbox.v1.DetailedMergeStatus
-	4, // 8: signalbox.v1.MergeRequest.merge_user:type_name -> signalbox.v1.User
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	0,  // 0: signalbox.v1.MergeRequest.state:type_name -> signalbox.v1.MergeRequestState
+	3,  // 1: signalbox.v1.MergeRequest.diff_refs:type_name -> signalbox.v1.DiffRefs
+	4,  // 2: signalbox.v1.MergeRequest.author:type_name -> signalbox.v1.User
+	5,  // 3: signalbox.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	5,  // 4: signalbox.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 5: signalbox.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	5,  // 6: signalbox.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	1,  // 7: signalbox.v1.MergeRequest.detailed_merge_status:type_name -> signalbox.v1.DetailedMergeStatus
+	4,  // 8: signalbox.v1.MergeRequest.merge_user:type_name -> signalbox.v1.User
+	6,  // 9: signalbox.v1.MergeRequest.head_pipeline:type_name -> signalbox.v1.Pipeline
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_merge_request_proto_init() }
@@ -541,6 +577,7 @@ func file_signalbox_v1_merge_request_proto_init() {
 	if File_signalbox_v1_merge_request_proto != nil {
 		return
 	}
+	file_signalbox_v1_pipeline_proto_init()
 	file_signalbox_v1_user_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -74,6 +74,18 @@ const (
 	Reason_REASON_CANNOT_MERGE Reason = 22
 	// The target branch moved while merging; the merge can be tried again.
 	Reason_REASON_TARGET_MOVED Reason = 23
+	// The merge request never had a merge train car.
+	Reason_REASON_CAR_NOT_FOUND Reason = 24
+	// The merge request is already on a train or armed to join one.
+	Reason_REASON_ALREADY_AUTO_MERGE Reason = 25
+	// The project has merge trains off.
+	Reason_REASON_MERGE_TRAINS_DISABLED Reason = 26
+	// Neither joining now nor arming auto-merge is possible.
+	Reason_REASON_NO_MERGE_TRAIN_STRATEGY Reason = 27
+	// The commit named does not exist.
+	Reason_REASON_COMMIT_NOT_FOUND Reason = 28
+	// The pipeline named does not exist.
+	Reason_REASON_PIPELINE_NOT_FOUND Reason = 29
 )
 
 // Enum value maps for Reason.
@@ -103,6 +115,12 @@ var (
 		21: "REASON_CANNOT_RESPOND",
 		22: "REASON_CANNOT_MERGE",
 		23: "REASON_TARGET_MOVED",
+		24: "REASON_CAR_NOT_FOUND",
+		25: "REASON_ALREADY_AUTO_MERGE",
+		26: "REASON_MERGE_TRAINS_DISABLED",
+		27: "REASON_NO_MERGE_TRAIN_STRATEGY",
+		28: "REASON_COMMIT_NOT_FOUND",
+		29: "REASON_PIPELINE_NOT_FOUND",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":                      0,
@@ -129,6 +147,12 @@ var (
 		"REASON_CANNOT_RESPOND":                   21,
 		"REASON_CANNOT_MERGE":                     22,
 		"REASON_TARGET_MOVED":                     23,
+		"REASON_CAR_NOT_FOUND":                    24,
+		"REASON_ALREADY_AUTO_MERGE":               25,
+		"REASON_MERGE_TRAINS_DISABLED":            26,
+		"REASON_NO_MERGE_TRAIN_STRATEGY":          27,
+		"REASON_COMMIT_NOT_FOUND":                 28,
+		"REASON_PIPELINE_NOT_FOUND":               29,
 	}
 )
 
@@ -232,7 +256,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\xd1\x05\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\x8c\a\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -258,7 +282,13 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x12REASON_SAME_BRANCH\x10\x14\x12\x19\n" +
 	"\x15REASON_CANNOT_RESPOND\x10\x15\x12\x17\n" +
 	"\x13REASON_CANNOT_MERGE\x10\x16\x12\x17\n" +
-	"\x13REASON_TARGET_MOVED\x10\x17B\xae\x01\n" +
+	"\x13REASON_TARGET_MOVED\x10\x17\x12\x18\n" +
+	"\x14REASON_CAR_NOT_FOUND\x10\x18\x12\x1d\n" +
+	"\x19REASON_ALREADY_AUTO_MERGE\x10\x19\x12 \n" +
+	"\x1cREASON_MERGE_TRAINS_DISABLED\x10\x1a\x12\"\n" +
+	"\x1eREASON_NO_MERGE_TRAIN_STRATEGY\x10\x1b\x12\x1b\n" +
+	"\x17REASON_COMMIT_NOT_FOUND\x10\x1c\x12\x1d\n" +
+	"\x19REASON_PIPELINE_NOT_FOUND\x10\x1dB\xae\x01\n" +
 	"\x10com.signalbox.v1B\fProblemProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (

@@ -59,3 +59,19 @@ func (k keys) deliveryLog(pid, cid int64) string {
 }
 func (k keys) deliveriesDue() string    { return k.prefix + "deliveries:due" }
 func (k keys) lease(name string) string { return k.prefix + "lease:" + name }
+
+func (k keys) cars(pid int64) string         { return k.projectTag(pid) + "cars" }
+func (k keys) carsByMR(pid int64) string     { return k.projectTag(pid) + "cars:by_mr" }
+func (k keys) trainsDirty() string           { return k.prefix + "trains:dirty" }
+func (k keys) pipelines(pid int64) string    { return k.projectTag(pid) + "pipelines" }
+func (k keys) pipelineIIDs(pid int64) string { return k.projectTag(pid) + "pipelines:iid" }
+func (k keys) pipelinesBySHA(pid int64, sha string) string {
+	return k.projectTag(pid) + "pipelines:sha:" + sha
+}
+func (k keys) statuses(pid, pipelineID int64) string {
+	return k.projectTag(pid) + "pipeline:" + id(pipelineID) + ":statuses"
+}
+func (k keys) hooks(pid int64) string { return k.projectTag(pid) + "hooks" }
+func (k keys) notes(pid, iid int64) string {
+	return k.projectTag(pid) + "merge_request:" + id(iid) + ":notes"
+}

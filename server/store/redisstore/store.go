@@ -74,6 +74,18 @@ func (s *Store) Deliveries() store.Deliveries { return deliveries{s} }
 // Leases returns the lease store.
 func (s *Store) Leases() store.Leases { return leases{s} }
 
+// Cars returns the merge train car store.
+func (s *Store) Cars() store.Cars { return cars{s} }
+
+// Pipelines returns the pipeline store.
+func (s *Store) Pipelines() store.Pipelines { return pipelines{s} }
+
+// Hooks returns the project hook store.
+func (s *Store) Hooks() store.Hooks { return hooks{s} }
+
+// Notes returns the note store.
+func (s *Store) Notes() store.Notes { return notes{s} }
+
 // nextID draws the next id of a kind. Ids are global, as in GitLab.
 func (s *Store) nextID(ctx context.Context, kind string) (int64, error) {
 	return s.rdb.Incr(ctx, s.keys.seq(kind)).Result()

@@ -842,6 +842,12 @@ type MergeRequest struct {
 	// Set while the source branch is missing from the repository.
 	SourceMissing bool  `protobuf:"varint,22,opt,name=source_missing,json=sourceMissing,proto3" json:"source_missing,omitempty"`
 	ClosedById    int64 `protobuf:"varint,23,opt,name=closed_by_id,json=closedById,proto3" json:"closed_by_id,omitempty"`
+	// "merge_train" or "add_to_merge_train_when_checks_pass" while set.
+	AutoMergeStrategy string `protobuf:"bytes,24,opt,name=auto_merge_strategy,json=autoMergeStrategy,proto3" json:"auto_merge_strategy,omitempty"`
+	// Who set auto-merge.
+	MergeUserId int64 `protobuf:"varint,25,opt,name=merge_user_id,json=mergeUserId,proto3" json:"merge_user_id,omitempty"`
+	// The head sha auto-merge was set for.
+	AutoMergeSha  string `protobuf:"bytes,26,opt,name=auto_merge_sha,json=autoMergeSha,proto3" json:"auto_merge_sha,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1037,6 +1043,27 @@ func (x *MergeRequest) GetClosedById() int64 {
 	return 0
 }
 
+func (x *MergeRequest) GetAutoMergeStrategy() string {
+	if x != nil {
+		return x.AutoMergeStrategy
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetMergeUserId() int64 {
+	if x != nil {
+		return x.MergeUserId
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetAutoMergeSha() string {
+	if x != nil {
+		return x.AutoMergeSha
+	}
+	return ""
+}
+
 // StatusCheckResponse is the newest answer for one (merge request, check,
 // sha). Older answers are replaced: only the newest decides.
 type StatusCheckResponse struct {
@@ -1181,8 +1208,12 @@ type Delivery struct {
 	State           int32                  `protobuf:"varint,11,opt,name=state,proto3" json:"state,omitempty"`
 	Attempts        []*DeliveryAttempt     `protobuf:"bytes,12,rep,name=attempts,proto3" json:"attempts,omitempty"`
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Set for a project hook delivery (check_id is then zero).
+	HookId int64 `protobuf:"varint,14,opt,name=hook_id,json=hookId,proto3" json:"hook_id,omitempty"`
+	// The X-Gitlab-Event header, for project hooks ("Pipeline Hook").
+	GitlabEvent   string `protobuf:"bytes,15,opt,name=gitlab_event,json=gitlabEvent,proto3" json:"gitlab_event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Delivery) Reset() {
@@ -1306,6 +1337,20 @@ func (x *Delivery) GetNextAttemptTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Delivery) GetHookId() int64 {
+	if x != nil {
+		return x.HookId
+	}
+	return 0
+}
+
+func (x *Delivery) GetGitlabEvent() string {
+	if x != nil {
+		return x.GitlabEvent
+	}
+	return ""
+}
+
 // DeliveryAttempt is one POST of a delivery.
 type DeliveryAttempt struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1381,6 +1426,706 @@ func (x *DeliveryAttempt) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+// Car is one merge request on the merge train of its target branch.
+type Car struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId       int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	TargetBranch    string                 `protobuf:"bytes,3,opt,name=target_branch,json=targetBranch,proto3" json:"target_branch,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,4,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	UserId          int64                  `protobuf:"varint,5,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// A signalbox train state value (train.State).
+	State int32 `protobuf:"varint,6,opt,name=state,proto3" json:"state,omitempty"`
+	// The merge request head the car was built from.
+	HeadSha string `protobuf:"bytes,7,opt,name=head_sha,json=headSha,proto3" json:"head_sha,omitempty"`
+	Squash  bool   `protobuf:"varint,8,opt,name=squash,proto3" json:"squash,omitempty"`
+	// The car's current pipeline and what it was built on.
+	PipelineId int64  `protobuf:"varint,9,opt,name=pipeline_id,json=pipelineId,proto3" json:"pipeline_id,omitempty"`
+	TrainSha   string `protobuf:"bytes,10,opt,name=train_sha,json=trainSha,proto3" json:"train_sha,omitempty"`
+	BaseCarId  int64  `protobuf:"varint,11,opt,name=base_car_id,json=baseCarId,proto3" json:"base_car_id,omitempty"`
+	BaseSha    string `protobuf:"bytes,12,opt,name=base_sha,json=baseSha,proto3" json:"base_sha,omitempty"`
+	// What landed, for merged and skip_merged cars.
+	MergeSha   string                 `protobuf:"bytes,13,opt,name=merge_sha,json=mergeSha,proto3" json:"merge_sha,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	MergeTime  *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=merge_time,json=mergeTime,proto3" json:"merge_time,omitempty"`
+	// Why the car must leave, found while applying an action (a conflict, a
+	// refused merge): a train.Reason value, its detail and paths.
+	AbortReason   int32    `protobuf:"varint,17,opt,name=abort_reason,json=abortReason,proto3" json:"abort_reason,omitempty"`
+	AbortDetail   string   `protobuf:"bytes,18,opt,name=abort_detail,json=abortDetail,proto3" json:"abort_detail,omitempty"`
+	AbortPaths    []string `protobuf:"bytes,19,rep,name=abort_paths,json=abortPaths,proto3" json:"abort_paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Car) Reset() {
+	*x = Car{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Car) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Car) ProtoMessage() {}
+
+func (x *Car) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Car.ProtoReflect.Descriptor instead.
+func (*Car) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Car) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Car) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *Car) GetTargetBranch() string {
+	if x != nil {
+		return x.TargetBranch
+	}
+	return ""
+}
+
+func (x *Car) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *Car) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *Car) GetState() int32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *Car) GetHeadSha() string {
+	if x != nil {
+		return x.HeadSha
+	}
+	return ""
+}
+
+func (x *Car) GetSquash() bool {
+	if x != nil {
+		return x.Squash
+	}
+	return false
+}
+
+func (x *Car) GetPipelineId() int64 {
+	if x != nil {
+		return x.PipelineId
+	}
+	return 0
+}
+
+func (x *Car) GetTrainSha() string {
+	if x != nil {
+		return x.TrainSha
+	}
+	return ""
+}
+
+func (x *Car) GetBaseCarId() int64 {
+	if x != nil {
+		return x.BaseCarId
+	}
+	return 0
+}
+
+func (x *Car) GetBaseSha() string {
+	if x != nil {
+		return x.BaseSha
+	}
+	return ""
+}
+
+func (x *Car) GetMergeSha() string {
+	if x != nil {
+		return x.MergeSha
+	}
+	return ""
+}
+
+func (x *Car) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Car) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Car) GetMergeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MergeTime
+	}
+	return nil
+}
+
+func (x *Car) GetAbortReason() int32 {
+	if x != nil {
+		return x.AbortReason
+	}
+	return 0
+}
+
+func (x *Car) GetAbortDetail() string {
+	if x != nil {
+		return x.AbortDetail
+	}
+	return ""
+}
+
+func (x *Car) GetAbortPaths() []string {
+	if x != nil {
+		return x.AbortPaths
+	}
+	return nil
+}
+
+// Pipeline is CI's run for one commit.
+type Pipeline struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Iid       int64                  `protobuf:"varint,2,opt,name=iid,proto3" json:"iid,omitempty"`
+	ProjectId int64                  `protobuf:"varint,3,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Sha       string                 `protobuf:"bytes,4,opt,name=sha,proto3" json:"sha,omitempty"`
+	Ref       string                 `protobuf:"bytes,5,opt,name=ref,proto3" json:"ref,omitempty"`
+	// A signalbox.v1.PipelineStatus value.
+	Status     int32                  `protobuf:"varint,6,opt,name=status,proto3" json:"status,omitempty"`
+	Source     string                 `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	UserId     int64                  `protobuf:"varint,8,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	StartTime  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	FinishTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	BeforeSha  string                 `protobuf:"bytes,13,opt,name=before_sha,json=beforeSha,proto3" json:"before_sha,omitempty"`
+	// Set when the pipeline was cancelled by Signalbox (a rebuilt or dropped
+	// car); later statuses do not change it.
+	Canceled      bool `protobuf:"varint,14,opt,name=canceled,proto3" json:"canceled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Pipeline) Reset() {
+	*x = Pipeline{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Pipeline) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Pipeline) ProtoMessage() {}
+
+func (x *Pipeline) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
+func (*Pipeline) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Pipeline) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Pipeline) GetIid() int64 {
+	if x != nil {
+		return x.Iid
+	}
+	return 0
+}
+
+func (x *Pipeline) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *Pipeline) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *Pipeline) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+func (x *Pipeline) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *Pipeline) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *Pipeline) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *Pipeline) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Pipeline) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Pipeline) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Pipeline) GetFinishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishTime
+	}
+	return nil
+}
+
+func (x *Pipeline) GetBeforeSha() string {
+	if x != nil {
+		return x.BeforeSha
+	}
+	return ""
+}
+
+func (x *Pipeline) GetCanceled() bool {
+	if x != nil {
+		return x.Canceled
+	}
+	return false
+}
+
+// CommitStatus is one CI job's status on a commit, within a pipeline.
+type CommitStatus struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId  int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	PipelineId int64                  `protobuf:"varint,3,opt,name=pipeline_id,json=pipelineId,proto3" json:"pipeline_id,omitempty"`
+	Sha        string                 `protobuf:"bytes,4,opt,name=sha,proto3" json:"sha,omitempty"`
+	Ref        string                 `protobuf:"bytes,5,opt,name=ref,proto3" json:"ref,omitempty"`
+	Name       string                 `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
+	// A signalbox.v1.PipelineStatus value.
+	Status        int32                  `protobuf:"varint,7,opt,name=status,proto3" json:"status,omitempty"`
+	TargetUrl     string                 `protobuf:"bytes,8,opt,name=target_url,json=targetUrl,proto3" json:"target_url,omitempty"`
+	Description   string                 `protobuf:"bytes,9,opt,name=description,proto3" json:"description,omitempty"`
+	AuthorId      int64                  `protobuf:"varint,10,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	FinishTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=finish_time,json=finishTime,proto3" json:"finish_time,omitempty"`
+	AllowFailure  bool                   `protobuf:"varint,14,opt,name=allow_failure,json=allowFailure,proto3" json:"allow_failure,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitStatus) Reset() {
+	*x = CommitStatus{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitStatus) ProtoMessage() {}
+
+func (x *CommitStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
+func (*CommitStatus) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CommitStatus) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *CommitStatus) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *CommitStatus) GetPipelineId() int64 {
+	if x != nil {
+		return x.PipelineId
+	}
+	return 0
+}
+
+func (x *CommitStatus) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *CommitStatus) GetRef() string {
+	if x != nil {
+		return x.Ref
+	}
+	return ""
+}
+
+func (x *CommitStatus) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CommitStatus) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *CommitStatus) GetTargetUrl() string {
+	if x != nil {
+		return x.TargetUrl
+	}
+	return ""
+}
+
+func (x *CommitStatus) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *CommitStatus) GetAuthorId() int64 {
+	if x != nil {
+		return x.AuthorId
+	}
+	return 0
+}
+
+func (x *CommitStatus) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *CommitStatus) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *CommitStatus) GetFinishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishTime
+	}
+	return nil
+}
+
+func (x *CommitStatus) GetAllowFailure() bool {
+	if x != nil {
+		return x.AllowFailure
+	}
+	return false
+}
+
+// ProjectHook is a project webhook.
+type ProjectHook struct {
+	state                 protoimpl.MessageState `protogen:"open.v1"`
+	Id                    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId             int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Url                   string                 `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	PipelineEvents        bool                   `protobuf:"varint,4,opt,name=pipeline_events,json=pipelineEvents,proto3" json:"pipeline_events,omitempty"`
+	MergeRequestsEvents   bool                   `protobuf:"varint,5,opt,name=merge_requests_events,json=mergeRequestsEvents,proto3" json:"merge_requests_events,omitempty"`
+	PushEvents            bool                   `protobuf:"varint,6,opt,name=push_events,json=pushEvents,proto3" json:"push_events,omitempty"`
+	EnableSslVerification bool                   `protobuf:"varint,7,opt,name=enable_ssl_verification,json=enableSslVerification,proto3" json:"enable_ssl_verification,omitempty"`
+	// The secret token, sealed as status check secrets are.
+	SealedToken   []byte                 `protobuf:"bytes,8,opt,name=sealed_token,json=sealedToken,proto3" json:"sealed_token,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProjectHook) Reset() {
+	*x = ProjectHook{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProjectHook) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProjectHook) ProtoMessage() {}
+
+func (x *ProjectHook) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
+func (*ProjectHook) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ProjectHook) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ProjectHook) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *ProjectHook) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *ProjectHook) GetPipelineEvents() bool {
+	if x != nil {
+		return x.PipelineEvents
+	}
+	return false
+}
+
+func (x *ProjectHook) GetMergeRequestsEvents() bool {
+	if x != nil {
+		return x.MergeRequestsEvents
+	}
+	return false
+}
+
+func (x *ProjectHook) GetPushEvents() bool {
+	if x != nil {
+		return x.PushEvents
+	}
+	return false
+}
+
+func (x *ProjectHook) GetEnableSslVerification() bool {
+	if x != nil {
+		return x.EnableSslVerification
+	}
+	return false
+}
+
+func (x *ProjectHook) GetSealedToken() []byte {
+	if x != nil {
+		return x.SealedToken
+	}
+	return nil
+}
+
+func (x *ProjectHook) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// Note is a note on a merge request.
+type Note struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId       int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,3,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	AuthorId        int64                  `protobuf:"varint,4,opt,name=author_id,json=authorId,proto3" json:"author_id,omitempty"`
+	Body            string                 `protobuf:"bytes,5,opt,name=body,proto3" json:"body,omitempty"`
+	System          bool                   `protobuf:"varint,6,opt,name=system,proto3" json:"system,omitempty"`
+	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Note) Reset() {
+	*x = Note{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Note) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Note) ProtoMessage() {}
+
+func (x *Note) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Note.ProtoReflect.Descriptor instead.
+func (*Note) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Note) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Note) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *Note) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *Note) GetAuthorId() int64 {
+	if x != nil {
+		return x.AuthorId
+	}
+	return 0
+}
+
+func (x *Note) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *Note) GetSystem() bool {
+	if x != nil {
+		return x.System
+	}
+	return false
+}
+
+func (x *Note) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
 }
 
 var File_signalbox_storage_v1_records_proto protoreflect.FileDescriptor
@@ -1471,7 +2216,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xb6\x06\n" +
+	"updateTime\"\xb0\a\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -1503,7 +2248,10 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x06squash\x18\x15 \x01(\bR\x06squash\x12%\n" +
 	"\x0esource_missing\x18\x16 \x01(\bR\rsourceMissing\x12 \n" +
 	"\fclosed_by_id\x18\x17 \x01(\x03R\n" +
-	"closedById\"\x8c\x03\n" +
+	"closedById\x12.\n" +
+	"\x13auto_merge_strategy\x18\x18 \x01(\tR\x11autoMergeStrategy\x12\"\n" +
+	"\rmerge_user_id\x18\x19 \x01(\x03R\vmergeUserId\x12$\n" +
+	"\x0eauto_merge_sha\x18\x1a \x01(\tR\fautoMergeSha\"\x8c\x03\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -1518,7 +2266,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"retry_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tretryTime\x126\n" +
 	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12%\n" +
 	"\x0efailure_reason\x18\n" +
-	" \x01(\tR\rfailureReason\"\xf7\x03\n" +
+	" \x01(\tR\rfailureReason\"\xb3\x04\n" +
 	"\bDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -1536,7 +2284,9 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12\x14\n" +
 	"\x05state\x18\v \x01(\x05R\x05state\x12A\n" +
 	"\battempts\x18\f \x03(\v2%.signalbox.storage.v1.DeliveryAttemptR\battempts\x12F\n" +
-	"\x11next_attempt_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\"\xb1\x01\n" +
+	"\x11next_attempt_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x17\n" +
+	"\ahook_id\x18\x0e \x01(\x03R\x06hookId\x12!\n" +
+	"\fgitlab_event\x18\x0f \x01(\tR\vgitlabEvent\"\xb1\x01\n" +
 	"\x0fDeliveryAttempt\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\x05R\x06number\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1f\n" +
@@ -1544,7 +2294,101 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"httpStatus\x12\x1f\n" +
 	"\vduration_ms\x18\x04 \x01(\x03R\n" +
 	"durationMs\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05errorB\xdd\x01\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\"\x99\x05\n" +
+	"\x03Car\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12#\n" +
+	"\rtarget_branch\x18\x03 \x01(\tR\ftargetBranch\x12*\n" +
+	"\x11merge_request_iid\x18\x04 \x01(\x03R\x0fmergeRequestIid\x12\x17\n" +
+	"\auser_id\x18\x05 \x01(\x03R\x06userId\x12\x14\n" +
+	"\x05state\x18\x06 \x01(\x05R\x05state\x12\x19\n" +
+	"\bhead_sha\x18\a \x01(\tR\aheadSha\x12\x16\n" +
+	"\x06squash\x18\b \x01(\bR\x06squash\x12\x1f\n" +
+	"\vpipeline_id\x18\t \x01(\x03R\n" +
+	"pipelineId\x12\x1b\n" +
+	"\ttrain_sha\x18\n" +
+	" \x01(\tR\btrainSha\x12\x1e\n" +
+	"\vbase_car_id\x18\v \x01(\x03R\tbaseCarId\x12\x19\n" +
+	"\bbase_sha\x18\f \x01(\tR\abaseSha\x12\x1b\n" +
+	"\tmerge_sha\x18\r \x01(\tR\bmergeSha\x12;\n" +
+	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x129\n" +
+	"\n" +
+	"merge_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tmergeTime\x12!\n" +
+	"\fabort_reason\x18\x11 \x01(\x05R\vabortReason\x12!\n" +
+	"\fabort_detail\x18\x12 \x01(\tR\vabortDetail\x12\x1f\n" +
+	"\vabort_paths\x18\x13 \x03(\tR\n" +
+	"abortPaths\"\xe5\x03\n" +
+	"\bPipeline\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
+	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x03 \x01(\x03R\tprojectId\x12\x10\n" +
+	"\x03sha\x18\x04 \x01(\tR\x03sha\x12\x10\n" +
+	"\x03ref\x18\x05 \x01(\tR\x03ref\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\x05R\x06status\x12\x16\n" +
+	"\x06source\x18\a \x01(\tR\x06source\x12\x17\n" +
+	"\auser_id\x18\b \x01(\x03R\x06userId\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x129\n" +
+	"\n" +
+	"start_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vfinish_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishTime\x12\x1d\n" +
+	"\n" +
+	"before_sha\x18\r \x01(\tR\tbeforeSha\x12\x1a\n" +
+	"\bcanceled\x18\x0e \x01(\bR\bcanceled\"\xe6\x03\n" +
+	"\fCommitStatus\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12\x1f\n" +
+	"\vpipeline_id\x18\x03 \x01(\x03R\n" +
+	"pipelineId\x12\x10\n" +
+	"\x03sha\x18\x04 \x01(\tR\x03sha\x12\x10\n" +
+	"\x03ref\x18\x05 \x01(\tR\x03ref\x12\x12\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\x12\x16\n" +
+	"\x06status\x18\a \x01(\x05R\x06status\x12\x1d\n" +
+	"\n" +
+	"target_url\x18\b \x01(\tR\ttargetUrl\x12 \n" +
+	"\vdescription\x18\t \x01(\tR\vdescription\x12\x1b\n" +
+	"\tauthor_id\x18\n" +
+	" \x01(\x03R\bauthorId\x12;\n" +
+	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x129\n" +
+	"\n" +
+	"start_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vfinish_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"finishTime\x12#\n" +
+	"\rallow_failure\x18\x0e \x01(\bR\fallowFailure\"\xe4\x02\n" +
+	"\vProjectHook\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12'\n" +
+	"\x0fpipeline_events\x18\x04 \x01(\bR\x0epipelineEvents\x122\n" +
+	"\x15merge_requests_events\x18\x05 \x01(\bR\x13mergeRequestsEvents\x12\x1f\n" +
+	"\vpush_events\x18\x06 \x01(\bR\n" +
+	"pushEvents\x126\n" +
+	"\x17enable_ssl_verification\x18\a \x01(\bR\x15enableSslVerification\x12!\n" +
+	"\fsealed_token\x18\b \x01(\fR\vsealedToken\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\xe7\x01\n" +
+	"\x04Note\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12*\n" +
+	"\x11merge_request_iid\x18\x03 \x01(\x03R\x0fmergeRequestIid\x12\x1b\n" +
+	"\tauthor_id\x18\x04 \x01(\x03R\bauthorId\x12\x12\n" +
+	"\x04body\x18\x05 \x01(\tR\x04body\x12\x16\n" +
+	"\x06system\x18\x06 \x01(\bR\x06system\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTimeB\xdd\x01\n" +
 	"\x18com.signalbox.storage.v1B\fRecordsProtoP\x01ZAgithub.com/signalbox/signalbox/gen/signalbox/storage/v1;storagev1\xa2\x02\x03SSX\xaa\x02\x14Signalbox.Storage.V1\xca\x02\x14Signalbox\\Storage\\V1\xe2\x02 Signalbox\\Storage\\V1\\GPBMetadata\xea\x02\x16Signalbox::Storage::V1b\x06proto3"
 
 var (
@@ -1559,7 +2403,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -1573,38 +2417,55 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*StatusCheckResponse)(nil),   // 9: signalbox.storage.v1.StatusCheckResponse
 	(*Delivery)(nil),              // 10: signalbox.storage.v1.Delivery
 	(*DeliveryAttempt)(nil),       // 11: signalbox.storage.v1.DeliveryAttempt
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*Car)(nil),                   // 12: signalbox.storage.v1.Car
+	(*Pipeline)(nil),              // 13: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 14: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 15: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 16: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	12, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	12, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	12, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	12, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	17, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	17, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	17, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	17, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	12, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	17, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	12, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	12, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	12, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	12, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	12, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	12, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	12, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	12, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	12, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	12, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	12, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	12, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	17, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	17, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	17, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	17, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	17, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	17, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	17, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	17, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	17, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	17, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	17, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	17, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
 	11, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	12, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	12, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	17, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	17, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	17, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	17, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	17, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	17, // 27: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	17, // 28: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	17, // 29: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	17, // 30: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	17, // 31: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	17, // 32: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	17, // 33: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	17, // 34: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	17, // 35: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	36, // [36:36] is the sub-list for method output_type
+	36, // [36:36] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -1618,7 +2479,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,43 @@
+// Package lease runs a critical section under a store lease, so one
+// replica at a time changes a record that is read, changed and written back.
+package lease
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// ErrBusy means the lease stayed taken for longer than its own TTL.
+var ErrBusy = errors.New("busy; try again")
+
+// poll is how often a taken lease is tried again.
+const poll = 20 * time.Millisecond
+
+// Hold waits for the lease name (up to ttl), runs f while holding it and
+// releases it. The TTL bounds f: a holder that dies frees the lease then.
+func Hold(ctx context.Context, leases store.Leases, name, holder string, ttl time.Duration, f func() error) error {
+	// Leases expire on the store's wall clock, so waiting uses it too.
+	deadline := time.Now().Add(ttl)
+	for {
+		ok, err := leases.Acquire(ctx, name, holder, ttl)
+		if err != nil {
+			return err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return ErrBusy
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+	defer leases.Release(context.WithoutCancel(ctx), name, holder)
+	return f()
+}

@@ -1,0 +1,158 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/redis/go-redis/v9"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+type pipelines struct{ s *Store }
+
+func (ps pipelines) Create(ctx context.Context, p *storagev1.Pipeline) (*storagev1.Pipeline, error) {
+	s := ps.s
+	pid := p.GetProjectId()
+	plid, err := s.nextID(ctx, "pipelines")
+	if err != nil {
+		return nil, err
+	}
+	iid, err := s.rdb.Incr(ctx, s.keys.pipelineIIDs(pid)).Result()
+	if err != nil {
+		return nil, err
+	}
+	p.Id, p.Iid = plid, iid
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), encode(p))
+		tx.SAdd(ctx, s.keys.pipelinesBySHA(pid, p.GetSha()), plid)
+		return nil
+	})
+	return p, err
+}
+
+func (ps pipelines) Get(ctx context.Context, pid, plid int64) (*storagev1.Pipeline, error) {
+	b, err := ps.s.rdb.HGet(ctx, ps.s.keys.pipelines(pid), id(plid)).Bytes()
+	return getRecord(b, err, &storagev1.Pipeline{})
+}
+
+func (ps pipelines) Update(ctx context.Context, p *storagev1.Pipeline) error {
+	return ps.s.rdb.HSet(ctx, ps.s.keys.pipelines(p.GetProjectId()), id(p.GetId()), encode(p)).Err()
+}
+
+func (ps pipelines) ForSHA(ctx context.Context, pid int64, sha string) ([]*storagev1.Pipeline, error) {
+	members, err := ps.s.rdb.SMembers(ctx, ps.s.keys.pipelinesBySHA(pid, sha)).Result()
+	if err != nil {
+		return nil, err
+	}
+	ids, err := parseIDs(members)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*storagev1.Pipeline, 0, len(ids))
+	for _, plid := range ids {
+		p, err := ps.Get(ctx, pid, plid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (ps pipelines) PutStatus(ctx context.Context, st *storagev1.CommitStatus) (*storagev1.CommitStatus, error) {
+	s := ps.s
+	key := s.keys.statuses(st.GetProjectId(), st.GetPipelineId())
+	if st.GetId() == 0 {
+		old, err := s.rdb.HGet(ctx, key, st.GetName()).Bytes()
+		switch {
+		case err == nil:
+			prev, err := decode(old, &storagev1.CommitStatus{})
+			if err != nil {
+				return nil, err
+			}
+			st.Id = prev.GetId()
+		case errors.Is(err, redis.Nil):
+			if st.Id, err = s.nextID(ctx, "commit_statuses"); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+	}
+	return st, s.rdb.HSet(ctx, key, st.GetName(), encode(st)).Err()
+}
+
+func (ps pipelines) Statuses(ctx context.Context, pid, plid int64) ([]*storagev1.CommitStatus, error) {
+	all, err := ps.s.rdb.HGetAll(ctx, ps.s.keys.statuses(pid, plid)).Result()
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(all, func() *storagev1.CommitStatus { return &storagev1.CommitStatus{} }, (*storagev1.CommitStatus).GetId)
+}
+
+type hooks struct{ s *Store }
+
+func (hs hooks) Create(ctx context.Context, h *storagev1.ProjectHook) (*storagev1.ProjectHook, error) {
+	hid, err := hs.s.nextID(ctx, "hooks")
+	if err != nil {
+		return nil, err
+	}
+	h.Id = hid
+	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), encode(h)).Err()
+}
+
+func (hs hooks) Get(ctx context.Context, pid, hid int64) (*storagev1.ProjectHook, error) {
+	b, err := hs.s.rdb.HGet(ctx, hs.s.keys.hooks(pid), id(hid)).Bytes()
+	return getRecord(b, err, &storagev1.ProjectHook{})
+}
+
+func (hs hooks) List(ctx context.Context, pid int64) ([]*storagev1.ProjectHook, error) {
+	all, err := hs.s.rdb.HGetAll(ctx, hs.s.keys.hooks(pid)).Result()
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(all, func() *storagev1.ProjectHook { return &storagev1.ProjectHook{} }, (*storagev1.ProjectHook).GetId)
+}
+
+func (hs hooks) Delete(ctx context.Context, pid, hid int64) error {
+	n, err := hs.s.rdb.HDel(ctx, hs.s.keys.hooks(pid), id(hid)).Result()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+type notes struct{ s *Store }
+
+func (ns notes) Add(ctx context.Context, n *storagev1.Note) (*storagev1.Note, error) {
+	nid, err := ns.s.nextID(ctx, "notes")
+	if err != nil {
+		return nil, err
+	}
+	n.Id = nid
+	return n, ns.s.rdb.RPush(ctx, ns.s.keys.notes(n.GetProjectId(), n.GetMergeRequestIid()), encode(n)).Err()
+}
+
+func (ns notes) List(ctx context.Context, pid, iid int64) ([]*storagev1.Note, error) {
+	all, err := ns.s.rdb.LRange(ctx, ns.s.keys.notes(pid, iid), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*storagev1.Note, 0, len(all))
+	for _, v := range all {
+		n, err := decode([]byte(v), &storagev1.Note{})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
