@@ -13,10 +13,12 @@ import (
 	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/rest"
 	"github.com/signalbox/signalbox/server/store"
+	"github.com/signalbox/signalbox/server/web"
 )
 
 // newMux is the one table of doors: Connect (gRPC, gRPC-Web, Connect), gRPC
-// health and reflection, GitLab REST under /api/v4, and health endpoints.
+// health and reflection, GitLab REST under /api/v4, health endpoints, git,
+// and the browser pages.
 func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.Handler, st store.Store) http.Handler {
 	mux := http.NewServeMux()
 	connecthttp.Mount(mux, server)
@@ -29,13 +31,16 @@ func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.H
 
 	mux.Handle("/api/v4/", restHandler)
 
-	// Everything else under /<namespace>/<project>.git is git smart HTTP.
+	// Everything else under /<namespace>/<project>.git is git smart HTTP;
+	// the rest is the browser pages and their assets, which 404 anything
+	// they do not know.
+	pages := web.NewHandler()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if _, _, ok := githttp.SplitPath(r.URL.Path); ok && strings.Contains(r.URL.Path, ".git") {
 			gitHandler.ServeHTTP(w, r)
 			return
 		}
-		http.NotFound(w, r)
+		pages.ServeHTTP(w, r)
 	})
 
 	// GitLab's health endpoints, for load balancers and orchestrators.
