@@ -12,6 +12,7 @@ import (
 	"github.com/signalbox/signalbox/gen/signalbox/v1/signalboxv1connect"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/mergetrain"
 	"github.com/signalbox/signalbox/server/mergerequest"
 )
 
@@ -101,6 +102,13 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 		}
 		for _, c := range checks {
 			out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(c))
+		}
+		car, err := h.deps.MergeTrains.Get(ctx, fresh, req.GetMergeRequestIid())
+		switch {
+		case err == nil:
+			out.Car = h.urls.toCar(fresh.Project, car)
+		case !errors.Is(err, mergetrain.ErrCarNotFound) && !errors.Is(err, auth.ErrForbidden):
+			return nil, err
 		}
 		return out, nil
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	signalbox "github.com/signalbox/signalbox/sdk/go"
 	"github.com/signalbox/signalbox/server/config"
 	"github.com/signalbox/signalbox/server/servertest"
 )
@@ -253,4 +255,69 @@ func requireStatus(t *testing.T, err error, status int) {
 	var e *gitlab.ErrorResponse
 	require.True(t, errors.As(err, &e), "want HTTP %d, got %v", status, err)
 	require.Equal(t, status, e.Response.StatusCode)
+}
+
+// TestFastForwardTrain: on a fast-forward project each car's merge request
+// is rebased onto the car ahead, and main moves to exactly the tested
+// commits, with no merge commit.
+func TestFastForwardTrain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &gitlab.EditProjectOptions{MergeMethod: gitlab.Ptr(gitlab.FastForwardMerge)})
+	f.ci.Decide(func(servertest.Pipeline) string { return "success" })
+	a, b := f.openMR(t, "a"), f.openMR(t, "b")
+	for _, mr := range []*gitlab.MergeRequest{a, b} {
+		_, res, err := f.gl.MergeTrains.AddMergeRequestToMergeTrain(f.pid, mr.IID, nil)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusCreated, res.StatusCode)
+	}
+	carA, carB := f.waitMerged(t, a.IID), f.waitMerged(t, b.IID)
+	require.Equal(t, carB.Pipeline.SHA, f.remoteRefs(t)["refs/heads/main"])
+	require.Equal(t, []string{carA.Pipeline.SHA}, f.parents(t, carB.Pipeline.SHA), "b rebased onto a's tested commit")
+	require.Empty(t, strings.TrimSpace(f.work.Git("rev-list", "--merges", "refs/remotes/origin/main")), "a fast-forward train makes no merge commit")
+}
+
+// TestWatchStreamShowsTrainPipelines: a client watching a merge request
+// over the Connect API sees its car, the train pipeline CI must run, and
+// the car merging, without polling.
+func TestWatchStreamShowsTrainPipelines(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &gitlab.EditProjectOptions{})
+	mr := f.openMR(t, "feature")
+	client, err := signalbox.New(f.srv.URL, signalbox.WithToken(servertest.RootToken))
+	require.NoError(t, err)
+	stream, err := client.MergeRequests.WatchMergeRequest(t.Context(), &signalboxv1.WatchMergeRequestRequest{
+		Project: "root/demo", MergeRequestIid: mr.IID,
+	})
+	require.NoError(t, err)
+	defer stream.Close()
+	next := func(want func(*signalboxv1.WatchMergeRequestResponse) bool) *signalboxv1.WatchMergeRequestResponse {
+		t.Helper()
+		for {
+			msg, err := stream.Receive()
+			if err != nil {
+				t.Fatalf("stream ended: %v", err)
+			}
+			if want(msg) {
+				return msg
+			}
+		}
+	}
+	first := next(func(*signalboxv1.WatchMergeRequestResponse) bool { return true })
+	require.Nil(t, first.GetCar(), "not on a train yet")
+
+	_, _, err = f.gl.MergeTrains.AddMergeRequestToMergeTrain(f.pid, mr.IID, nil)
+	require.NoError(t, err)
+	built := next(func(m *signalboxv1.WatchMergeRequestResponse) bool { return m.GetCar().GetPipeline() != nil })
+	pl := built.GetCar().GetPipeline()
+	require.Equal(t, "refs/merge-requests/1/train", pl.GetRef())
+	require.Equal(t, "merge_request_event", pl.GetSource())
+	require.Equal(t, f.ci.Latest(t, mr.IID, 0, wait).SHA, pl.GetSha())
+
+	f.ci.Report(f.ci.Latest(t, mr.IID, 0, wait), "success")
+	// A snapshot reads the merge request, then the car: the stream settles
+	// on both merged.
+	next(func(m *signalboxv1.WatchMergeRequestResponse) bool {
+		return m.GetCar().GetStatus() == signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_MERGED &&
+			m.GetMergeRequest().GetState() == signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_MERGED
+	})
 }

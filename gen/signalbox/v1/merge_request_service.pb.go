@@ -735,9 +735,12 @@ func (x *WatchMergeRequestRequest) GetMergeRequestIid() int64 {
 }
 
 type WatchMergeRequestResponse struct {
-	state         protoimpl.MessageState     `protogen:"open.v1"`
-	MergeRequest  *MergeRequest              `protobuf:"bytes,1,opt,name=merge_request,json=mergeRequest,proto3" json:"merge_request,omitempty"`
-	StatusChecks  []*MergeRequestStatusCheck `protobuf:"bytes,2,rep,name=status_checks,json=statusChecks,proto3" json:"status_checks,omitempty"`
+	state        protoimpl.MessageState     `protogen:"open.v1"`
+	MergeRequest *MergeRequest              `protobuf:"bytes,1,opt,name=merge_request,json=mergeRequest,proto3" json:"merge_request,omitempty"`
+	StatusChecks []*MergeRequestStatusCheck `protobuf:"bytes,2,rep,name=status_checks,json=statusChecks,proto3" json:"status_checks,omitempty"`
+	// The merge request's merge train car, with its pipeline, while it has
+	// one: CI that watches a merge request learns of its train pipelines here.
+	Car           *MergeTrainCar `protobuf:"bytes,3,opt,name=car,proto3" json:"car,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -786,11 +789,18 @@ func (x *WatchMergeRequestResponse) GetStatusChecks() []*MergeRequestStatusCheck
 	return nil
 }
 
+func (x *WatchMergeRequestResponse) GetCar() *MergeTrainCar {
+	if x != nil {
+		return x.Car
+	}
+	return nil
+}
+
 var File_signalbox_v1_merge_request_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\n" +
-	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf1\x01\n" +
+	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf1\x01\n" +
 	"\x19CreateMergeRequestRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x120\n" +
 	"\rsource_branch\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\fsourceBranch\x120\n" +
@@ -845,10 +855,11 @@ const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"p\n" +
 	"\x18WatchMergeRequestRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
-	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"\xa8\x01\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"\xd7\x01\n" +
 	"\x19WatchMergeRequestResponse\x12?\n" +
 	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\x12J\n" +
-	"\rstatus_checks\x18\x02 \x03(\v2%.signalbox.v1.MergeRequestStatusCheckR\fstatusChecks*X\n" +
+	"\rstatus_checks\x18\x02 \x03(\v2%.signalbox.v1.MergeRequestStatusCheckR\fstatusChecks\x12-\n" +
+	"\x03car\x18\x03 \x01(\v2\x1b.signalbox.v1.MergeTrainCarR\x03car*X\n" +
 	"\n" +
 	"StateEvent\x12\x1b\n" +
 	"\x17STATE_EVENT_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -894,6 +905,7 @@ var file_signalbox_v1_merge_request_service_proto_goTypes = []any{
 	(*MergeRequest)(nil),               // 13: signalbox.v1.MergeRequest
 	(MergeRequestState)(0),             // 14: signalbox.v1.MergeRequestState
 	(*MergeRequestStatusCheck)(nil),    // 15: signalbox.v1.MergeRequestStatusCheck
+	(*MergeTrainCar)(nil),              // 16: signalbox.v1.MergeTrainCar
 }
 var file_signalbox_v1_merge_request_service_proto_depIdxs = []int32{
 	13, // 0: signalbox.v1.CreateMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
@@ -905,23 +917,24 @@ var file_signalbox_v1_merge_request_service_proto_depIdxs = []int32{
 	13, // 6: signalbox.v1.MergeMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
 	13, // 7: signalbox.v1.WatchMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
 	15, // 8: signalbox.v1.WatchMergeRequestResponse.status_checks:type_name -> signalbox.v1.MergeRequestStatusCheck
-	1,  // 9: signalbox.v1.MergeRequestService.CreateMergeRequest:input_type -> signalbox.v1.CreateMergeRequestRequest
-	3,  // 10: signalbox.v1.MergeRequestService.GetMergeRequest:input_type -> signalbox.v1.GetMergeRequestRequest
-	5,  // 11: signalbox.v1.MergeRequestService.ListMergeRequests:input_type -> signalbox.v1.ListMergeRequestsRequest
-	7,  // 12: signalbox.v1.MergeRequestService.UpdateMergeRequest:input_type -> signalbox.v1.UpdateMergeRequestRequest
-	9,  // 13: signalbox.v1.MergeRequestService.MergeMergeRequest:input_type -> signalbox.v1.MergeMergeRequestRequest
-	11, // 14: signalbox.v1.MergeRequestService.WatchMergeRequest:input_type -> signalbox.v1.WatchMergeRequestRequest
-	2,  // 15: signalbox.v1.MergeRequestService.CreateMergeRequest:output_type -> signalbox.v1.CreateMergeRequestResponse
-	4,  // 16: signalbox.v1.MergeRequestService.GetMergeRequest:output_type -> signalbox.v1.GetMergeRequestResponse
-	6,  // 17: signalbox.v1.MergeRequestService.ListMergeRequests:output_type -> signalbox.v1.ListMergeRequestsResponse
-	8,  // 18: signalbox.v1.MergeRequestService.UpdateMergeRequest:output_type -> signalbox.v1.UpdateMergeRequestResponse
-	10, // 19: signalbox.v1.MergeRequestService.MergeMergeRequest:output_type -> signalbox.v1.MergeMergeRequestResponse
-	12, // 20: signalbox.v1.MergeRequestService.WatchMergeRequest:output_type -> signalbox.v1.WatchMergeRequestResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	16, // 9: signalbox.v1.WatchMergeRequestResponse.car:type_name -> signalbox.v1.MergeTrainCar
+	1,  // 10: signalbox.v1.MergeRequestService.CreateMergeRequest:input_type -> signalbox.v1.CreateMergeRequestRequest
+	3,  // 11: signalbox.v1.MergeRequestService.GetMergeRequest:input_type -> signalbox.v1.GetMergeRequestRequest
+	5,  // 12: signalbox.v1.MergeRequestService.ListMergeRequests:input_type -> signalbox.v1.ListMergeRequestsRequest
+	7,  // 13: signalbox.v1.MergeRequestService.UpdateMergeRequest:input_type -> signalbox.v1.UpdateMergeRequestRequest
+	9,  // 14: signalbox.v1.MergeRequestService.MergeMergeRequest:input_type -> signalbox.v1.MergeMergeRequestRequest
+	11, // 15: signalbox.v1.MergeRequestService.WatchMergeRequest:input_type -> signalbox.v1.WatchMergeRequestRequest
+	2,  // 16: signalbox.v1.MergeRequestService.CreateMergeRequest:output_type -> signalbox.v1.CreateMergeRequestResponse
+	4,  // 17: signalbox.v1.MergeRequestService.GetMergeRequest:output_type -> signalbox.v1.GetMergeRequestResponse
+	6,  // 18: signalbox.v1.MergeRequestService.ListMergeRequests:output_type -> signalbox.v1.ListMergeRequestsResponse
+	8,  // 19: signalbox.v1.MergeRequestService.UpdateMergeRequest:output_type -> signalbox.v1.UpdateMergeRequestResponse
+	10, // 20: signalbox.v1.MergeRequestService.MergeMergeRequest:output_type -> signalbox.v1.MergeMergeRequestResponse
+	12, // 21: signalbox.v1.MergeRequestService.WatchMergeRequest:output_type -> signalbox.v1.WatchMergeRequestResponse
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_merge_request_service_proto_init() }
@@ -930,6 +943,7 @@ func file_signalbox_v1_merge_request_service_proto_init() {
 		return
 	}
 	file_signalbox_v1_merge_request_proto_init()
+	file_signalbox_v1_merge_train_proto_init()
 	file_signalbox_v1_status_check_proto_init()
 	file_signalbox_v1_merge_request_service_proto_msgTypes[6].OneofWrappers = []any{}
 	file_signalbox_v1_merge_request_service_proto_msgTypes[8].OneofWrappers = []any{}
