@@ -3,6 +3,8 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 
 import { MemberService } from "./gen/signalbox/v1/member_service_pb.js";
 import { MergeRequestService } from "./gen/signalbox/v1/merge_request_service_pb.js";
+import { MergeTrainService } from "./gen/signalbox/v1/merge_train_service_pb.js";
+import { PipelineService } from "./gen/signalbox/v1/pipeline_service_pb.js";
 import { ProjectService } from "./gen/signalbox/v1/project_service_pb.js";
 import { ProtectedBranchService } from "./gen/signalbox/v1/protected_branch_service_pb.js";
 import { RepositoryService } from "./gen/signalbox/v1/repository_service_pb.js";
@@ -37,6 +39,8 @@ export interface SignalboxClient {
   readonly members: Client<typeof MemberService>;
   readonly users: Client<typeof UserService>;
   readonly repository: Client<typeof RepositoryService>;
+  readonly mergeTrains: Client<typeof MergeTrainService>;
+  readonly pipelines: Client<typeof PipelineService>;
   /** The Connect transport, for services this object does not list. */
   readonly transport: Transport;
 }
@@ -73,6 +77,8 @@ export function createSignalboxClient(options: SignalboxClientOptions): Signalbo
     members: createClient(MemberService, transport),
     users: createClient(UserService, transport),
     repository: createClient(RepositoryService, transport),
+    mergeTrains: createClient(MergeTrainService, transport),
+    pipelines: createClient(PipelineService, transport),
     transport,
   };
 }
