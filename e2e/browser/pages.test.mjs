@@ -343,12 +343,13 @@ async function main() {
   assert((await item("compliance").getByRole("button", { name: /^Retry/ }).count()) === 0, "no Retry on a pending check");
 
   // The delivery log: the receiver was sent the merge request and said 200.
+  // The stream brings each attempt; nobody presses Refresh.
   await item("compliance").locator("summary").click();
-  await until(async () => {
-    const state = await item("compliance").locator(".log-table tbody tr").first().getAttribute("data-state", { timeout: 1000 });
-    if (state !== "succeeded") await item("compliance").getByRole("button", { name: "Refresh log" }).click();
-    return state === "succeeded";
-  }, "a succeeded delivery in the log");
+  const logRows = (name) => item(name).locator(".log-table tbody tr");
+  await until(
+    async () => (await logRows("compliance").first().getAttribute("data-state", { timeout: 1000 })) === "succeeded",
+    "a succeeded delivery in the log",
+  );
   const attempts = await item("compliance").locator(".log-table tbody tr").first().textContent();
   assert(attempts.includes("HTTP 200") && attempts.includes("open"), `log row: ${attempts}`);
   await shot("mr-pending");
@@ -387,6 +388,17 @@ async function main() {
   assert(watches() === 1, `still the one watch stream, no polling: ${watches()} streams`);
   const polls = calls.filter((c) => ["GetMergeRequest", "ListMergeRequestStatusChecks"].includes(c.method));
   assert(polls.length === 0, `no polling calls: ${JSON.stringify(polls)}`);
+  // The retry's delivery reaches the open log live, from the stream alone:
+  // delivery logs are read once, when the page learns it may show them.
+  await item("security").locator("summary").click();
+  await until(async () => (await logRows("security").count()) === 2, "the retry's delivery in the log", 10_000);
+  await until(
+    async () => (await logRows("security").first().getAttribute("data-state", { timeout: 1000 })) === "succeeded",
+    "the retry delivered",
+    10_000,
+  );
+  const logReads = called("ListDeliveries").length;
+  assert(logReads <= 2, `delivery logs read once per check, then streamed: ${logReads} reads`);
   await shot("mr-retried");
 
   // ---- Signing out forgets the token.

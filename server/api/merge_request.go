@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"sort"
 	"time"
 
 	"connectrpc.com/connect/v2"
@@ -12,8 +13,10 @@ import (
 	"github.com/signalbox/signalbox/gen/signalbox/v1/signalboxv1connect"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/event"
-	"github.com/signalbox/signalbox/server/mergetrain"
 	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/mergetrain"
+	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/statuscheck"
 )
 
 type mergeRequestHandler struct{ handlers }
@@ -103,6 +106,9 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 		for _, c := range checks {
 			out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(c))
 		}
+		if out.Deliveries, err = h.deliveries(ctx, fresh, req.GetMergeRequestIid(), checks); err != nil {
+			return nil, err
+		}
 		car, err := h.deps.MergeTrains.Get(ctx, fresh, req.GetMergeRequestIid())
 		switch {
 		case err == nil:
@@ -146,4 +152,26 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 			return err
 		}
 	}
+}
+
+// deliveries are the deliveries of a merge request's checks, newest first,
+// when the caller may read delivery logs (maintainers); none otherwise.
+func (h mergeRequestHandler) deliveries(ctx context.Context, sc *project.Scope, iid int64, checks []statuscheck.CheckStatus) ([]*signalboxv1.Delivery, error) {
+	var out []*signalboxv1.Delivery
+	for _, c := range checks {
+		all, err := h.deps.StatusChecks.Deliveries(ctx, sc, c.Check.Record.GetId())
+		if errors.Is(err, auth.ErrForbidden) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range all {
+			if d.GetMergeRequestIid() == iid {
+				out = append(out, toDelivery(d))
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].GetId() > out[j].GetId() })
+	return out, nil
 }

@@ -740,7 +740,11 @@ type WatchMergeRequestResponse struct {
 	StatusChecks []*MergeRequestStatusCheck `protobuf:"bytes,2,rep,name=status_checks,json=statusChecks,proto3" json:"status_checks,omitempty"`
 	// The merge request's merge train car, with its pipeline, while it has
 	// one: CI that watches a merge request learns of its train pipelines here.
-	Car           *MergeTrainCar `protobuf:"bytes,3,opt,name=car,proto3" json:"car,omitempty"`
+	Car *MergeTrainCar `protobuf:"bytes,3,opt,name=car,proto3" json:"car,omitempty"`
+	// The deliveries of this merge request's checks, newest first, for
+	// maintainers (who may read delivery logs); a new attempt sends a new
+	// snapshot, so a delivery log stays live.
+	Deliveries    []*Delivery `protobuf:"bytes,4,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -796,11 +800,18 @@ func (x *WatchMergeRequestResponse) GetCar() *MergeTrainCar {
 	return nil
 }
 
+func (x *WatchMergeRequestResponse) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
 var File_signalbox_v1_merge_request_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\n" +
-	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf1\x01\n" +
+	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf1\x01\n" +
 	"\x19CreateMergeRequestRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x120\n" +
 	"\rsource_branch\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\fsourceBranch\x120\n" +
@@ -855,11 +866,14 @@ const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"p\n" +
 	"\x18WatchMergeRequestRequest\x12 \n" +
 	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
-	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"\xd7\x01\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"\x8f\x02\n" +
 	"\x19WatchMergeRequestResponse\x12?\n" +
 	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\x12J\n" +
 	"\rstatus_checks\x18\x02 \x03(\v2%.signalbox.v1.MergeRequestStatusCheckR\fstatusChecks\x12-\n" +
-	"\x03car\x18\x03 \x01(\v2\x1b.signalbox.v1.MergeTrainCarR\x03car*X\n" +
+	"\x03car\x18\x03 \x01(\v2\x1b.signalbox.v1.MergeTrainCarR\x03car\x126\n" +
+	"\n" +
+	"deliveries\x18\x04 \x03(\v2\x16.signalbox.v1.DeliveryR\n" +
+	"deliveries*X\n" +
 	"\n" +
 	"StateEvent\x12\x1b\n" +
 	"\x17STATE_EVENT_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -906,6 +920,7 @@ var file_signalbox_v1_merge_request_service_proto_goTypes = []any{
 	(MergeRequestState)(0),             // 14: signalbox.v1.MergeRequestState
 	(*MergeRequestStatusCheck)(nil),    // 15: signalbox.v1.MergeRequestStatusCheck
 	(*MergeTrainCar)(nil),              // 16: signalbox.v1.MergeTrainCar
+	(*Delivery)(nil),                   // 17: signalbox.v1.Delivery
 }
 var file_signalbox_v1_merge_request_service_proto_depIdxs = []int32{
 	13, // 0: signalbox.v1.CreateMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
@@ -918,23 +933,24 @@ var file_signalbox_v1_merge_request_service_proto_depIdxs = []int32{
 	13, // 7: signalbox.v1.WatchMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
 	15, // 8: signalbox.v1.WatchMergeRequestResponse.status_checks:type_name -> signalbox.v1.MergeRequestStatusCheck
 	16, // 9: signalbox.v1.WatchMergeRequestResponse.car:type_name -> signalbox.v1.MergeTrainCar
-	1,  // 10: signalbox.v1.MergeRequestService.CreateMergeRequest:input_type -> signalbox.v1.CreateMergeRequestRequest
-	3,  // 11: signalbox.v1.MergeRequestService.GetMergeRequest:input_type -> signalbox.v1.GetMergeRequestRequest
-	5,  // 12: signalbox.v1.MergeRequestService.ListMergeRequests:input_type -> signalbox.v1.ListMergeRequestsRequest
-	7,  // 13: signalbox.v1.MergeRequestService.UpdateMergeRequest:input_type -> signalbox.v1.UpdateMergeRequestRequest
-	9,  // 14: signalbox.v1.MergeRequestService.MergeMergeRequest:input_type -> signalbox.v1.MergeMergeRequestRequest
-	11, // 15: signalbox.v1.MergeRequestService.WatchMergeRequest:input_type -> signalbox.v1.WatchMergeRequestRequest
-	2,  // 16: signalbox.v1.MergeRequestService.CreateMergeRequest:output_type -> signalbox.v1.CreateMergeRequestResponse
-	4,  // 17: signalbox.v1.MergeRequestService.GetMergeRequest:output_type -> signalbox.v1.GetMergeRequestResponse
-	6,  // 18: signalbox.v1.MergeRequestService.ListMergeRequests:output_type -> signalbox.v1.ListMergeRequestsResponse
-	8,  // 19: signalbox.v1.MergeRequestService.UpdateMergeRequest:output_type -> signalbox.v1.UpdateMergeRequestResponse
-	10, // 20: signalbox.v1.MergeRequestService.MergeMergeRequest:output_type -> signalbox.v1.MergeMergeRequestResponse
-	12, // 21: signalbox.v1.MergeRequestService.WatchMergeRequest:output_type -> signalbox.v1.WatchMergeRequestResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	17, // 10: signalbox.v1.WatchMergeRequestResponse.deliveries:type_name -> signalbox.v1.Delivery
+	1,  // 11: signalbox.v1.MergeRequestService.CreateMergeRequest:input_type -> signalbox.v1.CreateMergeRequestRequest
+	3,  // 12: signalbox.v1.MergeRequestService.GetMergeRequest:input_type -> signalbox.v1.GetMergeRequestRequest
+	5,  // 13: signalbox.v1.MergeRequestService.ListMergeRequests:input_type -> signalbox.v1.ListMergeRequestsRequest
+	7,  // 14: signalbox.v1.MergeRequestService.UpdateMergeRequest:input_type -> signalbox.v1.UpdateMergeRequestRequest
+	9,  // 15: signalbox.v1.MergeRequestService.MergeMergeRequest:input_type -> signalbox.v1.MergeMergeRequestRequest
+	11, // 16: signalbox.v1.MergeRequestService.WatchMergeRequest:input_type -> signalbox.v1.WatchMergeRequestRequest
+	2,  // 17: signalbox.v1.MergeRequestService.CreateMergeRequest:output_type -> signalbox.v1.CreateMergeRequestResponse
+	4,  // 18: signalbox.v1.MergeRequestService.GetMergeRequest:output_type -> signalbox.v1.GetMergeRequestResponse
+	6,  // 19: signalbox.v1.MergeRequestService.ListMergeRequests:output_type -> signalbox.v1.ListMergeRequestsResponse
+	8,  // 20: signalbox.v1.MergeRequestService.UpdateMergeRequest:output_type -> signalbox.v1.UpdateMergeRequestResponse
+	10, // 21: signalbox.v1.MergeRequestService.MergeMergeRequest:output_type -> signalbox.v1.MergeMergeRequestResponse
+	12, // 22: signalbox.v1.MergeRequestService.WatchMergeRequest:output_type -> signalbox.v1.WatchMergeRequestResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_merge_request_service_proto_init() }
@@ -942,6 +958,7 @@ func file_signalbox_v1_merge_request_service_proto_init() {
 	if File_signalbox_v1_merge_request_service_proto != nil {
 		return
 	}
+	file_signalbox_v1_delivery_proto_init()
 	file_signalbox_v1_merge_request_proto_init()
 	file_signalbox_v1_merge_train_proto_init()
 	file_signalbox_v1_status_check_proto_init()

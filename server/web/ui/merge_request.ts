@@ -73,6 +73,12 @@ class MergeRequestPage {
   private readonly empty = h("p", { class: "muted", hidden: true }, "No status checks apply to this merge request.");
   private readonly rows = new Map<bigint, Row>();
   private logTimer: number | undefined;
+  /**
+   * Whether this user may read delivery logs: unknown until the first
+   * ListDeliveries answers. Once known to be true, every snapshot carries
+   * the logs and no further request is made.
+   */
+  private logsVisible: boolean | undefined;
   private readonly stop = new AbortController();
 
   constructor(private readonly ctx: Context) {}
@@ -151,7 +157,13 @@ class MergeRequestPage {
       }
     }
     this.empty.hidden = this.rows.size > 0;
-    this.scheduleLogs();
+    if (this.logsVisible) {
+      for (const [id, row] of this.rows) {
+        this.renderLog(row, snapshot.deliveries.filter((d) => d.checkId === id));
+      }
+    } else if (this.logsVisible === undefined) {
+      this.scheduleLogs();
+    }
   }
 
   private renderSummary(mr: MergeRequest): void {
@@ -260,10 +272,12 @@ class MergeRequestPage {
   private async loadLog(checkId: bigint, row: Row): Promise<void> {
     try {
       const { deliveries } = await this.ctx.client.statusChecks.listDeliveries({ project: this.ctx.project, checkId });
+      this.logsVisible = true;
       this.renderLog(row, deliveries.filter((d) => d.mergeRequestIid === this.ctx.iid));
     } catch (err) {
       if (this.ctx.handleAuthError(err)) return;
       const ce = ConnectError.from(err);
+      if (ce.code === Code.PermissionDenied) this.logsVisible = false;
       replaceChildren(
         row.log,
         h(
