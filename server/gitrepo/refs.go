@@ -12,6 +12,15 @@ import (
 // "git for-each-ref": "refs/heads" covers "refs/heads/main" and
 // "refs/heads/release/1.0".
 func (r *Repo) Refs(ctx context.Context, patterns ...string) (map[string]string, error) {
+	if refs, ok := readRefFiles(r.dir, patterns); ok {
+		return refs, nil
+	}
+	return r.forEachRef(ctx, patterns...)
+}
+
+// forEachRef is Refs answered by "git for-each-ref", for what readRefFiles
+// leaves to git.
+func (r *Repo) forEachRef(ctx context.Context, patterns ...string) (map[string]string, error) {
 	c := NewCommand("for-each-ref", "--format=%(objectname) %(refname)").EndOfOptions().AddDynamic(patterns...)
 	out, err := r.output(ctx, c, nil, nil)
 	if err != nil {
@@ -32,6 +41,9 @@ func (r *Repo) Refs(ctx context.Context, patterns ...string) (map[string]string,
 func (r *Repo) Ref(ctx context.Context, name string) (string, error) {
 	if err := validateFullRef(name); err != nil {
 		return "", err
+	}
+	if sha, ok := readLooseRefExact(r.dir, name); ok {
+		return sha, nil
 	}
 	refs, err := r.Refs(ctx, name)
 	if err != nil {

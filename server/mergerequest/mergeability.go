@@ -5,6 +5,7 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/repository"
 )
 
 // Status is GitLab's detailed_merge_status: "mergeable", or the first thing
@@ -51,13 +52,18 @@ func (s *Service) Mergeable(ctx context.Context, p *storagev1.Project, mr *stora
 	if err != nil {
 		return Mergeability{}, err
 	}
-	branches, err := repo.Branches(ctx)
+	// Two refs rather than every branch: this runs on every view of a merge
+	// request, status check answers included, and a project may have many
+	// branches.
+	source, err := repo.Ref(ctx, repository.BranchRef(mr.GetSourceBranch()))
 	if err != nil {
 		return Mergeability{}, err
 	}
-	source, ok := branches[mr.GetSourceBranch()]
-	target, tok := branches[mr.GetTargetBranch()]
-	if !ok || !tok || mr.GetSourceMissing() {
+	target, err := repo.Ref(ctx, repository.BranchRef(mr.GetTargetBranch()))
+	if err != nil {
+		return Mergeability{}, err
+	}
+	if source == "" || target == "" || mr.GetSourceMissing() {
 		return Mergeability{Status: StatusBroken}, nil
 	}
 	conflicts, err := repo.Conflicts(ctx, target, source)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,12 +19,15 @@ import (
 type Git struct {
 	runner *gitrepo.Runner
 	root   string
+	memos  *memos
 }
 
 var _ Repositories = (*Git)(nil)
 
 // NewGit returns repositories under root.
-func NewGit(runner *gitrepo.Runner, root string) *Git { return &Git{runner: runner, root: root} }
+func NewGit(runner *gitrepo.Runner, root string) *Git {
+	return &Git{runner: runner, root: root, memos: newMemos()}
+}
 
 // Runner is the git runner, for the smart HTTP door.
 func (g *Git) Runner() *gitrepo.Runner { return g.runner }
@@ -49,10 +53,13 @@ func (g *Git) Init(ctx context.Context, p *storagev1.Project) error {
 
 // Open opens the project's repository.
 func (g *Git) Open(_ context.Context, p *storagev1.Project) (Repository, error) {
-	return gitRepository{r: g.runner.Open(g.Dir(p.GetId()))}, nil
+	return gitRepository{r: g.runner.Open(g.Dir(p.GetId())), memos: g.memos}, nil
 }
 
-type gitRepository struct{ r *gitrepo.Repo }
+type gitRepository struct {
+	r     *gitrepo.Repo
+	memos *memos
+}
 
 func (g gitRepository) Branches(ctx context.Context) (map[string]string, error) {
 	refs, err := g.r.Refs(ctx, "refs/heads/")
@@ -66,38 +73,82 @@ func (g gitRepository) Branches(ctx context.Context) (map[string]string, error) 
 	return out, nil
 }
 
+// Commit, MergeBase, IsAncestor and Conflicts remember their answers about
+// full commit ids (see memos).
 func (g gitRepository) Commit(ctx context.Context, sha string) (*Commit, error) {
+	key, memoable := memoKey(g.r.Dir(), sha)
+	if memoable {
+		if c, ok := g.memos.commit.get(key); ok {
+			return cloneCommit(c), nil
+		}
+	}
 	c, err := g.r.Commit(ctx, sha)
 	if err != nil {
 		return nil, err
 	}
-	return &Commit{
+	out := &Commit{
 		ID: c.SHA, Title: c.Title(), Message: c.Message,
 		AuthorName: c.Author.Name, AuthorEmail: c.Author.Email, AuthoredTime: c.Author.When,
 		CommitterName: c.Committer.Name, CommitterEmail: c.Committer.Email, CommittedTime: c.Committer.When,
 		ParentIDs: c.Parents,
-	}, nil
+	}
+	if memoable && len(out.Message) <= maxMemoMessage {
+		g.memos.commit.put(key, *cloneCommit(*out))
+	}
+	return out, nil
 }
 
 func (g gitRepository) MergeBase(ctx context.Context, a, b string) (string, error) {
+	key, memoable := memoKey(g.r.Dir(), a, b)
+	if memoable {
+		if base, ok := g.memos.mergeBase.get(key); ok {
+			return base, nil
+		}
+	}
 	base, err := g.r.MergeBase(ctx, a, b)
 	if errors.Is(err, gitrepo.ErrNoMergeBase) {
-		return "", nil
+		base, err = "", nil
+	}
+	if err == nil && memoable {
+		g.memos.mergeBase.put(key, base)
 	}
 	return base, err
 }
 
 func (g gitRepository) IsAncestor(ctx context.Context, ancestor, descendant string) (bool, error) {
-	return g.r.IsAncestor(ctx, ancestor, descendant)
+	key, memoable := memoKey(g.r.Dir(), ancestor, descendant)
+	if memoable {
+		if yes, ok := g.memos.ancestor.get(key); ok {
+			return yes, nil
+		}
+	}
+	yes, err := g.r.IsAncestor(ctx, ancestor, descendant)
+	if err == nil && memoable {
+		g.memos.ancestor.put(key, yes)
+	}
+	return yes, err
 }
 
 func (g gitRepository) Conflicts(ctx context.Context, target, source string) ([]string, error) {
+	key, memoable := memoKey(g.r.Dir(), target, source)
+	if memoable {
+		if paths, ok := g.memos.conflicts.get(key); ok {
+			return slices.Clone(paths), nil
+		}
+	}
 	_, err := g.r.MergeTree(ctx, target, source)
 	var ce *gitrepo.ConflictError
-	if errors.As(err, &ce) {
-		return ce.Paths, nil
+	var paths []string
+	switch {
+	case errors.As(err, &ce):
+		paths = ce.Paths
+	case err != nil:
+		return nil, err
 	}
-	return nil, err
+	if memoable {
+		g.memos.conflicts.put(key, slices.Clone(paths))
+	}
+	return paths, nil
 }
 
 func (g gitRepository) BuildMerge(ctx context.Context, m MergeSpec) (Landing, error) {

@@ -45,6 +45,9 @@ type Repository interface {
 	Ref(ctx context.Context, ref string) (string, error)
 }
 
+// BranchRef is the full name of a branch's ref, for Ref.
+func BranchRef(name string) string { return "refs/heads/" + name }
+
 // Commit is what is shown of a commit.
 type Commit struct {
 	ID             string
