@@ -33,8 +33,13 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 		}
 		r := newest[d.Key.CheckID]
 		stillPending := r != nil && r.GetId() == d.ResponseID &&
-			r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) &&
-			r.GetDeadline() != nil && !now.Before(r.GetDeadline().AsTime())
+			r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
+		if stillPending && now.Before(r.GetDeadline().AsTime()) {
+			// The index keeps whole milliseconds, so a deadline later in
+			// this very millisecond is listed as due. Claiming it now would
+			// drop it unexpired and unannounced; the next sweep takes it.
+			continue
+		}
 		if stillPending {
 			r.Status = int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED)
 			r.FailureReason = TimeoutReason
