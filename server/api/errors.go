@@ -110,6 +110,13 @@ func toConnect(ctx context.Context, logger *slog.Logger, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return connect.NewError(connect.CodeDeadlineExceeded, "deadline exceeded")
 	}
+	if store.Unreachable(err) {
+		// Redis is down or restarting: nothing is wrong with the call, and
+		// clients that retry Unavailable (the Go SDK does, for reads) ride
+		// the outage out. The REST door answers 503.
+		logger.WarnContext(ctx, "store unreachable", "error", err)
+		return connect.NewError(connect.CodeUnavailable, "the store is unreachable; try again")
+	}
 	logger.ErrorContext(ctx, "internal error", "error", err)
 	return connect.NewError(connect.CodeInternal, "internal error").WithCause(err)
 }
