@@ -51,6 +51,11 @@ func parseParams(r *http.Request, maxBody int64) (*params, error) {
 		if err := dec.Decode(&obj); err != nil {
 			return nil, errBodyNotJSON
 		}
+		// One JSON document and nothing after it, as Grape's parser
+		// demands: `{"a":1} x` is not JSON and must not pass as {"a":1}.
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, errBodyNotJSON
+		}
 		for k, v := range obj {
 			p.values[k] = v
 		}
