@@ -57,7 +57,8 @@ func (g gitAccess) Resolve(ctx context.Context, projectPath, token string) (gith
 		Push: canWrite && sc.Level >= auth.Developer,
 		// A protected branch takes its own push level; "Protected" here
 		// means "this caller may not push it".
-		Protected: func(name string) bool { return !canPush(protections, sc.Level, name) },
+		Protected:       func(name string) bool { return !canPush(protections, sc.Level, name) },
+		ForcePushDenied: func(name string) bool { return !canForcePush(protections, name) },
 	}
 	if caller != nil {
 		access.UserID = caller.UserID
@@ -78,6 +79,18 @@ func canPush(protections []*storagev1.ProtectedBranch, level auth.Level, name st
 			need = auth.Admin
 		}
 		if level < need {
+			return false
+		}
+	}
+	return true
+}
+
+// canForcePush reports whether a branch may be rewritten by a push: not
+// when any protection that covers it disallows force push, which is the
+// default of a protected branch.
+func canForcePush(protections []*storagev1.ProtectedBranch, name string) bool {
+	for _, pb := range protections {
+		if branch.Match(pb.GetName(), name) && !pb.GetAllowForcePush() {
 			return false
 		}
 	}

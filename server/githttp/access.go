@@ -44,10 +44,29 @@ type Access struct {
 	// Protected reports whether a branch name ("main", not
 	// "refs/heads/main") is protected. Nil means no branch is.
 	Protected func(branch string) bool
+	// ForcePushDenied reports whether a branch refuses a push that is not
+	// a fast-forward, as a protected branch does unless it allows force
+	// push. Nil means no branch refuses one.
+	ForcePushDenied func(branch string) bool
 }
 
 func (a Access) protected(branch string) bool {
 	return a.Protected != nil && a.Protected(branch)
+}
+
+// deniesRewrite reports whether any update moves an existing branch that
+// refuses a non-fast-forward push. Only receive-pack, with the pushed
+// objects in hand, can tell a rewrite from a fast-forward.
+func (a Access) deniesRewrite(updates []RefUpdate) bool {
+	if a.ForcePushDenied == nil {
+		return false
+	}
+	for _, u := range updates {
+		if b, ok := u.Branch(); ok && !u.Created() && !u.Deleted() && a.ForcePushDenied(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // Resolver finds a project's repository and the caller's access to it. It

@@ -64,6 +64,19 @@ func TestRolesOnRealProjects(t *testing.T) {
 	require.NotContains(t, refs, "rep-branch")
 	require.Contains(t, refs, maint.Git("rev-parse", "HEAD")+"\trefs/heads/main")
 
+	// A protected branch refuses a rewrite, even a maintainer's, until its
+	// protection allows force push.
+	pushed := maint.Git("rev-parse", "HEAD")
+	maint.Git("reset", "--quiet", "--hard", "HEAD~1")
+	rewritten := maint.Commit("rewrite main", map[string]string{"m": "2\n"})
+	out, err = maint.TryGit("push", "--force", "origin", "main")
+	require.Error(t, err, "a protected branch refuses a force push: %s", out)
+	require.Contains(t, root.Git("ls-remote", "origin", "refs/heads/main"), pushed)
+	srv.Root(t, "DELETE", "/api/v4/projects/1/protected_branches/main", nil, nil)
+	srv.Root(t, "POST", "/api/v4/projects/1/protected_branches", map[string]any{"name": "main", "allow_force_push": true}, nil)
+	maint.Git("push", "--quiet", "--force", "origin", "main")
+	require.Contains(t, root.Git("ls-remote", "origin", "refs/heads/main"), rewritten)
+
 	// No credentials: a private project asks for them.
 	anon := gitrepotest.NewWorktree(t)
 	out, err = anon.TryGit("ls-remote", srv.URL+"/root/demo.git")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cgi"
 	"path/filepath"
+	"strconv"
 
 	"github.com/signalbox/signalbox/server/gitrepo"
 )
@@ -138,8 +139,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rec := &statusRecorder{ResponseWriter: w}
-	h.serveBackend(rec, r, repo, endpoint)
+	h.serveBackend(rec, r, repo, endpoint, access.deniesRewrite(updates))
 
+	if endpoint == receivePack && rec.status() == http.StatusOK {
+		// receive-pack answers 200 even when it refused some refs (a
+		// rewrite of a protected branch, a stale old value): only the
+		// updates that landed are news.
+		updates = h.landed(ctx, repo, updates)
+	}
 	if endpoint == receivePack && rec.status() == http.StatusOK && len(updates) > 0 {
 		h.logger.InfoContext(ctx, "git push", "project_id", repo.ProjectID, "user_id", access.UserID, "refs", len(updates))
 		if h.listener != nil {
@@ -150,6 +157,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			})
 		}
 	}
+}
+
+// landed keeps the updates that the repository's refs now show.
+func (h *Handler) landed(ctx context.Context, repo Repository, updates []RefUpdate) []RefUpdate {
+	r := h.runner.Open(repo.Dir)
+	var out []RefUpdate
+	for _, u := range updates {
+		sha, err := r.Ref(ctx, u.Ref)
+		switch {
+		case errors.Is(err, gitrepo.ErrNotFound):
+			sha = ""
+		case err != nil:
+			// Unsure: report it, as the listener re-reads the refs anyway.
+			h.logger.WarnContext(ctx, "git push: read ref", "project_id", repo.ProjectID, "ref", u.Ref, "error", err)
+			out = append(out, u)
+			continue
+		}
+		if (u.Deleted() && sha == "") || (!u.Deleted() && sha == u.New) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // credentials returns the basic-auth password, which is the token; any
@@ -208,7 +237,12 @@ func (h *Handler) readPush(r *http.Request) (updates []RefUpdate, status int, ms
 }
 
 // serveBackend runs git http-backend for one request on repo.
-func (h *Handler) serveBackend(w http.ResponseWriter, r *http.Request, repo Repository, endpoint string) {
+// serveBackend runs git http-backend. With denyRewrites, receive-pack
+// refuses every non-fast-forward update of the push, each with git's own
+// "non-fast-forward" reason: git's setting is per push, not per ref, so a
+// force push to an unprotected branch in the same push as a protected one
+// is refused too.
+func (h *Handler) serveBackend(w http.ResponseWriter, r *http.Request, repo Repository, endpoint string, denyRewrites bool) {
 	ctx := r.Context()
 	req := r.Clone(ctx)
 	req.Body = r.Body
@@ -236,10 +270,11 @@ func (h *Handler) serveBackend(w http.ResponseWriter, r *http.Request, repo Repo
 			"GIT_HTTP_EXPORT_ALL=1",
 			// Access has been decided already; these keep http-backend from
 			// deciding again on REMOTE_USER or the repository's config.
-			"GIT_CONFIG_COUNT=3",
+			"GIT_CONFIG_COUNT=4",
 			"GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
 			"GIT_CONFIG_KEY_1=http.uploadpack", "GIT_CONFIG_VALUE_1=true",
 			"GIT_CONFIG_KEY_2=http.getanyfile", "GIT_CONFIG_VALUE_2=false",
+			"GIT_CONFIG_KEY_3=receive.denyNonFastForwards", "GIT_CONFIG_VALUE_3="+strconv.FormatBool(denyRewrites),
 		),
 		Stderr: stderr,
 		Logger: slog.NewLogLogger(h.logger.Handler(), slog.LevelError),

@@ -46,6 +46,7 @@ type fakeProject struct {
 	public    bool
 	members   map[int64]int // user id → access level
 	protected []string      // branch patterns
+	forcePush []string      // protected branch patterns that allow force push
 }
 
 func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (githttp.Repository, githttp.Access, error) {
@@ -72,6 +73,10 @@ func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (gith
 		PushProtected: level >= maintainer,
 		Protected: func(name string) bool {
 			return slices.ContainsFunc(p.protected, func(pattern string) bool { return branch.Match(pattern, name) })
+		},
+		ForcePushDenied: func(name string) bool {
+			matches := func(pattern string) bool { return branch.Match(pattern, name) }
+			return slices.ContainsFunc(p.protected, matches) && !slices.ContainsFunc(p.forcePush, matches)
 		},
 	}, nil
 }
@@ -280,6 +285,36 @@ func TestMaintainerPushesProtectedMain(t *testing.T) {
 	out, err := w.TryGit("push", "origin", "--delete", "main")
 	require.Error(t, err, out)
 	require.Equal(t, next, s.ref(s.private, "refs/heads/main"))
+}
+
+// TestProtectedBranchRefusesForcePush: even a maintainer cannot rewrite a
+// protected branch, while a fast-forward goes through; a protected branch
+// that allows force push, and an unprotected one, can be rewritten.
+func TestProtectedBranchRefusesForcePush(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	s.domain.projects["root/demo"].forcePush = []string{"release/*"}
+	w := gitrepotest.Clone(t, s.url(maintainerToken, "root/demo"))
+	next := w.Commit("Fast-forward", map[string]string{"m.txt": "m\n"})
+	w.Git("push", "--quiet", "origin", "main", "main:release/1.0")
+	require.Equal(t, next, s.ref(s.private, "refs/heads/main"))
+
+	w.Git("reset", "--quiet", "--hard", s.main)
+	rewritten := w.Commit("Rewritten history", map[string]string{"r.txt": "r\n"})
+	out, err := w.TryGit("push", "--force", "origin", "main")
+	require.Error(t, err, out)
+	require.Contains(t, out, "non-fast-forward")
+	require.Equal(t, next, s.ref(s.private, "refs/heads/main"), "the rewrite of main was refused")
+	require.Len(t, s.pushes.all(), 1, "a refused push moves nothing")
+
+	w.Git("push", "--quiet", "--force", "origin", "HEAD:release/1.0", "HEAD:unprotected")
+	require.Equal(t, rewritten, s.ref(s.private, "refs/heads/release/1.0"), "release/* allows force push")
+	require.Equal(t, rewritten, s.ref(s.private, "refs/heads/unprotected"))
+
+	w.Git("reset", "--quiet", "--hard", s.main)
+	again := w.Commit("Rewritten again", map[string]string{"u.txt": "u\n"})
+	w.Git("push", "--quiet", "--force", "origin", "HEAD:unprotected")
+	require.Equal(t, again, s.ref(s.private, "refs/heads/unprotected"), "an unprotected branch can be rewritten")
 }
 
 func TestWrongTokenIsUnauthorized(t *testing.T) {
