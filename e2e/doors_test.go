@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect/v2"
 	"github.com/stretchr/testify/require"
@@ -28,6 +30,18 @@ import (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// callTimeout bounds each call a door makes, so that a server that stops
+// answering fails the test with an error, and the harness dumps its
+// goroutines, instead of the test hanging until go test's own timeout.
+const callTimeout = 30 * time.Second
+
+// callCtx is a context for one call, bounded by callTimeout.
+func callCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), callTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // grpcDoor speaks gRPC (HTTP/2, h2c) through the Go SDK.
 type grpcDoor struct{ c *signalbox.Client }
 
@@ -38,31 +52,31 @@ func newGRPCDoor(t *testing.T, base string) door {
 }
 
 func (d grpcDoor) createProject(t *testing.T, name string) string {
-	res, err := d.c.Projects.CreateProject(t.Context(), &signalboxv1.CreateProjectRequest{Name: name})
+	res, err := d.c.Projects.CreateProject(callCtx(t), &signalboxv1.CreateProjectRequest{Name: name})
 	require.NoError(t, err)
 	return res.GetProject().GetPathWithNamespace()
 }
 
 func (d grpcDoor) updateProject(t *testing.T, project string, s settings) {
-	_, err := d.c.Projects.UpdateProject(t.Context(), &signalboxv1.UpdateProjectRequest{Project: project,
+	_, err := d.c.Projects.UpdateProject(callCtx(t), &signalboxv1.UpdateProjectRequest{Project: project,
 		Settings: &signalboxv1.ProjectSettingsPatch{OnlyAllowMergeIfAllStatusChecksPassed: s.checksMustPass, MergeTrainsEnabled: s.trainsEnabled}})
 	require.NoError(t, err)
 }
 
 func (d grpcDoor) addCheck(t *testing.T, project, name, u, secret string) int64 {
-	res, err := d.c.StatusChecks.CreateStatusCheck(t.Context(), &signalboxv1.CreateStatusCheckRequest{
+	res, err := d.c.StatusChecks.CreateStatusCheck(callCtx(t), &signalboxv1.CreateStatusCheckRequest{
 		Project: project, Name: proto.String(name), ExternalUrl: proto.String(u), SharedSecret: proto.String(secret)})
 	require.NoError(t, err)
 	return res.GetCheck().GetId()
 }
 
 func (d grpcDoor) addHook(t *testing.T, project, u, token string) {
-	_, err := d.c.Pipelines.CreateProjectHook(t.Context(), &signalboxv1.CreateProjectHookRequest{Project: project, Url: u, Token: token, PipelineEvents: true})
+	_, err := d.c.Pipelines.CreateProjectHook(callCtx(t), &signalboxv1.CreateProjectHookRequest{Project: project, Url: u, Token: token, PipelineEvents: true})
 	require.NoError(t, err)
 }
 
 func (d grpcDoor) openMR(t *testing.T, project, source, target, title string) (int64, string) {
-	res, err := d.c.MergeRequests.CreateMergeRequest(t.Context(), &signalboxv1.CreateMergeRequestRequest{
+	res, err := d.c.MergeRequests.CreateMergeRequest(callCtx(t), &signalboxv1.CreateMergeRequestRequest{
 		Project: project, SourceBranch: source, TargetBranch: target, Title: title})
 	require.NoError(t, err)
 	return res.GetMergeRequest().GetIid(), res.GetMergeRequest().GetSha()
@@ -70,7 +84,7 @@ func (d grpcDoor) openMR(t *testing.T, project, source, target, title string) (i
 
 func (d grpcDoor) checkStatuses(t *testing.T, project string, iid int64) map[int64]string {
 	out := map[int64]string{}
-	for c, err := range d.c.AllMergeRequestStatusChecks(t.Context(), &signalboxv1.ListMergeRequestStatusChecksRequest{Project: project, MergeRequestIid: iid}) {
+	for c, err := range d.c.AllMergeRequestStatusChecks(callCtx(t), &signalboxv1.ListMergeRequestStatusChecksRequest{Project: project, MergeRequestIid: iid}) {
 		require.NoError(t, err)
 		out[c.GetId()] = strings.ToLower(strings.TrimPrefix(c.GetStatus().String(), "STATUS_CHECK_STATUS_"))
 	}
@@ -82,18 +96,18 @@ func (d grpcDoor) respond(t *testing.T, project string, iid, check int64, sha, s
 	if status == "passed" {
 		st = signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PASSED
 	}
-	_, err := d.c.StatusChecks.SetStatusCheckResponse(t.Context(), &signalboxv1.SetStatusCheckResponseRequest{
+	_, err := d.c.StatusChecks.SetStatusCheckResponse(callCtx(t), &signalboxv1.SetStatusCheckResponseRequest{
 		Project: project, MergeRequestIid: iid, ExternalStatusCheckId: check, Sha: proto.String(sha), Status: st})
 	require.NoError(t, err)
 }
 
 func (d grpcDoor) retry(t *testing.T, project string, iid, check int64) {
-	_, err := d.c.StatusChecks.RetryStatusCheck(t.Context(), &signalboxv1.RetryStatusCheckRequest{Project: project, MergeRequestIid: iid, ExternalStatusCheckId: check})
+	_, err := d.c.StatusChecks.RetryStatusCheck(callCtx(t), &signalboxv1.RetryStatusCheckRequest{Project: project, MergeRequestIid: iid, ExternalStatusCheckId: check})
 	require.NoError(t, err)
 }
 
 func (d grpcDoor) merge(t *testing.T, project string, iid int64) bool {
-	_, err := d.c.MergeRequests.MergeMergeRequest(t.Context(), &signalboxv1.MergeMergeRequestRequest{Project: project, MergeRequestIid: iid})
+	_, err := d.c.MergeRequests.MergeMergeRequest(callCtx(t), &signalboxv1.MergeMergeRequestRequest{Project: project, MergeRequestIid: iid})
 	if connect.CodeOf(err) == connect.CodeFailedPrecondition {
 		return true
 	}
@@ -106,18 +120,18 @@ func (d grpcDoor) setCommitStatus(t *testing.T, project, sha, state string) {
 	if state == "success" {
 		st = signalboxv1.PipelineStatus_PIPELINE_STATUS_SUCCESS
 	}
-	_, err := d.c.Pipelines.SetCommitStatus(t.Context(), &signalboxv1.SetCommitStatusRequest{Project: project, Sha: sha, Name: "test", State: st})
+	_, err := d.c.Pipelines.SetCommitStatus(callCtx(t), &signalboxv1.SetCommitStatusRequest{Project: project, Sha: sha, Name: "test", State: st})
 	require.NoError(t, err)
 }
 
 func (d grpcDoor) addToTrain(t *testing.T, project string, iid int64) {
-	res, err := d.c.MergeTrains.AddToMergeTrain(t.Context(), &signalboxv1.AddToMergeTrainRequest{Project: project, MergeRequestIid: iid})
+	res, err := d.c.MergeTrains.AddToMergeTrain(callCtx(t), &signalboxv1.AddToMergeTrainRequest{Project: project, MergeRequestIid: iid})
 	require.NoError(t, err)
 	require.True(t, res.GetOnTrain())
 }
 
 func (d grpcDoor) car(t *testing.T, project string, iid int64) string {
-	res, err := d.c.MergeTrains.GetMergeTrainCar(t.Context(), &signalboxv1.GetMergeTrainCarRequest{Project: project, MergeRequestIid: iid})
+	res, err := d.c.MergeTrains.GetMergeTrainCar(callCtx(t), &signalboxv1.GetMergeTrainCarRequest{Project: project, MergeRequestIid: iid})
 	if signalbox.IsNotFound(err) {
 		return ""
 	}
@@ -126,7 +140,7 @@ func (d grpcDoor) car(t *testing.T, project string, iid int64) string {
 }
 
 func (d grpcDoor) mrState(t *testing.T, project string, iid int64) string {
-	res, err := d.c.MergeRequests.GetMergeRequest(t.Context(), &signalboxv1.GetMergeRequestRequest{Project: project, MergeRequestIid: iid})
+	res, err := d.c.MergeRequests.GetMergeRequest(callCtx(t), &signalboxv1.GetMergeRequestRequest{Project: project, MergeRequestIid: iid})
 	require.NoError(t, err)
 	return strings.ToLower(strings.TrimPrefix(res.GetMergeRequest().GetState().String(), "MERGE_REQUEST_STATE_"))
 }
@@ -238,7 +252,7 @@ func newCurlDoor(t *testing.T, base string) door {
 // call runs curl and returns the status and the decoded JSON body.
 func (d curlDoor) call(t *testing.T, method, path string, form url.Values, out any) int {
 	t.Helper()
-	args := []string{"-sS", "-X", method, "-H", "PRIVATE-TOKEN: " + rootToken, "-w", "\n%{http_code}"}
+	args := []string{"-sS", "--max-time", strconv.Itoa(int(callTimeout.Seconds())), "-X", method, "-H", "PRIVATE-TOKEN: " + rootToken, "-w", "\n%{http_code}"}
 	for k, vs := range form {
 		for _, v := range vs {
 			args = append(args, "--data-urlencode", k+"="+v)
@@ -372,6 +386,7 @@ type nodeDoor struct {
 	in     io.Writer
 	out    *bufio.Scanner
 	nextID int
+	stuck  bool
 }
 
 func newNodeDoor(t *testing.T, base string) door {
@@ -416,7 +431,16 @@ func (d *nodeDoor) do(t *testing.T, op string, args map[string]any, out any) {
 	require.NoError(t, err)
 	_, err = fmt.Fprintf(d.in, "%s\n", req)
 	require.NoError(t, err)
-	require.True(t, d.out.Scan(), "node exited: %v", d.out.Err())
+	require.False(t, d.stuck, "node stopped answering an earlier call")
+	answered := make(chan bool, 1)
+	go func() { answered <- d.out.Scan() }()
+	select {
+	case ok := <-answered:
+		require.True(t, ok, "node exited: %v", d.out.Err())
+	case <-time.After(callTimeout):
+		d.stuck = true // the scan still runs; no later call may start one
+		t.Fatalf("node %s: no answer within %s", op, callTimeout)
+	}
 	var res struct {
 		ID     int             `json:"id"`
 		Result json.RawMessage `json:"result"`

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,23 +22,50 @@ import (
 
 const rootToken = "glpat-e2e-root-token"
 
+// rootClient calls the REST API as root with a bounded wait, so that a
+// request the server never answers fails the test as a hang instead of
+// blocking it.
+type rootClient struct {
+	base string
+	http *http.Client
+}
+
+func newRootClient(base string) rootClient {
+	return rootClient{base: base, http: &http.Client{Timeout: callTimeout}}
+}
+
+// do returns the status and body, or the transport error (a timeout is a
+// hang).
+func (c rootClient) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("PRIVATE-TOKEN", rootToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
 // api calls a running server's REST API as root.
 func api(t *testing.T, base, method, path string, body any) (int, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
+	status, b, err := newRootClient(base).do(context.Background(), method, path, body)
 	require.NoError(t, err)
-	req.Header.Set("PRIVATE-TOKEN", rootToken)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	return status, b
 }
 
 func mustAPI(t *testing.T, base, method, path string, body any) []byte {

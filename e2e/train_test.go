@@ -85,7 +85,8 @@ func TestTrainSurvivesSIGKILLMidMerge(t *testing.T) {
 
 func gitlabClient(t *testing.T, base string) *gitlab.Client {
 	t.Helper()
-	gl, err := gitlab.NewClient(rootToken, gitlab.WithBaseURL(base+"/api/v4"))
+	gl, err := gitlab.NewClient(rootToken, gitlab.WithBaseURL(base+"/api/v4"),
+		gitlab.WithHTTPClient(&http.Client{Timeout: callTimeout}))
 	require.NoError(t, err)
 	return gl
 }

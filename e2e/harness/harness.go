@@ -95,10 +95,12 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Server {
 		close(s.done)
 	}()
 	t.Cleanup(func() {
-		s.Kill()
-		if t.Failed() {
-			t.Logf("server output:\n%s", s.Output())
+		if !t.Failed() {
+			s.Kill()
+			return
 		}
+		state := s.dumpAndKill()
+		t.Logf("server output:\n%s\nserver at the end of the failed test: %s", s.Output(), state)
 	})
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -160,6 +162,26 @@ func (s *Server) Wait(timeout time.Duration) (error, bool) {
 		return s.err, true
 	case <-time.After(timeout):
 		return nil, false
+	}
+}
+
+// dumpAndKill ends the process after a failed test and says what state it
+// was in: one that had already exited gives its exit status; one still
+// running is asked for a goroutine dump first (SIGQUIT), so that a hang
+// shows where it waits.
+func (s *Server) dumpAndKill() string {
+	select {
+	case <-s.done:
+		return fmt.Sprintf("it had exited by itself (%v)", s.err)
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-s.done:
+		return "still running; its goroutines are dumped above"
+	case <-time.After(5 * time.Second):
+		s.Kill()
+		return "still running, and it did not dump its goroutines within 5s"
 	}
 }
 
