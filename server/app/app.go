@@ -122,6 +122,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	} else {
 		storeOpts = append(storeOpts, redisstore.WithKeyPrefix(o.keyPrefix))
 	}
+	if cfg.RedisAutoPipeline {
+		rdb = pipelined(rdb)
+	}
 	a.store = redisstore.New(rdb, storeOpts...)
 	if err := waitForStore(ctx, a.store); err != nil {
 		return nil, err

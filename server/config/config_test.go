@@ -18,6 +18,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, "127.0.0.1:8080", c.Listen)
 	require.Equal(t, "./data", c.DataDir)
 	require.Empty(t, c.RedisURL)
+	require.False(t, c.RedisAutoPipeline, "the autopipeliner is experimental, so opt-in")
 	require.Empty(t, c.RootToken)
 	require.Equal(t, 2*time.Minute, c.StatusCheckTimeout)
 	require.False(t, c.AllowLocalNetwork)
@@ -30,6 +31,7 @@ func TestEnvironmentThenFlags(t *testing.T) {
 	env := map[string]string{
 		"SIGNALBOX_LISTEN":               "0.0.0.0:9000",
 		"SIGNALBOX_REDIS_URL":            "redis://r:6379/1",
+		"SIGNALBOX_REDIS_AUTOPIPELINE":   "true",
 		"SIGNALBOX_STATUS_CHECK_TIMEOUT": "1m",
 		"SIGNALBOX_ALLOW_LOCAL_NETWORK":  "false",
 		"SIGNALBOX_EXTERNAL_URL":         "https://gate.example.test/",
@@ -38,6 +40,7 @@ func TestEnvironmentThenFlags(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:7000", c.Listen, "a flag beats the environment")
 	require.Equal(t, "redis://r:6379/1", c.RedisURL)
+	require.True(t, c.RedisAutoPipeline)
 	require.Equal(t, 30*time.Second, c.StatusCheckTimeout)
 	require.True(t, c.AllowLocalNetwork)
 	require.Equal(t, "https://gate.example.test", c.ExternalURL)
@@ -48,10 +51,15 @@ func TestBadValuesAreClear(t *testing.T) {
 	for args, want := range map[string]string{
 		"--status-check-timeout=soon": "--status-check-timeout",
 		"--allow-local-network=maybe": "allow-local-network",
+		"--redis-autopipeline=often":  "redis-autopipeline",
 		"--external-url=ftp://x":      "--external-url",
 		"--log-level=loud":            "--log-level",
 	} {
 		_, err := config.Parse([]string{args}, func(string) string { return "" }, io.Discard)
 		require.ErrorContains(t, err, want)
 	}
+	_, err := config.Parse(nil, func(k string) string {
+		return map[string]string{"SIGNALBOX_REDIS_AUTOPIPELINE": "often"}[k]
+	}, io.Discard)
+	require.ErrorContains(t, err, "SIGNALBOX_REDIS_AUTOPIPELINE: want true or false")
 }

@@ -32,6 +32,20 @@ func TestEmbedded(t *testing.T) {
 			rdb.Close()
 			srv.Close()
 		})
-		return redisstore.New(rdb)
+		// Through the autopipeliner, as the server talks to it (see app).
+		ap, err := rdb.AutoPipeline()
+		require.NoError(t, err)
+		return redisstore.New(ap)
+	})
+}
+
+// TestRealRedisAutoPipelined runs the contract over the client's
+// autopipeliner, which is how the server talks to Redis (see app).
+func TestRealRedisAutoPipelined(t *testing.T) {
+	r := redistest.New(t)
+	ap, err := r.Client(t).AutoPipeline()
+	require.NoError(t, err)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return redisstore.New(ap, redisstore.WithKeyPrefix(redistest.Prefix(t)))
 	})
 }
