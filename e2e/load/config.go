@@ -1,0 +1,114 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the tool's command line.
+type config struct {
+	Levels        []int
+	Warmup        time.Duration
+	Duration      time.Duration
+	Projects      int
+	MRs           int
+	Checks        int
+	RedisRequests int
+
+	Fanout       []int
+	FanoutRounds int
+	CreateRounds int
+
+	ExpiryMRs     int
+	ExpiryRounds  int
+	ExpiryTimeout int
+
+	// Phases are the parts to run: throughput, fanout, expiry.
+	Phases map[string]bool
+
+	LogLevel string
+	// AutoPipeline starts the server with --redis-autopipeline.
+	AutoPipeline bool
+	Keep         bool
+}
+
+func parseConfig(args []string, output io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.Usage = func() {
+		fmt.Fprintln(output, "usage: go run ./e2e/load [flags]\n\n"+
+			"Builds ./server, runs it on loopback against REDIS_URL (an empty database)\n"+
+			"or a private redis-server, and measures it. Prints a table; exits non-zero\n"+
+			"only on errors, never on missed targets.")
+		fs.PrintDefaults()
+	}
+	levels := fs.String("levels", "1,16,64", "concurrent clients of each throughput level")
+	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured time at the start of each level")
+	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured time of each level and endpoint")
+	fs.IntVar(&c.Projects, "projects", 4, "projects the throughput load is spread over")
+	fs.IntVar(&c.MRs, "mrs", 16, "merge requests per project")
+	fs.IntVar(&c.Checks, "checks", 4, "status checks per project")
+	fs.IntVar(&c.RedisRequests, "redis-requests", 100000, "requests per test of each redis-benchmark run")
+	fanout := fs.String("fanout", "1,10,100", "numbers of checks that apply to the fan-out merge request")
+	fs.IntVar(&c.FanoutRounds, "fanout-rounds", 200, "pushes per fan-out size")
+	fs.IntVar(&c.CreateRounds, "create-rounds", 50, "merge request creations per fan-out size (0: none)")
+	fs.IntVar(&c.ExpiryMRs, "expiry-mrs", 20, "merge requests watched at once for expiry")
+	fs.IntVar(&c.ExpiryRounds, "expiry-rounds", 15, "pending responses per watched merge request")
+	fs.IntVar(&c.ExpiryTimeout, "expiry-timeout", 1, "the never-answering check's timeout_seconds")
+	phases := fs.String("phases", "throughput,fanout,expiry", "the phases to run, comma-separated")
+	fs.StringVar(&c.LogLevel, "log-level", "warn", "the server's --log-level")
+	fs.BoolVar(&c.AutoPipeline, "autopipeline", false, "start the server with --redis-autopipeline")
+	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory (server log, data, worktrees)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.Levels, err = parseInts(*levels); err != nil {
+		return c, fmt.Errorf("-levels: %w", err)
+	}
+	if c.Fanout, err = parseInts(*fanout); err != nil {
+		return c, fmt.Errorf("-fanout: %w", err)
+	}
+	c.Phases = map[string]bool{}
+	for p := range strings.SplitSeq(*phases, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "throughput", "fanout", "expiry":
+			c.Phases[p] = true
+		default:
+			return c, fmt.Errorf("-phases: unknown phase %q (want throughput, fanout, expiry)", p)
+		}
+	}
+	switch {
+	case c.Duration <= 0 || c.Warmup < 0:
+		return c, errors.New("-duration must be positive and -warmup not negative")
+	case c.Projects < 1 || c.MRs < 1 || c.Checks < 1:
+		return c, errors.New("-projects, -mrs and -checks must be at least 1")
+	case c.FanoutRounds < 1 || c.CreateRounds < 0:
+		return c, errors.New("-fanout-rounds must be at least 1 and -create-rounds not negative")
+	case c.ExpiryMRs < 1 || c.ExpiryRounds < 1 || c.ExpiryTimeout < 1:
+		return c, errors.New("-expiry-mrs, -expiry-rounds and -expiry-timeout must be at least 1")
+	}
+	return c, nil
+}
+
+// parseInts reads a comma-separated list of positive integers.
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("want positive integers separated by commas, got %q", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// serverConfig is how the server under test is started.
+type serverConfig struct {
+	Binary   string
+	DataDir  string
+	RedisURL string
+	Token    string
+	// LogLevel is passed as --log-level; the log goes to LogPath.
+	LogLevel string
+	LogPath  string
+	// StatusCheckTimeout is the server's default pending timeout.
+	StatusCheckTimeout time.Duration
+	// AutoPipeline adds --redis-autopipeline.
+	AutoPipeline bool
+}
+
+// serverProc is the running server.
+type serverProc struct {
+	URL  string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// buildServer compiles ./server into dir, as the end-to-end tests do.
+func buildServer(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "signalbox")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./server: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startServer runs the binary on a free loopback port and waits until
+// /-/readiness answers.
+func startServer(ctx context.Context, cfg serverConfig) (*serverProc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(cfg.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{
+		"--listen", addr,
+		"--redis-url", cfg.RedisURL,
+		"--data-dir", cfg.DataDir,
+		"--root-token", cfg.Token,
+		"--allow-local-network", // the receivers are on loopback
+		"--status-check-timeout", cfg.StatusCheckTimeout.String(),
+		"--log-level", cfg.LogLevel,
+	}
+	if cfg.AutoPipeline {
+		args = append(args, "--redis-autopipeline")
+	}
+	cmd := exec.Command(cfg.Binary, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	s := &serverProc{URL: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		s.err = cmd.Wait()
+		logFile.Close()
+		close(s.done)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(s.URL + "/-/readiness")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		select {
+		case <-s.done:
+			return nil, fmt.Errorf("server exited before it was ready: %v (log: %s)", s.err, cfg.LogPath)
+		case <-ctx.Done():
+			s.Stop()
+			return nil, ctx.Err()
+		default:
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("server not ready after 60s (log: %s)", cfg.LogPath)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Pid is the server's process id, for /proc.
+func (s *serverProc) Pid() int { return s.cmd.Process.Pid }
+
+// Exited reports whether the server has exited, and how.
+func (s *serverProc) Exited() (bool, error) {
+	select {
+	case <-s.done:
+		return true, s.err
+	default:
+		return false, nil
+	}
+}
+
+// Stop asks the server to shut down and kills it after 10 s.
+func (s *serverProc) Stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
