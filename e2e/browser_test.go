@@ -233,18 +233,9 @@ func (c restClient) createProject(name string) int64 {
 
 func (c restClient) do(method, path string, body, out any) {
 	c.t.Helper()
-	b, err := json.Marshal(body)
+	status, raw, err := newTokenClient(c.base, browserToken).do(c.t.Context(), method, "/api/v4"+path, body)
 	require.NoError(c.t, err)
-	req, err := http.NewRequest(method, c.base+"/api/v4"+path, bytes.NewReader(b))
-	require.NoError(c.t, err)
-	req.Header.Set("PRIVATE-TOKEN", browserToken)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(c.t, err)
-	require.True(c.t, res.StatusCode/100 == 2, "%s %s: %d %s", method, path, res.StatusCode, raw)
+	require.True(c.t, status/100 == 2, "%s %s: %d %s", method, path, status, raw)
 	if out != nil {
 		require.NoError(c.t, json.Unmarshal(raw, out), "%s", raw)
 	}

@@ -22,16 +22,19 @@ import (
 
 const rootToken = "glpat-e2e-root-token"
 
-// rootClient calls the REST API as root with a bounded wait, so that a
-// request the server never answers fails the test as a hang instead of
-// blocking it.
+// rootClient calls the REST API with a token (root's unless told) and a
+// bounded wait, so that a request the server never answers fails the test
+// as a hang instead of blocking it.
 type rootClient struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
-func newRootClient(base string) rootClient {
-	return rootClient{base: base, http: &http.Client{Timeout: callTimeout}}
+func newRootClient(base string) rootClient { return newTokenClient(base, rootToken) }
+
+func newTokenClient(base, token string) rootClient {
+	return rootClient{base: base, token: token, http: &http.Client{Timeout: callTimeout}}
 }
 
 // do returns the status and body, or the transport error (a timeout is a
@@ -49,7 +52,7 @@ func (c rootClient) do(ctx context.Context, method, path string, body any) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("PRIVATE-TOKEN", rootToken)
+	req.Header.Set("PRIVATE-TOKEN", c.token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := c.http.Do(req)
 	if err != nil {
