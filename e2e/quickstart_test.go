@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signalbox/signalbox/e2e/harness"
+	"github.com/signalbox/signalbox/server/gitrepo/gitrepotest"
 )
 
 // TestReadmeQuickStart runs the README's quick start as a newcomer would:
@@ -20,8 +21,7 @@ func TestReadmeQuickStart(t *testing.T) {
 	script := quickstartScript(t)
 	dataDir := t.TempDir()
 	srv := harness.Start(t, binary, nil, "--data-dir", dataDir)
-	token := srv.PrintedRootToken()
-	require.NotEmpty(t, token, "the first start prints the root token:\n%s", srv.Output())
+	token := srv.AwaitRootToken(t)
 	require.NotContains(t, strings.ReplaceAll(srv.Output(), "    "+token+"\n", ""), token, "the token is printed once, and never logged")
 
 	script = strings.ReplaceAll(script, "http://127.0.0.1:8080", srv.URL)
@@ -67,4 +67,30 @@ func quickstartScript(t *testing.T) string {
 	block = strings.TrimPrefix(block, "```sh")
 	block = strings.TrimSuffix(block, "```")
 	return strings.ReplaceAll(block, "curl -s ", "curl -sSf ")
+}
+
+// TestDefaultDataDirTakesPushes starts the server as the README does, with
+// no --data-dir, so its data lives in ./data relative to where it runs. Git
+// runs in directories of its own, so a relative data dir must still find
+// the repositories: a push lands and the branch is listed.
+func TestDefaultDataDirTakesPushes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := harness.StartIn(t, dir, binary, nil)
+	token := srv.AwaitRootToken(t)
+	client := newTokenClient(srv.URL, token)
+	status, body, err := client.do(t.Context(), "POST", "/api/v4/projects", map[string]any{"name": "demo"})
+	require.NoError(t, err)
+	require.Equal(t, 201, status, "%s", body)
+
+	w := gitrepotest.NewWorktree(t)
+	w.Checkout("main")
+	sha := w.Commit("init", map[string]string{"README": "hello\n"})
+	w.Git("push", "--quiet", strings.Replace(srv.URL, "http://", "http://root:"+token+"@", 1)+"/root/demo.git", "main")
+
+	status, body, err = client.do(t.Context(), "GET", "/api/v4/projects/root%2Fdemo/repository/branches/main", nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, status, "%s", body)
+	require.Contains(t, string(body), sha)
+	require.DirExists(t, filepath.Join(dir, "data", "repositories"), "the data dir is ./data where the server runs")
 }

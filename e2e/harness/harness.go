@@ -66,8 +66,16 @@ type Server struct {
 // waits until /-/readiness answers. The process is killed when t ends.
 func Start(t testing.TB, bin string, env []string, args ...string) *Server {
 	t.Helper()
+	return StartIn(t, "", bin, env, args...)
+}
+
+// StartIn is Start with dir as the working directory ("" for the test's),
+// where the default --data-dir, ./data, lives.
+func StartIn(t testing.TB, dir, bin string, env []string, args ...string) *Server {
+	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, append([]string{"--listen", addr}, args...)...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	s := &Server{URL: "http://" + addr, Addr: addr, cmd: cmd, done: make(chan struct{})}
 	stdout, err := cmd.StdoutPipe()
@@ -131,6 +139,23 @@ func (s *Server) Output() string {
 }
 
 var tokenLine = regexp.MustCompile(`(?m)^\s+(glpat-\S+)\s*$`)
+
+// AwaitRootToken waits up to 10 s for the root token that a first start
+// prints on standard output, which is read apart from the log and may
+// arrive after readiness; it fails t without one.
+func (s *Server) AwaitRootToken(t testing.TB) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if token := s.PrintedRootToken(); token != "" {
+			return token
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first start prints the root token, and none came:\n%s", s.Output())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // PrintedRootToken is the root token the server printed on its first start.
 func (s *Server) PrintedRootToken() string {

@@ -101,6 +101,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
+	// Git runs in directories of its own (its home, a repository), so a
+	// relative data dir, the default ./data among them, must be resolved
+	// against where the server started.
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
 	a := &App{cfg: cfg, logger: logger}
 	defer func() {
 		if err != nil {
