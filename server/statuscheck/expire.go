@@ -10,15 +10,14 @@ import (
 // sweepBatch is how many due deadlines one sweep handles.
 const sweepBatch = 200
 
-// TimeoutReason is why Signalbox failed a response.
-const TimeoutReason = "no answer before the status check timeout"
-
-// ExpireDue turns every pending response whose deadline has come into a
-// durable failed one, and announces it. Reads already report such a response
-// as failed; this writes it down and wakes watchers. It is idempotent and
-// safe on any number of replicas: the write happens before the deadline
-// entry is claimed, so a crash in between only repeats the same write.
-// It returns how many responses it failed.
+// ExpireDue announces every pending response whose deadline has come.
+// Reads already report such a response as failed, from its deadline on,
+// on every replica; this wakes watchers and logs it. It writes nothing to
+// the response: a write here would race with a retry or an answer that
+// arrives at the same moment and could undo it, and the store has no
+// conditional write to prevent that (no WATCH, no Lua). It is safe on any
+// number of replicas: claiming the deadline entry decides which one
+// announces it. It returns how many responses it announced as failed.
 func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	now := s.clock.Now()
 	due, err := s.store.Responses().Due(ctx, now, sweepBatch)
@@ -31,28 +30,24 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return failed, err
 		}
+		// The entry is current while its response is still the newest and
+		// still pending on this very deadline; an answer or a retry since
+		// has left it stale, and it is only removed.
 		r := newest[d.Key.CheckID]
-		stillPending := r != nil && r.GetId() == d.ResponseID &&
-			r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
-		if stillPending && now.Before(r.GetDeadline().AsTime()) {
+		current := r != nil && r.GetId() == d.ResponseID &&
+			r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) &&
+			r.GetDeadline() != nil && r.GetDeadline().AsTime().UnixMilli() == d.Deadline.UnixMilli()
+		if current && now.Before(r.GetDeadline().AsTime()) {
 			// The index keeps whole milliseconds, so a deadline later in
 			// this very millisecond is listed as due. Claiming it now would
-			// drop it unexpired and unannounced; the next sweep takes it.
+			// drop it unannounced; the next sweep takes it.
 			continue
-		}
-		if stillPending {
-			r.Status = int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED)
-			r.FailureReason = TimeoutReason
-			r.Deadline = nil
-			if err := s.store.Responses().Replace(ctx, r); err != nil {
-				return failed, err
-			}
 		}
 		won, err := s.store.Responses().ClaimDue(ctx, d)
 		if err != nil {
 			return failed, err
 		}
-		if stillPending && won {
+		if current && won {
 			failed++
 			s.logger.InfoContext(ctx, "status check timed out", "project_id", d.Key.ProjectID,
 				"mr_iid", d.Key.MergeRequestIID, "check_id", d.Key.CheckID, "sha", d.Key.SHA,

@@ -65,10 +65,10 @@ func TestPendingFailsWithinASecondOfItsDeadline(t *testing.T) {
 	require.Equal(t, "failed", statusOf(t, srv))
 }
 
-// TestProjectTimeoutAppliesAndTheSweeperRecordsIt: with no timeout on the
-// check, the project's applies; past it the response is failed, and a retry
-// (which needs a failed response) proves the failure was written down.
-func TestProjectTimeoutAppliesAndTheSweeperRecordsIt(t *testing.T) {
+// TestProjectTimeoutAppliesAndCanBeRetried: with no timeout on the check,
+// the project's applies; past it the response is failed, a retry (which
+// needs a failed response) is accepted, and it starts a fresh timeout.
+func TestProjectTimeoutAppliesAndCanBeRetried(t *testing.T) {
 	t.Parallel()
 	srv := servertest.New(t)
 	setUp(t, srv, map[string]any{"name": "c", "external_url": "https://c.example.test/"})

@@ -42,7 +42,6 @@ func (s *Service) Retry(ctx context.Context, sc *project.Scope, iid, checkID int
 	r.Status = int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING)
 	r.RetryTime = timestamppb.New(now)
 	r.Deadline = timestamppb.New(deadline)
-	r.FailureReason = ""
 	if err := s.store.Responses().Replace(ctx, r); err != nil {
 		return err
 	}

@@ -141,7 +141,8 @@ type Responses interface {
 	// other status takes the key out of it.
 	Put(ctx context.Context, r *storagev1.StatusCheckResponse) (*storagev1.StatusCheckResponse, error)
 	// Replace overwrites the newest response of its key in place, keeping its
-	// id (a retry does this), and indexes its deadline as Put does.
+	// id (a retry does this), and indexes its deadline as Put does: as an
+	// entry of its own, whatever entries the response had before.
 	Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error
 	// Newest returns the newest response of each check for one merge request
 	// head; checks without one are absent.

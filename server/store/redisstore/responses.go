@@ -19,15 +19,21 @@ type responses struct{ s *Store }
 
 func responseField(checkID int64, sha string) string { return id(checkID) + ":" + sha }
 
-// dueMember packs a key and response id into one sorted-set member, so the
-// deadline index needs no second structure.
+// dueMember packs a key, response id and deadline into one sorted-set
+// member, so the deadline index needs no second structure. The deadline is
+// part of the member so that a retry, which keeps the response's id, adds an
+// entry of its own: re-scoring the old one would let a sweeper that is
+// handling the old deadline remove the new one.
 func dueMember(r *storagev1.StatusCheckResponse) string {
-	return fmt.Sprintf("%d:%d:%d:%s:%d", r.GetProjectId(), r.GetMergeRequestIid(), r.GetCheckId(), r.GetSha(), r.GetId())
+	return fmt.Sprintf("%d:%d:%d:%s:%d:%d", r.GetProjectId(), r.GetMergeRequestIid(), r.GetCheckId(), r.GetSha(), r.GetId(),
+		r.GetDeadline().AsTime().UnixMilli())
 }
 
+// parseDueMember reads a member; entries written before the deadline was
+// part of it have five fields.
 func parseDueMember(m string, score float64) (store.DueResponse, error) {
 	parts := strings.Split(m, ":")
-	if len(parts) != 5 {
+	if len(parts) != 5 && len(parts) != 6 {
 		return store.DueResponse{}, fmt.Errorf("redisstore: bad deadline entry %q", m)
 	}
 	var n [4]int64

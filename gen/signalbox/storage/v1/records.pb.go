@@ -1079,7 +1079,8 @@ type StatusCheckResponse struct {
 	RetryTime  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=retry_time,json=retryTime,proto3" json:"retry_time,omitempty"`
 	// For a pending response: when it becomes failed.
 	Deadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=deadline,proto3" json:"deadline,omitempty"`
-	// Why a failed response failed, when Signalbox failed it (e.g. a timeout).
+	// Written by earlier versions when the sweeper failed a response; no
+	// longer set, since reads decide a timeout from the deadline.
 	FailureReason string `protobuf:"bytes,10,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
