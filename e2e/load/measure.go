@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/signalbox/signalbox/e2e/harness"
 	signalbox "github.com/signalbox/signalbox/sdk/go"
 )
 
@@ -52,10 +53,6 @@ type results struct {
 // measure runs every phase. It returns what it measured so far even when a
 // phase fails, so the report shows it.
 func measure(ctx context.Context, cfg config, args []string, logger *slog.Logger) (*results, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return nil, err
-	}
 	workDir, err := os.MkdirTemp("", "signalbox-load-")
 	if err != nil {
 		return nil, err
@@ -68,7 +65,7 @@ func measure(ctx context.Context, cfg config, args []string, logger *slog.Logger
 	res := &results{Args: args, Config: cfg, LogPath: filepath.Join(workDir, "server.log")}
 
 	logger.Info("building the server")
-	bin, err := buildServer(ctx, root, workDir)
+	bin, err := harness.Build(workDir)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -33,17 +32,6 @@ type serverProc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
-}
-
-// buildServer compiles ./server into dir, as the end-to-end tests do.
-func buildServer(ctx context.Context, root, dir string) (string, error) {
-	bin := filepath.Join(dir, "signalbox")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./server: %v\n%s", err, out)
-	}
-	return bin, nil
 }
 
 // startServer runs the binary on a free loopback port and waits until
