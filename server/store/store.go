@@ -137,8 +137,9 @@ type ResponseKey struct {
 // the deadlines of pending ones.
 type Responses interface {
 	// Put gives r the next response id and makes it the newest for its key.
-	// A pending r with a deadline is also added to the deadline index; any
-	// other status takes the key out of it.
+	// A pending r with a deadline is also added to the deadline index. The
+	// entries of the responses it replaces stay until a sweep finds them
+	// stale (see Due) and claims them.
 	Put(ctx context.Context, r *storagev1.StatusCheckResponse) (*storagev1.StatusCheckResponse, error)
 	// Replace overwrites the newest response of its key in place, keeping its
 	// id (a retry does this), and indexes its deadline as Put does: as an
@@ -147,8 +148,9 @@ type Responses interface {
 	// Newest returns the newest response of each check for one merge request
 	// head; checks without one are absent.
 	Newest(ctx context.Context, projectID, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error)
-	// Due returns up to limit keys whose pending deadline is at or before
-	// now, oldest first.
+	// Due returns up to limit deadline entries at or before now, oldest
+	// first. An entry is stale when its response is no longer the newest
+	// one, or no longer pending on that deadline; callers check.
 	Due(ctx context.Context, now time.Time, limit int) ([]DueResponse, error)
 	// ClaimDue removes a due entry and reports whether this caller removed
 	// it, so that of several sweepers exactly one handles it.
