@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/signalbox/signalbox/server/gitrepo"
 )
 
 // ErrMalformedCommands means a receive-pack request does not start with a
@@ -61,21 +63,9 @@ func ReadCommands(r io.Reader) ([]RefUpdate, error) {
 
 func parseCommand(s string) (RefUpdate, error) {
 	fields := strings.Split(s, " ")
-	if len(fields) != 3 || !isObjectID(fields[0]) || len(fields[1]) != len(fields[0]) || !isObjectID(fields[1]) ||
+	if len(fields) != 3 || !gitrepo.IsObjectID(fields[0]) || len(fields[1]) != len(fields[0]) || !gitrepo.IsObjectID(fields[1]) ||
 		!strings.HasPrefix(fields[2], "refs/") {
 		return RefUpdate{}, fmt.Errorf("%w: %q", ErrMalformedCommands, s)
 	}
 	return RefUpdate{Old: fields[0], New: fields[1], Ref: fields[2]}, nil
-}
-
-func isObjectID(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for i := range len(s) {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -21,11 +21,11 @@ func (r *Repo) MergeTree(ctx context.Context, ours, theirs string) (string, erro
 	fields := strings.Split(string(out), "\x00")
 	tree := fields[0]
 	switch {
-	case err == nil && isObjectID(tree):
+	case err == nil && IsObjectID(tree):
 		return tree, nil
 	case err == nil:
 		return "", fmt.Errorf("merge-tree: unexpected answer %q", out)
-	case exitCode(err) == 1 && isObjectID(tree):
+	case exitCode(err) == 1 && IsObjectID(tree):
 		var paths []string
 		for _, p := range fields[1:] {
 			if p != "" {

@@ -131,7 +131,7 @@ func (r *Repo) updateRefs(ctx context.Context, cmds []refCommand) error {
 		}
 		in.WriteString(c.verb + " " + c.ref + "\x00")
 		for _, v := range c.values {
-			if !isObjectID(v) {
+			if !IsObjectID(v) {
 				return fmt.Errorf("%w: %q is not an object id", ErrUnsafeArgument, v)
 			}
 			in.WriteString(v + "\x00")
@@ -161,9 +161,9 @@ func isStaleRef(stderr string) bool {
 	return false
 }
 
-// isObjectID reports whether s is a full SHA-1 or SHA-256 object id in
-// lower-case hex.
-func isObjectID(s string) bool {
+// IsObjectID reports whether s is a full SHA-1 or SHA-256 object id in
+// lower-case hex, the only spelling that always names the same object.
+func IsObjectID(s string) bool {
 	if len(s) != 40 && len(s) != 64 {
 		return false
 	}

@@ -66,7 +66,7 @@ func readLooseRefExact(dir, name string) (string, bool) {
 		return "", false
 	}
 	oid, found := strings.CutSuffix(string(content), "\n")
-	if !found || !isObjectID(oid) {
+	if !found || !IsObjectID(oid) {
 		return "", false
 	}
 	return oid, true
@@ -127,7 +127,7 @@ func readLooseRefs(dir, root string, patterns []string, refs map[string]string) 
 			return err
 		}
 		oid := strings.TrimSuffix(string(content), "\n")
-		if !isObjectID(oid) {
+		if !IsObjectID(oid) {
 			ok = false // a symbolic ref ("ref: ...") or a broken one
 			return fs.SkipAll
 		}
@@ -181,7 +181,7 @@ func readPackedRefs(dir string, patterns []string, refs map[string]string) bool 
 			continue // the header, or the peeled value of the tag above
 		}
 		oid, name, found := strings.Cut(line, " ")
-		if !found || !isObjectID(oid) || validateRef(name) != nil {
+		if !found || !IsObjectID(oid) || validateRef(name) != nil {
 			return false
 		}
 		if _, loose := refs[name]; !loose && matchesRefPattern(name, patterns) {

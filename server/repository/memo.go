@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/signalbox/signalbox/server/gitrepo"
 )
 
 // memoSize is how many answers of one kind a memo keeps per generation, so
@@ -74,25 +76,11 @@ func (m *memo[V]) putLocked(key string, v V) {
 // abbreviated id may name another commit tomorrow).
 func memoKey(dir string, ids ...string) (string, bool) {
 	for _, id := range ids {
-		if !isObjectID(id) {
+		if !gitrepo.IsObjectID(id) {
 			return "", false
 		}
 	}
 	return dir + "\x00" + strings.Join(ids, "\x00"), true
-}
-
-// isObjectID reports whether s is a full SHA-1 or SHA-256 id in lower-case
-// hex.
-func isObjectID(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for i := range len(s) {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // cloneCommit copies what callers might change.
