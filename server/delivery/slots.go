@@ -1,0 +1,108 @@
+package delivery
+
+import (
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// slots counts one replica's attempts in flight: in all, per project and
+// per receiver. The bounds are this replica's own; see Worker for why.
+type slots struct {
+	max, perProject, perHost int
+
+	mu       sync.Mutex
+	total    int
+	projects map[int64]int
+	hosts    map[string]int
+	inflight map[store.DeliveryRef]bool
+}
+
+func newSlots(max, perProject, perHost int) *slots {
+	return &slots{max: max, perProject: perProject, perHost: perHost,
+		projects: map[int64]int{}, hosts: map[string]int{}, inflight: map[store.DeliveryRef]bool{}}
+}
+
+// free is how many more attempts may start on this replica.
+func (s *slots) free() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.max - s.total
+}
+
+// room is how many more attempts of a project may start now, and how many
+// of its attempts are in flight here already.
+func (s *slots) room(pid int64) (room, inflight int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(0, min(s.max-s.total, s.perProject-s.projects[pid])), s.projects[pid]
+}
+
+// take claims a slot for ref. busy means ref is in flight here already;
+// full means the bounds leave its project no room.
+func (s *slots) take(ref store.DeliveryRef) (busy, full bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.inflight[ref]:
+		return true, false
+	case s.total >= s.max || s.projects[ref.ProjectID] >= s.perProject:
+		return false, true
+	}
+	s.inflight[ref] = true
+	s.total++
+	s.projects[ref.ProjectID]++
+	return false, false
+}
+
+// release gives back the slot of ref.
+func (s *slots) release(ref store.DeliveryRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inflight, ref)
+	s.total--
+	if s.projects[ref.ProjectID]--; s.projects[ref.ProjectID] <= 0 {
+		delete(s.projects, ref.ProjectID)
+	}
+}
+
+// takeHost claims a slot at a receiver; false when it is at its bound.
+func (s *slots) takeHost(host string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hosts[host] >= s.perHost {
+		return false
+	}
+	s.hosts[host]++
+	return true
+}
+
+func (s *slots) releaseHost(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hosts[host]--; s.hosts[host] <= 0 {
+		delete(s.hosts, host)
+	}
+}
+
+// receiver names where a URL's deliveries go, for the per-receiver bound:
+// its scheme's host and port, lower-cased, with the default port made
+// explicit. A URL that does not parse is its own receiver; the attempt
+// refuses it anyway.
+func receiver(target string) string {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return target
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
