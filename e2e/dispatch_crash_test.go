@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -307,6 +308,39 @@ func TestDispatchSurvivesSIGKILL(t *testing.T) {
 			_, exited := srv.Wait(30 * time.Second)
 			require.True(t, exited, "a check was asked about the pushed head")
 		})
+	})
+	t.Run("PushedThenKilledBeforeDispatchAndAnsweredOnAnotherReplica", func(t *testing.T) {
+		r.t = t
+		branch := "answered"
+		r.commit(branch)
+		require.NoError(t, r.push(branch))
+		r.open(branch)
+		r.requireInvariant(branch)
+		// Replica B runs beside the one that dies mid-dispatch.
+		b := harness.Start(r.root, binary, []string{"SIGNALBOX_STATUS_CHECK_TIMEOUT=2s"}, r.args...)
+		r.commit(branch)
+		atPoint(statuscheck.CrashDispatchBegin)("")
+		// B sees the new head, with no check asked, and one check answers.
+		r.srv, r.gl = b, gitlabClient(t, b.URL)
+		iid, sha := r.mergeRequest(branch)
+		answered := r.checks[2]
+		_, err := r.gl.ExternalStatusChecks.SetProjectMergeRequestExternalStatusCheckStatus(r.pid, iid,
+			&gitlab.SetProjectMergeRequestExternalStatusCheckStatusOptions{SHA: gitlab.Ptr(sha), ExternalStatusCheckID: gitlab.Ptr(answered), Status: gitlab.Ptr("passed")})
+		require.NoError(t, err)
+		// A server that starts completes the dispatch, and keeps the answer.
+		r.start()
+		others := slices.DeleteFunc(slices.Clone(r.checks), func(c int64) bool { return c == answered })
+		require.Eventually(t, func() bool { return r.log.asked(sha, others) == len(others) }, 30*time.Second, 20*time.Millisecond,
+			"every other check is asked about the head")
+		require.Eventually(t, func() bool {
+			st := r.statuses(iid)
+			for _, c := range others {
+				if st[c] != "failed" {
+					return false
+				}
+			}
+			return st[answered] == "passed"
+		}, 20*time.Second, 50*time.Millisecond, "the others fail at their deadline; the answer stays")
 	})
 	rnd := rand.New(rand.NewPCG(*dispatchKillSeed, 0))
 	for i := range *dispatchKillRounds {

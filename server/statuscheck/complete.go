@@ -22,7 +22,7 @@ import (
 // dispatch would have given it, a pending response with a deadline and a
 // delivery, and the head is recorded. A check that already has a response
 // keeps it. The server runs this when it starts; it returns how many
-// merge requests it completed.
+// merge requests it looked at.
 //
 // Merge requests from before dispatched heads were recorded look the same,
 // and are completed once the same way: a check with no response at their
@@ -113,12 +113,13 @@ func (s *Service) completeDispatch(ctx context.Context, p *storagev1.Project, mr
 	if err != nil {
 		return err
 	}
+	if written == 0 {
+		return nil // every check had a response: only the head was recorded
+	}
 	s.logger.InfoContext(ctx, "completed a dispatch cut short", "project_id", pid, "mr_iid", iid, "sha", sha,
 		"action", action, "checks_asked", written)
-	if written > 0 {
-		s.sender.Queued()
-		s.events.Publish(ctx, event.Event{Kind: event.StatusCheckChanged, ProjectID: pid, MergeRequestIID: iid})
-	}
+	s.sender.Queued()
+	s.events.Publish(ctx, event.Event{Kind: event.StatusCheckChanged, ProjectID: pid, MergeRequestIID: iid})
 	return nil
 }
 
