@@ -34,7 +34,6 @@ const (
 	DefaultPerProject    = 16
 	DefaultPerReceiver   = 32
 	DefaultPoll          = 250 * time.Millisecond
-	DefaultReceiverWait  = 100 * time.Millisecond
 	DefaultRepairEvery   = time.Minute
 	projectPage          = 100
 	panickedAttemptError = "Signalbox failed while making this attempt; the server log has the details"
@@ -59,9 +58,6 @@ type WorkerConfig struct {
 	// Poll is how often the queues are read without a nudge (DefaultPoll),
 	// which bounds the delay for deliveries another replica queued.
 	Poll time.Duration
-	// ReceiverWait is how long a delivery whose receiver is at its bound
-	// waits before it is looked at again (DefaultReceiverWait).
-	ReceiverWait time.Duration
 	// RepairEvery is how often the index of project queues is repaired
 	// (DefaultRepairEvery); it is also repaired when the worker starts.
 	RepairEvery time.Duration
@@ -79,8 +75,9 @@ type WorkerConfig struct {
 // PerProject of one project and PerReceiver to one receiver, and
 // Concurrency in all. A project at its bound is passed over without reading
 // its queue, so its backlog never stands in front of another project's
-// deliveries. A delivery whose receiver is at its bound waits ReceiverWait
-// and is looked at again. When an attempt ends, the worker scans again.
+// deliveries. A delivery whose receiver is at its bound stays due, and
+// scans pass it over without a read of it until that receiver has room.
+// When an attempt ends, the worker scans again.
 //
 // The bounds are per replica, not shared: a slot is this process's
 // goroutine and connection, so that is what each replica rations, and
@@ -122,9 +119,6 @@ func NewWorker(cfg WorkerConfig, st store.Store, client *Client, secrets Secrets
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultPoll
-	}
-	if cfg.ReceiverWait <= 0 {
-		cfg.ReceiverWait = DefaultReceiverWait
 	}
 	if cfg.RepairEvery <= 0 {
 		cfg.RepairEvery = DefaultRepairEvery
@@ -170,18 +164,21 @@ func (w *Worker) RunOnce(ctx context.Context) error {
 // serve starts attempts of one project's due deliveries, as many as its
 // share leaves room for.
 func (w *Worker) serve(ctx context.Context, pid int64, now time.Time) error {
-	room, inflight := w.slots.room(pid)
+	room, passed := w.slots.room(pid)
 	if room == 0 {
 		return nil // at its bound here: passed over, and the projects behind it are not held up
 	}
 	// Attempts just started here may not have claimed their deliveries
-	// yet, so they can still be listed: read past them.
-	want := room + inflight
+	// yet, and deliveries waiting for a receiver stay due: read past them.
+	want := room + passed
 	refs, err := w.store.Deliveries().Due(ctx, pid, now, want)
 	if err != nil {
 		return err
 	}
 	for _, ref := range refs {
+		if w.slots.waits(ref, now) {
+			continue
+		}
 		busy, full := w.slots.take(ref)
 		if full {
 			break
@@ -278,9 +275,10 @@ func (w *Worker) attemptHeld(ctx context.Context, ref store.DeliveryRef) error {
 	}
 	to := receiver(target)
 	if !w.slots.takeHost(to) {
-		// Its receiver is at its bound here: look again shortly, without
-		// counting an attempt.
-		return w.store.Deliveries().Postpone(ctx, ref, now.Add(w.cfg.ReceiverWait))
+		// Its receiver is at its bound here: it stays due, without an
+		// attempt, and scans pass it over until the receiver has room.
+		w.slots.wait(ref, to, now)
+		return nil
 	}
 	defer w.slots.releaseHost(to)
 	// Claimed for as long as the lease: other replicas no longer list it as
