@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -40,6 +41,9 @@ func newHangingReceiver(t *testing.T) *hangingReceiver {
 			}
 		}
 		defer r.held.Add(-1)
+		// Read the body first: only then does the server notice that the
+		// client gave up, and end the request.
+		_, _ = io.Copy(io.Discard, req.Body)
 		select {
 		case <-release:
 		case <-req.Context().Done():

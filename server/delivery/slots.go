@@ -85,6 +85,18 @@ func (s *slots) wait(ref store.DeliveryRef, receiver string, now time.Time) {
 	s.waiting[ref] = blocked{receiver: receiver, since: now}
 }
 
+// forget drops what it remembers of deliveries that waited longer than
+// blockedFor: another replica may have sent them since.
+func (s *slots) forget(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ref, b := range s.waiting {
+		if now.Sub(b.since) >= blockedFor {
+			s.unwaitLocked(ref)
+		}
+	}
+}
+
 func (s *slots) unwaitLocked(ref store.DeliveryRef) {
 	if _, ok := s.waiting[ref]; !ok {
 		return

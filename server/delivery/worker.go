@@ -141,6 +141,7 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) RunOnce(ctx context.Context) error {
 	now := w.clock.Now()
 	w.repair(ctx, now)
+	w.slots.forget(now)
 	for offset := 0; w.slots.free() > 0; offset += projectPage {
 		pids, err := w.store.Deliveries().DueProjects(ctx, now, offset, projectPage)
 		if err != nil {
