@@ -57,8 +57,10 @@ type Service struct {
 	sender         Sender
 	holder         string
 	crash          crashpoint.Set
-	// holds numbers this replica's pair leases (see holdPairs).
+	// holds numbers this replica's pair leases, and pairs queues its
+	// writers of a pair (see holdPairs).
 	holds atomic.Int64
+	pairs keyedMutex
 }
 
 // Deps are what a Service needs.
