@@ -176,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
 	})
 	mergeRequests := mergerequest.NewService(mergerequest.Deps{
-		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Scopes: projects, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
 	})
 	mergeTrains := mergetrain.NewService(mergetrain.Deps{
 		Store: a.store, Repos: git, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
