@@ -59,7 +59,7 @@ func (s *Service) await(ctx context.Context, p *storagev1.Project, ref store.Tra
 		if err != nil {
 			return nil, err
 		}
-		if a := appliedCommand(t, id); a != nil {
+		if a := appliedCommand(t, id); a != nil && done(t, a) {
 			return a, nil
 		}
 		if err := s.foldIfFree(ctx, p, ref); err != nil && !errors.Is(err, errLostTrain) {
@@ -68,7 +68,7 @@ func (s *Service) await(ctx context.Context, p *storagev1.Project, ref store.Tra
 		if t, err = s.store.Trains().Load(ctx, ref); err != nil {
 			return nil, err
 		}
-		if a := appliedCommand(t, id); a != nil {
+		if a := appliedCommand(t, id); a != nil && done(t, a) {
 			return a, nil
 		}
 		s.committed.wait(ctx, 20*time.Millisecond)
@@ -76,6 +76,21 @@ func (s *Service) await(ctx context.Context, p *storagev1.Project, ref store.Tra
 			return nil, ErrBusy
 		}
 	}
+}
+
+// done reports whether what an applied command set off is done too: a car
+// that left has its note written and its pipeline cancelled, so the answer
+// tells the whole truth.
+func done(t *storagev1.Train, a *storagev1.AppliedCommand) bool {
+	if Outcome(a.GetOutcome()) != OutcomeLeft {
+		return true
+	}
+	for _, c := range t.GetDropped() {
+		if c.GetId() == a.GetCarId() {
+			return !c.GetEffectsPending()
+		}
+	}
+	return true
 }
 
 func appliedCommand(t *storagev1.Train, id int64) *storagev1.AppliedCommand {

@@ -28,9 +28,10 @@ type fixture struct {
 	pid  int64
 }
 
-func newFixture(t *testing.T, settings *gitlab.EditProjectOptions) *fixture {
+func newFixture(t *testing.T, settings *gitlab.EditProjectOptions, opts ...servertest.Option) *fixture {
 	t.Helper()
-	srv := servertest.New(t, servertest.RealClock(), servertest.WithConfig(func(c *config.Config) { c.AllowLocalNetwork = true }))
+	opts = append([]servertest.Option{servertest.RealClock(), servertest.WithConfig(func(c *config.Config) { c.AllowLocalNetwork = true })}, opts...)
+	srv := servertest.New(t, opts...)
 	gl, err := gitlab.NewClient(servertest.RootToken, gitlab.WithBaseURL(srv.URL+"/api/v4"))
 	require.NoError(t, err)
 	p, _, err := gl.Projects.CreateProject(&gitlab.CreateProjectOptions{Name: gitlab.Ptr("demo")})

@@ -141,7 +141,8 @@ type ResponseKey struct {
 // Responses stores the newest status check response per ResponseKey, and
 // the deadlines of pending ones.
 type Responses interface {
-	// Put gives r the next response id and makes it the newest for its key.
+	// Put gives r the next response id and makes it the newest for its key,
+	// and marks the project dirty (see Trains).
 	// A pending r with a deadline is also added to the deadline index. The
 	// entries of the responses it replaces stay until a sweep finds them
 	// stale (see Due) and claims them.
@@ -158,7 +159,8 @@ type Responses interface {
 	// one, or no longer pending on that deadline; callers check.
 	Due(ctx context.Context, now time.Time, limit int) ([]DueResponse, error)
 	// ClaimDue removes a due entry and reports whether this caller removed
-	// it, so that of several sweepers exactly one handles it.
+	// it, so that of several sweepers exactly one handles it. It marks the
+	// project dirty, as the timeout may stop a train or an auto-merge.
 	ClaimDue(ctx context.Context, d DueResponse) (bool, error)
 }
 

@@ -5,11 +5,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -151,6 +154,22 @@ func testTrains(t *testing.T, h Harness) {
 		mark("commit status", func() {
 			_, err := s.Pipelines().PutStatus(ctx, &storagev1.CommitStatus{ProjectId: 7, PipelineId: pl.GetId(), Name: "test"})
 			require.NoError(t, err)
+		})
+		mark("status check response", func() {
+			_, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: 7, MergeRequestIid: mr.GetIid(), CheckId: 1, Sha: "abc", Status: 2})
+			require.NoError(t, err)
+		})
+		mark("status check timed out", func() {
+			_, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: 7, MergeRequestIid: mr.GetIid(), CheckId: 2, Sha: "abc",
+				Status: int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING), Deadline: timestamppb.New(time.UnixMilli(1000))})
+			require.NoError(t, err)
+			require.NoError(t, s.Trains().Clean(ctx, 7))
+			due, err := s.Responses().Due(ctx, time.UnixMilli(2000), 10)
+			require.NoError(t, err)
+			require.Len(t, due, 1)
+			won, err := s.Responses().ClaimDue(ctx, due[0])
+			require.NoError(t, err)
+			require.True(t, won)
 		})
 		mark("explicit", func() { require.NoError(t, s.Trains().MarkDirty(ctx, 7)) })
 		require.NoError(t, s.Trains().Clean(ctx, 7))
