@@ -33,6 +33,7 @@ func openRedis(url, dataDir string, logger *slog.Logger) (redis.UniversalClient,
 	opts.ReadTimeout = 5 * time.Second
 	opts.WriteTimeout = 5 * time.Second
 	opts.ContextTimeoutEnabled = true
+	honestDials(opts)
 	rdb := redis.NewClient(opts)
 	logger.Info("using Redis", "addr", opts.Addr, "db", opts.DB)
 	return rdb, rdb.Close, nil
@@ -59,4 +60,27 @@ func pipelined(rdb redis.UniversalClient) redis.UniversalClient {
 		return rdb // only invalid options fail, and these are the defaults
 	}
 	return ap
+}
+
+// honestDials makes the connection pool dial one connection at a time, one
+// attempt per dial, so that once a connection to a restarted Redis works,
+// new ones do too, and /-/readiness cannot say 200 while requests are
+// refused.
+//
+// go-redis's pool has a circuit breaker: after PoolSize failed dials it
+// stops dialing and answers every request that needs a new connection with
+// the last dial error, until its own probe, once a second, gets through.
+// Meanwhile a dial already under way could still succeed once Redis was
+// back (each dial tried 5 times, 100 ms apart, in the background) and park
+// a working connection in the pool. Readiness pinged over that connection
+// and said 200, while the other requests got the stale "connection
+// refused", as 503s, for up to a second. With one dial at a time, the dial
+// whose failure opens the breaker is the only one in flight, so no dial can
+// succeed behind an open breaker; with one attempt per dial, a dial takes a
+// single connect. A refused dial is still retried, as every command is
+// (MaxRetries, with backoff). Connections are made one by one only while
+// the pool grows, and a connect takes microseconds on a local socket.
+func honestDials(opts *redis.Options) {
+	opts.MaxConcurrentDials = 1
+	opts.DialerRetries = 1
 }
