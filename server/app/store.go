@@ -26,17 +26,26 @@ func openRedis(url, dataDir string, logger *slog.Logger) (redis.UniversalClient,
 			return srv.Close()
 		}, nil
 	}
+	opts, err := redisOptions(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	rdb := redis.NewClient(opts)
+	logger.Info("using Redis", "addr", opts.Addr, "db", opts.DB)
+	return rdb, rdb.Close, nil
+}
+
+// redisOptions are the client options for --redis-url.
+func redisOptions(url string) (*redis.Options, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+		return nil, fmt.Errorf("--redis-url: %w", err)
 	}
 	opts.ReadTimeout = 5 * time.Second
 	opts.WriteTimeout = 5 * time.Second
 	opts.ContextTimeoutEnabled = true
 	honestDials(opts)
-	rdb := redis.NewClient(opts)
-	logger.Info("using Redis", "addr", opts.Addr, "db", opts.DB)
-	return rdb, rdb.Close, nil
+	return opts, nil
 }
 
 // pipelined is rdb with its commands sent through the client's
