@@ -20,6 +20,11 @@ func (cs cars) Create(ctx context.Context, c *storagev1.Car) (*storagev1.Car, er
 	if err != nil {
 		return nil, err
 	}
+	c.Id = cid
+	rec, err := encode(c)
+	if err != nil {
+		return nil, err
+	}
 	// The merge request's index entry is the claim: one car per merge request.
 	ok, err := s.rdb.HSetNX(ctx, s.keys.carsByMR(c.GetProjectId()), id(c.GetMergeRequestIid()), cid).Result()
 	if err != nil {
@@ -28,8 +33,7 @@ func (cs cars) Create(ctx context.Context, c *storagev1.Car) (*storagev1.Car, er
 	if !ok {
 		return nil, store.ErrExists
 	}
-	c.Id = cid
-	if err := s.rdb.HSet(ctx, s.keys.cars(c.GetProjectId()), id(cid), encode(c)).Err(); err != nil {
+	if err := s.rdb.HSet(ctx, s.keys.cars(c.GetProjectId()), id(cid), rec).Err(); err != nil {
 		s.rdb.HDel(ctx, s.keys.carsByMR(c.GetProjectId()), id(c.GetMergeRequestIid()))
 		return nil, err
 	}
@@ -61,7 +65,11 @@ func (cs cars) List(ctx context.Context, pid int64) ([]*storagev1.Car, error) {
 }
 
 func (cs cars) Update(ctx context.Context, c *storagev1.Car) error {
-	return cs.s.rdb.HSet(ctx, cs.s.keys.cars(c.GetProjectId()), id(c.GetId()), encode(c)).Err()
+	rec, err := encode(c)
+	if err != nil {
+		return err
+	}
+	return cs.s.rdb.HSet(ctx, cs.s.keys.cars(c.GetProjectId()), id(c.GetId()), rec).Err()
 }
 
 func (cs cars) Delete(ctx context.Context, c *storagev1.Car) error {

@@ -20,7 +20,11 @@ func (ms mergeRequests) Create(ctx context.Context, mr *storagev1.MergeRequest) 
 		return nil, err
 	}
 	mr.Id, mr.Iid = mid, iid
-	return mr, s.rdb.HSet(ctx, s.keys.mergeRequests(pid), id(iid), encode(mr)).Err()
+	rec, err := encode(mr)
+	if err != nil {
+		return nil, err
+	}
+	return mr, s.rdb.HSet(ctx, s.keys.mergeRequests(pid), id(iid), rec).Err()
 }
 
 func (ms mergeRequests) Get(ctx context.Context, pid, iid int64) (*storagev1.MergeRequest, error) {
@@ -37,5 +41,9 @@ func (ms mergeRequests) List(ctx context.Context, pid int64) ([]*storagev1.Merge
 }
 
 func (ms mergeRequests) Update(ctx context.Context, mr *storagev1.MergeRequest) error {
-	return ms.s.rdb.HSet(ctx, ms.s.keys.mergeRequests(mr.GetProjectId()), id(mr.GetIid()), encode(mr)).Err()
+	rec, err := encode(mr)
+	if err != nil {
+		return err
+	}
+	return ms.s.rdb.HSet(ctx, ms.s.keys.mergeRequests(mr.GetProjectId()), id(mr.GetIid()), rec).Err()
 }

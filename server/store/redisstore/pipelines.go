@@ -24,8 +24,12 @@ func (ps pipelines) Create(ctx context.Context, p *storagev1.Pipeline) (*storage
 		return nil, err
 	}
 	p.Id, p.Iid = plid, iid
+	rec, err := encode(p)
+	if err != nil {
+		return nil, err
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), encode(p))
+		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), rec)
 		tx.SAdd(ctx, s.keys.pipelinesBySHA(pid, p.GetSha()), plid)
 		return nil
 	})
@@ -38,7 +42,11 @@ func (ps pipelines) Get(ctx context.Context, pid, plid int64) (*storagev1.Pipeli
 }
 
 func (ps pipelines) Update(ctx context.Context, p *storagev1.Pipeline) error {
-	return ps.s.rdb.HSet(ctx, ps.s.keys.pipelines(p.GetProjectId()), id(p.GetId()), encode(p)).Err()
+	rec, err := encode(p)
+	if err != nil {
+		return err
+	}
+	return ps.s.rdb.HSet(ctx, ps.s.keys.pipelines(p.GetProjectId()), id(p.GetId()), rec).Err()
 }
 
 func (ps pipelines) ForSHA(ctx context.Context, pid int64, sha string) ([]*storagev1.Pipeline, error) {
@@ -84,7 +92,11 @@ func (ps pipelines) PutStatus(ctx context.Context, st *storagev1.CommitStatus) (
 			return nil, err
 		}
 	}
-	return st, s.rdb.HSet(ctx, key, st.GetName(), encode(st)).Err()
+	rec, err := encode(st)
+	if err != nil {
+		return nil, err
+	}
+	return st, s.rdb.HSet(ctx, key, st.GetName(), rec).Err()
 }
 
 func (ps pipelines) Statuses(ctx context.Context, pid, plid int64) ([]*storagev1.CommitStatus, error) {
@@ -103,7 +115,11 @@ func (hs hooks) Create(ctx context.Context, h *storagev1.ProjectHook) (*storagev
 		return nil, err
 	}
 	h.Id = hid
-	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), encode(h)).Err()
+	rec, err := encode(h)
+	if err != nil {
+		return nil, err
+	}
+	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), rec).Err()
 }
 
 func (hs hooks) Get(ctx context.Context, pid, hid int64) (*storagev1.ProjectHook, error) {
@@ -138,7 +154,11 @@ func (ns notes) Add(ctx context.Context, n *storagev1.Note) (*storagev1.Note, er
 		return nil, err
 	}
 	n.Id = nid
-	return n, ns.s.rdb.RPush(ctx, ns.s.keys.notes(n.GetProjectId(), n.GetMergeRequestIid()), encode(n)).Err()
+	rec, err := encode(n)
+	if err != nil {
+		return nil, err
+	}
+	return n, ns.s.rdb.RPush(ctx, ns.s.keys.notes(n.GetProjectId(), n.GetMergeRequestIid()), rec).Err()
 }
 
 func (ns notes) List(ctx context.Context, pid, iid int64) ([]*storagev1.Note, error) {

@@ -59,6 +59,10 @@ func (rs responses) Put(ctx context.Context, r *storagev1.StatusCheckResponse) (
 
 func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error {
 	s := rs.s
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
 	pending := r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
 	if pending {
 		// The deadline goes in first: a crash before the response is written
@@ -69,7 +73,7 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 			return err
 		}
 	}
-	return s.rdb.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), encode(r)).Err()
+	return s.rdb.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec).Err()
 }
 
 func (rs responses) Newest(ctx context.Context, pid, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error) {
