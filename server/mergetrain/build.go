@@ -8,6 +8,7 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/gitrepo"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/train"
 )
@@ -65,7 +66,7 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 	}
 	pl, err := s.pipelines.Create(ctx, p, landing.SHA, trainRef(c.GetMergeRequestIid()), "merge_request_event", c.GetUserId())
 	if err != nil {
-		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: err.Error()}, base)
+		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: gitrepo.Display(err.Error())}, base)
 	}
 	next, err := s.commit(ctx, cur, func(next *storagev1.Train) error {
 		nc := carByID(next, a.Car)

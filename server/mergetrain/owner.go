@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
@@ -106,21 +105,9 @@ func (s *Service) RefreshDirty(ctx context.Context) error {
 	}
 	var errs []error
 	for _, pid := range dirty {
-		errs = append(errs, s.safely(ctx, pid, func() error { return s.processProject(ctx, pid) }))
+		errs = append(errs, loop.Guard(ctx, s.logger.With("project_id", pid), func() error { return s.processProject(ctx, pid) }))
 	}
 	return errors.Join(errs...)
-}
-
-// safely runs one project's work, turning a panic into an error with its
-// stack in the log.
-func (s *Service) safely(ctx context.Context, pid int64, f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.logger.ErrorContext(ctx, "panic in merge train work", "project_id", pid, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			err = fmt.Errorf("project %d: panic: %v", pid, r)
-		}
-	}()
-	return f()
 }
 
 // processProject gives the project's armed merge requests their chance and

@@ -51,7 +51,8 @@ type Repository interface {
 // BranchRef is the full name of a branch's ref, for Ref.
 func BranchRef(name string) string { return "refs/heads/" + name }
 
-// Commit is what is shown of a commit.
+// Commit is what is shown of a commit. Its strings are valid UTF-8: git's
+// bytes as gitrepo.Display shows them.
 type Commit struct {
 	ID             string
 	Title          string
@@ -99,7 +100,8 @@ var ErrNeedsRebase = errors.New("the source branch must be rebased on the target
 // ErrBranchMoved means a branch was not where the caller expected.
 var ErrBranchMoved = errors.New("the branch moved")
 
-// ConflictError lists the paths that do not merge cleanly.
+// ConflictError lists the paths that do not merge cleanly, as
+// gitrepo.Display shows them.
 type ConflictError struct{ Paths []string }
 
 func (e *ConflictError) Error() string { return "merge conflict" }

@@ -130,7 +130,7 @@ func (c Cause) Text(baseURL string) string {
 	case ReasonPipelineNotCreated:
 		return "the merge train pipeline could not be prepared: " + sentence(c.Detail, "failed to create pipeline") + learn
 	case ReasonConflict:
-		return "the merge train pipeline could not be prepared: " + sentence("merge conflict in "+strings.Join(printable(c.Paths), ", "), "") + learn
+		return "the merge train pipeline could not be prepared: " + sentence("merge conflict in "+strings.Join(c.Paths, ", "), "") + learn
 	case ReasonMergeFailed:
 		return strings.TrimSpace("failed to merge. " + c.Detail)
 	case ReasonStatusChecksFailed:
@@ -172,14 +172,4 @@ func sentence(s, def string) string {
 		s = def
 	}
 	return strings.TrimRight(s, ".") + "."
-}
-
-// printable shows git paths, which are any bytes, as GitLab shows them: as
-// UTF-8, with each invalid byte replaced by U+FFFD.
-func printable(paths []string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = strings.ToValidUTF8(p, "\uFFFD")
-	}
-	return out
 }

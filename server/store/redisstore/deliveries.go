@@ -27,10 +27,14 @@ func (ds deliveries) Enqueue(ctx context.Context, d *storagev1.Delivery) (*stora
 		return nil, err
 	}
 	d.Id = did
+	rec, err := encode(d)
+	if err != nil {
+		return nil, err
+	}
 	pid := d.GetProjectId()
 	logKey := s.keys.deliveryLog(pid, d.GetCheckId())
 	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.Set(ctx, s.keys.delivery(pid, did), encode(d), 0)
+		tx.Set(ctx, s.keys.delivery(pid, did), rec, 0)
 		tx.LPush(ctx, logKey, did)
 		return nil
 	}); err != nil {
@@ -79,7 +83,11 @@ func (ds deliveries) Get(ctx context.Context, ref store.DeliveryRef) (*storagev1
 func (ds deliveries) Save(ctx context.Context, d *storagev1.Delivery, pending bool) error {
 	s := ds.s
 	ref := store.DeliveryRef{ProjectID: d.GetProjectId(), ID: d.GetId()}
-	if err := s.rdb.Set(ctx, s.keys.delivery(ref.ProjectID, ref.ID), encode(d), 0).Err(); err != nil {
+	rec, err := encode(d)
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.Set(ctx, s.keys.delivery(ref.ProjectID, ref.ID), rec, 0).Err(); err != nil {
 		return err
 	}
 	if pending {

@@ -45,8 +45,11 @@ func (ms mergeRequests) Update(ctx context.Context, mr *storagev1.MergeRequest) 
 // put stores mr and marks its project dirty, in one transaction.
 func (ms mergeRequests) put(ctx context.Context, mr *storagev1.MergeRequest) error {
 	s := ms.s
-	b := encode(mr)
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	b, err := encode(mr)
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		s.putMergeRequest(ctx, tx, mr, b)
 		return nil
 	})

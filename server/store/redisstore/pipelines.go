@@ -24,8 +24,12 @@ func (ps pipelines) Create(ctx context.Context, p *storagev1.Pipeline) (*storage
 		return nil, err
 	}
 	p.Id, p.Iid = plid, iid
+	rec, err := encode(p)
+	if err != nil {
+		return nil, err
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), encode(p))
+		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), rec)
 		tx.SAdd(ctx, s.keys.pipelinesBySHA(pid, p.GetSha()), plid)
 		s.markDirty(ctx, tx, pid)
 		return nil
@@ -40,8 +44,11 @@ func (ps pipelines) Get(ctx context.Context, pid, plid int64) (*storagev1.Pipeli
 
 func (ps pipelines) Update(ctx context.Context, p *storagev1.Pipeline) error {
 	s := ps.s
-	b := encode(p)
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	b, err := encode(p)
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.pipelines(p.GetProjectId()), id(p.GetId()), b)
 		s.markDirty(ctx, tx, p.GetProjectId())
 		return nil
@@ -92,8 +99,11 @@ func (ps pipelines) PutStatus(ctx context.Context, st *storagev1.CommitStatus) (
 			return nil, err
 		}
 	}
-	b := encode(st)
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	b, err := encode(st)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, key, st.GetName(), b)
 		s.markDirty(ctx, tx, st.GetProjectId())
 		return nil
@@ -117,7 +127,11 @@ func (hs hooks) Create(ctx context.Context, h *storagev1.ProjectHook) (*storagev
 		return nil, err
 	}
 	h.Id = hid
-	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), encode(h)).Err()
+	rec, err := encode(h)
+	if err != nil {
+		return nil, err
+	}
+	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), rec).Err()
 }
 
 func (hs hooks) Get(ctx context.Context, pid, hid int64) (*storagev1.ProjectHook, error) {
@@ -157,6 +171,11 @@ func (ns notes) Add(ctx context.Context, n *storagev1.Note, key string) (*storag
 	if err != nil {
 		return nil, err
 	}
+	n.Id = nid
+	rec, err := encode(n)
+	if err != nil {
+		return nil, err
+	}
 	if key != "" {
 		claimed, err := s.rdb.HSetNX(ctx, s.keys.noteKeys(pid, iid), key, nid).Result()
 		if err != nil {
@@ -175,8 +194,13 @@ func (ns notes) Add(ctx context.Context, n *storagev1.Note, key string) (*storag
 			}
 		}
 	}
-	n.Id = nid
-	return n, s.rdb.HSet(ctx, s.keys.notes(pid, iid), id(nid), encode(n)).Err()
+	if nid != n.GetId() { // taking over a claim whose note was never stored
+		n.Id = nid
+		if rec, err = encode(n); err != nil {
+			return nil, err
+		}
+	}
+	return n, s.rdb.HSet(ctx, s.keys.notes(pid, iid), id(nid), rec).Err()
 }
 
 func (ns notes) List(ctx context.Context, pid, iid int64) ([]*storagev1.Note, error) {

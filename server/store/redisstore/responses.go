@@ -59,6 +59,10 @@ func (rs responses) Put(ctx context.Context, r *storagev1.StatusCheckResponse) (
 
 func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error {
 	s := rs.s
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
 	pending := r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
 	if pending {
 		// The deadline goes in first: a crash before the response is written
@@ -69,9 +73,8 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 			return err
 		}
 	}
-	b := encode(r)
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), b)
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
 		// Trains and auto-merge wait on status checks.
 		s.markDirty(ctx, tx, r.GetProjectId())
 		return nil

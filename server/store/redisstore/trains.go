@@ -76,11 +76,14 @@ func (ts trains) Commit(ctx context.Context, next *storagev1.Train) error {
 	if n < 1 {
 		return fmt.Errorf("redisstore: commit train %d/%s at version %d", t.ProjectID, t.Branch, n)
 	}
-	b := encode(next)
+	b, err := encode(next)
+	if err != nil {
+		return err
+	}
 	versions := s.keys.trainVersions(t)
 	var stored *redis.BoolCmd
 	var newest *redis.StringSliceCmd
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		stored = tx.SetNX(ctx, s.keys.trainVersion(t, n), b, 0)
 		// Harmless when the SET lost: the winner added the same entry.
 		tx.ZAdd(ctx, versions, redis.Z{Score: float64(-n), Member: id(n)})
@@ -117,13 +120,18 @@ func (ts trains) Submit(ctx context.Context, t store.TrainRef, cmd *storagev1.Tr
 		return nil, err
 	}
 	cmd.Id = cid
-	b := encode(cmd)
+	b, err := encode(cmd)
+	if err != nil {
+		return nil, err
+	}
 	var mb []byte
 	if mr != nil {
 		if mr.GetProjectId() != t.ProjectID {
 			return nil, fmt.Errorf("redisstore: submit to project %d with a merge request of project %d", t.ProjectID, mr.GetProjectId())
 		}
-		mb = encode(mr)
+		if mb, err = encode(mr); err != nil {
+			return nil, err
+		}
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.trainCommands(t), id(cid), b)
@@ -165,7 +173,11 @@ func (ts trains) Archive(ctx context.Context, pid int64, cars []*storagev1.Car) 
 	}
 	values := make([]any, 0, 2*len(cars))
 	for _, c := range cars {
-		values = append(values, id(c.GetId()), encode(c))
+		b, err := encode(c)
+		if err != nil {
+			return err
+		}
+		values = append(values, id(c.GetId()), b)
 	}
 	return ts.s.rdb.HSet(ctx, ts.s.keys.carArchive(pid), values...).Err()
 }
