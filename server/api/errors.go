@@ -53,6 +53,8 @@ func problems() []struct {
 		{project.ErrBranchAlreadyProtected, problem{connect.CodeAlreadyExists, signalboxv1.Reason_REASON_BRANCH_ALREADY_PROTECTED, "the branch is already protected"}},
 		{project.ErrProtectedBranchNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_PROTECTED_BRANCH_NOT_FOUND, "protected branch not found"}},
 		{user.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_USER_NOT_FOUND, "user not found"}},
+		{user.ErrExpiryInPast, problem{connect.CodeInvalidArgument, signalboxv1.Reason_REASON_EXPIRY_IN_PAST, "expires_at must be a date after today"}},
+		{errPageTooLarge, problem{connect.CodeResourceExhausted, signalboxv1.Reason_REASON_PAGE_TOO_LARGE, "the page is too large to send; ask for fewer items per page"}},
 		{statuscheck.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "status check not found"}},
 		{statuscheck.ErrProtectedBranchNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "protected branch not found"}},
 		{statuscheck.ErrBranchOutsideProject, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_PROTECTED_BRANCH_OUTSIDE_PROJECT, "all protected branches must exist within the project"}},

@@ -86,6 +86,9 @@ func scopeAllows(p *auth.Principal, spec connect.Spec) bool {
 	switch spec.Procedure {
 	case signalboxv1connect.UserServiceGetCurrentUserProcedure, signalboxv1connect.UserServiceGetUserProcedure:
 		return p.HasScope("read_user")
+	case signalboxv1connect.UserServiceRevokeCurrentPersonalAccessTokenProcedure:
+		// Whoever holds a token may always give it up.
+		return true
 	}
 	return false
 }

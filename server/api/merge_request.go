@@ -104,7 +104,7 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 			return nil, err
 		}
 		for _, c := range checks {
-			out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(c))
+			out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(fresh, c))
 		}
 		if out.Deliveries, err = h.deliveries(ctx, fresh, req.GetMergeRequestIid(), checks); err != nil {
 			return nil, err

@@ -41,7 +41,7 @@ type Deps struct {
 // NewServer returns a Connect server with every service registered. The
 // interceptors run in this order: recover, log, auth (401), project scope
 // (the project's 404), validation (400), so all doors answer in GitLab's
-// order.
+// order; the list limit then bounds what one answer may carry.
 func NewServer(d Deps) *connect.Server {
 	server := connect.NewServer(
 		recoverInterceptor(d.Logger),
@@ -49,6 +49,7 @@ func NewServer(d Deps) *connect.Server {
 		authInterceptor(d.Users, d.Logger),
 		scopeInterceptor(d.Projects, d.Logger),
 		validate.NewServerInterceptor(validate.WithValidator(d.Validator)),
+		listLimitInterceptor(d.Logger),
 	)
 	h := handlers{deps: d, urls: newURLs(d.ExternalURL), logger: d.Logger}
 	signalboxv1connect.RegisterUserServiceHandler(server, userHandler{h})
