@@ -54,6 +54,8 @@ func problems() []struct {
 		{project.ErrProtectedBranchNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_PROTECTED_BRANCH_NOT_FOUND, "protected branch not found"}},
 		{user.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_USER_NOT_FOUND, "user not found"}},
 		{user.ErrExpiryInPast, problem{connect.CodeInvalidArgument, signalboxv1.Reason_REASON_EXPIRY_IN_PAST, "expires_at must be a date after today"}},
+		{errAccessLost, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_PERMISSION_DENIED, "you no longer have access to this merge request"}},
+		{errTooManyWatches, problem{connect.CodeResourceExhausted, signalboxv1.Reason_REASON_TOO_MANY_WATCHES, "too many open watch streams for this user; close one first"}},
 		{errPageTooLarge, problem{connect.CodeResourceExhausted, signalboxv1.Reason_REASON_PAGE_TOO_LARGE, "the page is too large to send; ask for fewer items per page"}},
 		{statuscheck.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "status check not found"}},
 		{statuscheck.ErrProtectedBranchNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "protected branch not found"}},

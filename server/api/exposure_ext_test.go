@@ -80,6 +80,17 @@ func TestCheckURLShownByOneRule(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, shown, answer.GetResponse().GetExternalStatusCheck().GetExternalUrl())
+
+	stream := g.watch(t, callCtx(t), dev)
+	g.rename(t, "Add app, take 2")
+	for {
+		snap, err := stream.Receive()
+		require.NoError(t, err)
+		if snap.GetMergeRequest().GetTitle() == "Add app, take 2" {
+			require.Equal(t, shown, snap.GetStatusChecks()[0].GetExternalUrl())
+			break
+		}
+	}
 }
 
 // TestSecurityHeadersOnTheConnectDoor: every answer says nosniff, and the

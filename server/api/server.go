@@ -35,7 +35,9 @@ type Deps struct {
 	Validator     protovalidate.Validator
 	// ExternalURL is the base of the browser URLs in responses.
 	ExternalURL string
-	Logger      *slog.Logger
+	// Watch bounds WatchMergeRequest streams.
+	Watch  WatchLimits
+	Logger *slog.Logger
 }
 
 // NewServer returns a Connect server with every service registered. The
@@ -51,7 +53,8 @@ func NewServer(d Deps) *connect.Server {
 		validate.NewServerInterceptor(validate.WithValidator(d.Validator)),
 		listLimitInterceptor(d.Logger),
 	)
-	h := handlers{deps: d, urls: newURLs(d.ExternalURL), logger: d.Logger}
+	h := handlers{deps: d, urls: newURLs(d.ExternalURL), logger: d.Logger,
+		watchLimits: d.Watch, watchers: newWatchers(d.Watch.MaxPerUser)}
 	signalboxv1connect.RegisterUserServiceHandler(server, userHandler{h})
 	signalboxv1connect.RegisterProjectServiceHandler(server, projectHandler{h})
 	signalboxv1connect.RegisterMemberServiceHandler(server, memberHandler{h})
@@ -82,7 +85,10 @@ func ServiceNames() []string {
 
 // handlers holds what every handler shares.
 type handlers struct {
-	deps   Deps
-	urls   urls
-	logger *slog.Logger
+	deps        Deps
+	urls        urls
+	logger      *slog.Logger
+	watchLimits WatchLimits
+	// watchers is shared by every handler value: one count per server.
+	watchers *watchers
 }
