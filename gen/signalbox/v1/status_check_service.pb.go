@@ -137,13 +137,14 @@ func (x *ListStatusChecksResponse) GetTotalSize() int64 {
 // The rules on the values themselves (length, URL, uniqueness) live on
 // StatusCheckSettings; this message only says which fields must be present.
 type CreateStatusCheckRequest struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	Project            string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
-	Name               *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
-	ExternalUrl        *string                `protobuf:"bytes,3,opt,name=external_url,json=externalUrl,proto3,oneof" json:"external_url,omitempty"`
-	SharedSecret       *string                `protobuf:"bytes,4,opt,name=shared_secret,json=sharedSecret,proto3,oneof" json:"shared_secret,omitempty"`
-	ProtectedBranchIds []int64                `protobuf:"varint,5,rep,packed,name=protected_branch_ids,json=protectedBranchIds,proto3" json:"protected_branch_ids,omitempty"`
-	TimeoutSeconds     int32                  `protobuf:"varint,6,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Project      string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	Name         *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	ExternalUrl  *string                `protobuf:"bytes,3,opt,name=external_url,json=externalUrl,proto3,oneof" json:"external_url,omitempty"`
+	SharedSecret *string                `protobuf:"bytes,4,opt,name=shared_secret,json=sharedSecret,proto3,oneof" json:"shared_secret,omitempty"`
+	// At most 100, since each one is looked up.
+	ProtectedBranchIds []int64 `protobuf:"varint,5,rep,packed,name=protected_branch_ids,json=protectedBranchIds,proto3" json:"protected_branch_ids,omitempty"`
+	TimeoutSeconds     int32   `protobuf:"varint,6,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -362,8 +363,9 @@ func (x *UpdateStatusCheckRequest) GetTimeoutSeconds() int32 {
 // ProtectedBranchIds wraps a list so that an update can tell "leave as is"
 // from "clear".
 type ProtectedBranchIds struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ids           []int64                `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 100, as on create.
+	Ids           []int64 `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1085,13 +1087,13 @@ const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\x18ListStatusChecksResponse\x129\n" +
 	"\x06checks\x18\x01 \x03(\v2!.signalbox.v1.ExternalStatusCheckR\x06checks\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xcd\x02\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xd7\x02\n" +
 	"\x18CreateStatusCheckRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\x04name\x18\x02 \x01(\tB\x06\xbaH\x03\xc8\x01\x01H\x00R\x04name\x88\x01\x01\x12.\n" +
 	"\fexternal_url\x18\x03 \x01(\tB\x06\xbaH\x03\xc8\x01\x01H\x01R\vexternalUrl\x88\x01\x01\x122\n" +
-	"\rshared_secret\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bH\x02R\fsharedSecret\x88\x01\x01\x120\n" +
-	"\x14protected_branch_ids\x18\x05 \x03(\x03R\x12protectedBranchIds\x12'\n" +
+	"\rshared_secret\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bH\x02R\fsharedSecret\x88\x01\x01\x12:\n" +
+	"\x14protected_branch_ids\x18\x05 \x03(\x03B\b\xbaH\x05\x92\x01\x02\x10dR\x12protectedBranchIds\x12'\n" +
 	"\x0ftimeout_seconds\x18\x06 \x01(\x05R\x0etimeoutSecondsB\a\n" +
 	"\x05_nameB\x0f\n" +
 	"\r_external_urlB\x10\n" +
@@ -1109,9 +1111,9 @@ const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\x05_nameB\x0f\n" +
 	"\r_external_urlB\x10\n" +
 	"\x0e_shared_secretB\x12\n" +
-	"\x10_timeout_seconds\"&\n" +
-	"\x12ProtectedBranchIds\x12\x10\n" +
-	"\x03ids\x18\x01 \x03(\x03R\x03ids\"T\n" +
+	"\x10_timeout_seconds\"0\n" +
+	"\x12ProtectedBranchIds\x12\x1a\n" +
+	"\x03ids\x18\x01 \x03(\x03B\b\xbaH\x05\x92\x01\x02\x10dR\x03ids\"T\n" +
 	"\x19UpdateStatusCheckResponse\x127\n" +
 	"\x05check\x18\x01 \x01(\v2!.signalbox.v1.ExternalStatusCheckR\x05check\"d\n" +
 	"\x18DeleteStatusCheckRequest\x12%\n" +
