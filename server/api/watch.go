@@ -84,6 +84,11 @@ func (w *watchers) acquire(userID int64) (release func(), err error) {
 // the credentials or the membership it was opened with.
 func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalboxv1.WatchMergeRequestRequest, stream signalboxv1connect.MergeRequestServiceWatchMergeRequestServerStream) error {
 	sc := scopeFrom(ctx)
+	if sc.Caller == nil {
+		// Watching takes a token (see allowsAnonymous): streams are counted
+		// per user, and re-authenticated while they run.
+		return toConnect(ctx, h.logger, auth.ErrUnauthenticated)
+	}
 	release, err := h.watchers.acquire(sc.Caller.UserID)
 	if err != nil {
 		return toConnect(ctx, h.logger, err)
