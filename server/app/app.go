@@ -228,6 +228,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Events:        a.events,
 		Validator:     validator,
 		ExternalURL:   cfg.ExternalURL,
+		Watch:         api.WatchLimits{MaxPerUser: cfg.MaxWatchStreamsPerUser},
 		Logger:        logger,
 	})
 	gitHandler := githttp.New(runner, gitAccess{users: users, projects: projects, store: a.store, git: git},

@@ -54,7 +54,17 @@ func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.H
 		}
 		writeStatus(w, http.StatusOK)
 	})
-	return mux
+	return noSniff(mux)
+}
+
+// noSniff tells browsers to take every answer, from every door, as the
+// Content-Type it declares and never to guess: a JSON body that holds a
+// user's text is never run as a script or rendered as HTML.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeStatus(w http.ResponseWriter, status int) {

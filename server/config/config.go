@@ -41,6 +41,9 @@ type Config struct {
 	// SecretKey seals shared secrets (32 bytes, base64 or hex); empty means
 	// a key file created in DataDir.
 	SecretKey string
+	// MaxWatchStreamsPerUser bounds the WatchMergeRequest streams one user
+	// may hold open at once on one replica; 0 means no bound.
+	MaxWatchStreamsPerUser int
 	// LogLevel is debug, info, warn or error.
 	LogLevel slog.Level
 	// LogFormat is text or json.
@@ -50,6 +53,12 @@ type Config struct {
 	// SIGNALBOX_CRASH_AT environment variable.
 	CrashAt string
 }
+
+// DefaultMaxWatchStreamsPerUser is --max-watch-streams-per-user by default:
+// enough for a person with a merge request open in many tabs, or a bot
+// watching its merge requests, and small enough that one token cannot hold
+// a replica's memory and goroutines.
+const DefaultMaxWatchStreamsPerUser = 20
 
 // Parse reads the flags in args, each defaulting to its environment variable
 // (looked up through getenv) and then to the built-in default.
@@ -87,6 +96,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	fs.BoolVar(&c.AllowLocalNetwork, "allow-local-network", allowLocalEnv, "let deliveries reach loopback and private addresses (SIGNALBOX_ALLOW_LOCAL_NETWORK)")
 	fs.StringVar(&c.ExternalURL, "external-url", env("SIGNALBOX_EXTERNAL_URL", ""), "base URL for web_url fields and clone URLs; http://<listen> when empty (SIGNALBOX_EXTERNAL_URL)")
 	fs.StringVar(&c.SecretKey, "secret-key", env("SIGNALBOX_SECRET_KEY", ""), "32-byte key, base64 or hex, that seals shared secrets; a key file in the data dir when empty (SIGNALBOX_SECRET_KEY)")
+	maxWatches := fs.String("max-watch-streams-per-user", env("SIGNALBOX_MAX_WATCH_STREAMS_PER_USER", strconv.Itoa(DefaultMaxWatchStreamsPerUser)), "how many merge request watch streams one user may hold open at once; 0 for no bound (SIGNALBOX_MAX_WATCH_STREAMS_PER_USER)")
 	level := fs.String("log-level", env("SIGNALBOX_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNALBOX_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNALBOX_LOG_FORMAT", "text"), "text or json (SIGNALBOX_LOG_FORMAT)")
 	c.CrashAt = getenv("SIGNALBOX_CRASH_AT")
@@ -98,6 +108,9 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	}
 	if c.StatusCheckTimeout, err = time.ParseDuration(*timeout); err != nil || c.StatusCheckTimeout <= 0 {
 		return c, fmt.Errorf("--status-check-timeout: want a positive duration such as 2m, got %q", *timeout)
+	}
+	if c.MaxWatchStreamsPerUser, err = strconv.Atoi(*maxWatches); err != nil || c.MaxWatchStreamsPerUser < 0 {
+		return c, fmt.Errorf("--max-watch-streams-per-user: want a whole number, 0 for no bound, got %q", *maxWatches)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("--log-level: want debug, info, warn or error, got %q", *level)

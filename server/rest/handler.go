@@ -229,7 +229,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"message":"500 Internal Server Error"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
