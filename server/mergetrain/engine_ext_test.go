@@ -372,3 +372,38 @@ func TestAutoMergeArmsWhilePipelineRuns(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestCarsLandAfterAMergeThatSkippedTheTrain: with merge_trains_skip_train_
+// allowed, m, last on the train behind a and b, merges immediately. a lands
+// by merging onto the main m's merge left, and b, built on a's train commit,
+// keeps its pipeline and lands after it. The old engine took a's landing for
+// a push it did not know when b's turn came, and dropped b ("the target
+// branch moved").
+func TestCarsLandAfterAMergeThatSkippedTheTrain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &gitlab.EditProjectOptions{MergeTrainsSkipTrainAllowed: gitlab.Ptr(true)})
+	a, b, m := f.openMR(t, "a"), f.openMR(t, "b"), f.openMR(t, "m")
+	for _, mr := range []*gitlab.MergeRequest{a, b, m} {
+		f.add(t, mr.IID)
+	}
+	pa := f.ci.Latest(t, a.IID, 0, wait)
+	pb := f.ci.Latest(t, b.IID, 0, wait)
+	f.ci.Latest(t, m.IID, 0, wait)
+	merged, _, err := f.gl.MergeRequests.AcceptMergeRequest(f.pid, m.IID, nil)
+	require.NoError(t, err)
+	require.Equal(t, "merged", merged.State)
+	f.ci.Report(pa, "success")
+	carA := f.waitMerged(t, a.IID)
+	require.Equal(t, pa.ID, carA.Pipeline.ID, "a kept its pipeline over m's merge")
+	f.ci.Report(pb, "success")
+	carB := f.waitMerged(t, b.IID)
+	require.Equal(t, pb.ID, carB.Pipeline.ID, "b kept its pipeline over m's merge and a's landing")
+	for _, mr := range []*gitlab.MergeRequest{a, b, m} {
+		require.Empty(t, f.dropNotes(t, mr.IID), "!%d", mr.IID)
+	}
+	f.work.Git("fetch", "--quiet", "origin", "main")
+	for _, mr := range []*gitlab.MergeRequest{a, b, m} {
+		_, err := f.work.TryGit("merge-base", "--is-ancestor", mr.SHA, "FETCH_HEAD")
+		require.NoError(t, err, "main holds !%d", mr.IID)
+	}
+}
