@@ -532,6 +532,11 @@ func TestPushRefusals(t *testing.T) {
 			http.StatusForbidden, "protected branch 'release/2.0'"},
 		{"second command refused", developerToken, "", pkt(cmd(zero, shaA, "refs/heads/ok")+caps) + pkt(cmd(main, shaA, "refs/heads/main")+"\n") + "0000",
 			http.StatusForbidden, "protected branch 'main'"},
+		// git cuts the capability list off every line: this is main.
+		{"capabilities cut from a later line", developerToken, "", pkt(cmd(zero, shaA, "refs/heads/ok")+caps) + pkt(cmd(main, shaA, "refs/heads/main")+"\x00") + "0000",
+			http.StatusForbidden, "You are not allowed to push code to protected branch 'main' on this project."},
+		{"invalid ref name", maintainerToken, "", pkt(cmd(zero, shaA, "refs/heads/ok")+caps) + pkt(cmd(zero, shaA, "refs/heads/main\n")+"\x00\n") + "0000",
+			http.StatusBadRequest, `Invalid ref name "refs/heads/main\n": git check-ref-format refuses it.`},
 		{"maintainer deletes default branch", maintainerToken, "", pkt(cmd(main, zero, "refs/heads/main")+caps) + "0000",
 			http.StatusForbidden, "The default branch of a project cannot be deleted: 'main'."},
 		{"maintainer deletes protected branch", maintainerToken, "", pkt(cmd(main, zero, "refs/heads/release/1.0")+caps) + "0000",
