@@ -17,11 +17,13 @@ import (
 )
 
 // gitDoor is a running server with root/demo, whose main is protected
-// (push and merge: Maintainers, no force push), and a Developer in it.
+// (push and merge: Maintainers, no force push), and a Developer and a
+// Reporter in it.
 type gitDoor struct {
 	srv       *harness.Server
 	main      string // main's commit
 	developer string // tokens
+	reporter  string
 }
 
 func startGitDoor(t *testing.T, args ...string) *gitDoor {
@@ -33,7 +35,7 @@ func startGitDoor(t *testing.T, args ...string) *gitDoor {
 	pushBranches(t, srv.URL)
 	mustAPI(t, srv.URL, "POST", "/api/v4/projects/1/protected_branches",
 		map[string]any{"name": "main", "push_access_level": 40, "merge_access_level": 40, "allow_force_push": false})
-	d := &gitDoor{srv: srv, developer: memberToken(t, srv.URL, "dev", 30)}
+	d := &gitDoor{srv: srv, developer: memberToken(t, srv.URL, "dev", 30), reporter: memberToken(t, srv.URL, "rep", 20)}
 	d.main = d.ref(t, "refs/heads/main")
 	return d
 }
@@ -134,4 +136,34 @@ func TestGitDoorCraftedPushCannotRewriteProtectedBranch(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	require.Equal(t, orphan, d.ref(t, "refs/heads/feature"))
 	require.Equal(t, d.main, d.ref(t, "refs/heads/main"))
+}
+
+// TestGitDoorServiceParameterOnce: git http-backend serves the last service
+// parameter, and the door once read the first, so a Reporter got the push
+// advertisement by naming upload-pack first.
+func TestGitDoorServiceParameterOnce(t *testing.T) {
+	t.Parallel()
+	d := startGitDoor(t)
+	get := func(query string) (int, string) {
+		req, err := http.NewRequestWithContext(callCtx(t), http.MethodGet, d.srv.URL+"/root/demo.git/info/refs?"+query, nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("rep", d.reporter)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	status, body := get("service=git-upload-pack&service=git-receive-pack")
+	require.Equal(t, http.StatusBadRequest, status, body)
+	require.Equal(t, "The query must give the service parameter exactly once.\n", body)
+
+	status, body = get("service=git-receive-pack")
+	require.Equal(t, http.StatusForbidden, status, body)
+	require.Equal(t, "You are not allowed to push code to this project.\n", body)
+
+	status, body = get("service=git-upload-pack")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, d.main+" refs/heads/main")
 }

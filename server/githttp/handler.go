@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cgi"
+	"net/url"
 	"path/filepath"
 	"strconv"
 
@@ -71,7 +72,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service, wantMethod := "", http.MethodPost
 	switch endpoint {
 	case infoRefs:
-		service, wantMethod = r.URL.Query().Get("service"), http.MethodGet
+		wantMethod = http.MethodGet
+		var ok bool
+		if service, ok = serviceParam(r.URL.RawQuery); !ok {
+			// git http-backend reads the last service parameter, net/url
+			// the first: a Reporter asking for upload-pack then
+			// receive-pack would be let through as a reader and served
+			// the push advertisement.
+			http.Error(w, "The query must give the service parameter exactly once.", http.StatusBadRequest)
+			return
+		}
 		if service != uploadPack && service != receivePack {
 			http.Error(w, "Only the smart HTTP protocol is supported: run git 1.6.6 or newer.", http.StatusForbidden)
 			return
@@ -157,6 +167,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			})
 		}
 	}
+}
+
+// serviceParam returns the one service parameter of an info/refs query;
+// ok is false when the query cannot be read or names the service more
+// than once, even with the same value.
+func serviceParam(rawQuery string) (service string, ok bool) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil || len(q["service"]) > 1 {
+		return "", false
+	}
+	return q.Get("service"), true
 }
 
 // landed keeps the updates that the repository's refs now show.

@@ -664,3 +664,32 @@ func TestLargeChunkedFetch(t *testing.T) {
 	defer s.seen.mu.Unlock()
 	require.Positive(t, s.seen.chunkedFetches, "the fetch was not chunked; the test proves nothing")
 }
+
+// git http-backend serves the last service parameter and net/url reads the
+// first, so a query naming two would be authorized as one and served as
+// the other: a Reporter would get the push advertisement. Any query that
+// names the service more than once, or cannot be read, is refused.
+func TestServiceParameterMustBeGivenOnce(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	for _, query := range []string{
+		"service=git-upload-pack&service=git-receive-pack",
+		"service=git-receive-pack&service=git-upload-pack",
+		"service=git-upload-pack&service=git-upload-pack",
+		"service=git-upload-pack&servic%65=git-receive-pack",
+		"service=git-upload-pack&service",
+		"service=git-upload-pack;service=git-receive-pack",
+	} {
+		req := mustRequest(t, http.MethodGet, s.srv.URL+"/root/demo.git/info/refs?"+query, nil)
+		req.SetBasicAuth("someone", reporterToken)
+		resp, body := do(t, req)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s: %s", query, body)
+		require.Equal(t, "The query must give the service parameter exactly once.\n", body, query)
+		require.NotContains(t, body, "report-status", query)
+	}
+	// One service parameter among others is fine.
+	req := mustRequest(t, http.MethodGet, s.srv.URL+"/root/demo.git/info/refs?x=1&service=git-upload-pack", nil)
+	req.SetBasicAuth("someone", reporterToken)
+	resp, body := do(t, req)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+}
