@@ -20,9 +20,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signalbox/signalbox/server/branch"
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/gitrepo/gitrepotest"
+	"github.com/signalbox/signalbox/server/project"
 )
 
 // GitLab's access levels, as the domain will use them.
@@ -45,7 +47,7 @@ type fakeProject struct {
 	repo      githttp.Repository
 	public    bool
 	members   map[int64]int // user id → access level
-	protected []string      // branch patterns
+	protected []string      // branch patterns, pushed and merged by maintainers
 	forcePush []string      // protected branch patterns that allow force push
 }
 
@@ -66,18 +68,19 @@ func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (gith
 	if !p.public && level < guest {
 		return githttp.Repository{}, githttp.Access{}, githttp.ErrNotFound
 	}
+	var protections []*storagev1.ProtectedBranch
+	for _, pattern := range p.protected {
+		protections = append(protections, &storagev1.ProtectedBranch{Name: pattern, AllowForcePush: slices.Contains(p.forcePush, pattern),
+			Push: &storagev1.AccessLevel{Level: maintainer}, Merge: &storagev1.AccessLevel{Level: maintainer}})
+	}
+	rules := project.NewBranchRules(protections)
 	return p.repo, githttp.Access{
-		UserID:        user,
-		Read:          p.public || level >= reporter,
-		Push:          level >= developer,
-		PushProtected: level >= maintainer,
-		Protected: func(name string) bool {
-			return slices.ContainsFunc(p.protected, func(pattern string) bool { return branch.Match(pattern, name) })
-		},
-		ForcePushDenied: func(name string) bool {
-			matches := func(pattern string) bool { return branch.Match(pattern, name) }
-			return slices.ContainsFunc(p.protected, matches) && !slices.ContainsFunc(p.forcePush, matches)
-		},
+		UserID:          user,
+		Read:            p.public || level >= reporter,
+		Push:            level >= developer,
+		Protected:       rules.Protected,
+		CanPushBranch:   func(name string) bool { return rules.CanPush(auth.Level(level), name) },
+		ForcePushDenied: func(name string) bool { return !rules.AllowsForcePush(name) },
 	}, nil
 }
 
