@@ -1,13 +1,19 @@
 package e2e_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -21,6 +27,7 @@ import (
 // Reporter in it.
 type gitDoor struct {
 	srv       *harness.Server
+	dataDir   string
 	main      string // main's commit
 	developer string // tokens
 	reporter  string
@@ -29,13 +36,14 @@ type gitDoor struct {
 func startGitDoor(t *testing.T, args ...string) *gitDoor {
 	t.Helper()
 	redis := redistest.New(t)
-	srv := harness.Start(t, binary, nil, append([]string{"--redis-url", redis.URL(), "--data-dir", t.TempDir(),
+	dataDir := t.TempDir()
+	srv := harness.Start(t, binary, nil, append([]string{"--redis-url", redis.URL(), "--data-dir", dataDir,
 		"--root-token", rootToken, "--log-format", "json"}, args...)...)
 	mustAPI(t, srv.URL, "POST", "/api/v4/projects", map[string]any{"name": "demo"})
 	pushBranches(t, srv.URL)
 	mustAPI(t, srv.URL, "POST", "/api/v4/projects/1/protected_branches",
 		map[string]any{"name": "main", "push_access_level": 40, "merge_access_level": 40, "allow_force_push": false})
-	d := &gitDoor{srv: srv, developer: memberToken(t, srv.URL, "dev", 30), reporter: memberToken(t, srv.URL, "rep", 20)}
+	d := &gitDoor{srv: srv, dataDir: dataDir, developer: memberToken(t, srv.URL, "dev", 30), reporter: memberToken(t, srv.URL, "rep", 20)}
 	d.main = d.ref(t, "refs/heads/main")
 	return d
 }
@@ -166,4 +174,150 @@ func TestGitDoorServiceParameterOnce(t *testing.T) {
 	status, body = get("service=git-upload-pack")
 	require.Equal(t, http.StatusOK, status, body)
 	require.Contains(t, body, d.main+" refs/heads/main")
+}
+
+// gitProcesses counts the processes working in the server's repositories:
+// git http-backend and everything it runs.
+func (d *gitDoor) gitProcesses(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("needs /proc to count processes:", err)
+	}
+	repos := filepath.Join(d.dataDir, "repositories") + "/"
+	n := 0
+	for _, e := range entries {
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && strings.HasPrefix(cwd+"/", repos) {
+			n++
+		}
+	}
+	return n
+}
+
+// stallFetch starts a fetch of root/demo (anonymous when token is empty)
+// that sends its headers and the start of its body, then nothing.
+func (d *gitDoor) stallFetch(t *testing.T, token string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", d.srv.Addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	auth := ""
+	if token != "" {
+		auth = "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("user:"+token)) + "\r\n"
+	}
+	_, err = fmt.Fprintf(c, "POST /root/demo.git/git-upload-pack HTTP/1.1\r\nHost: %s\r\n%sContent-Type: application/x-git-upload-pack-request\r\nContent-Length: 1000\r\n\r\n0032want ",
+		d.srv.Addr, auth)
+	require.NoError(t, err)
+	return c
+}
+
+// closedByServer reports whether the server closes c within wait.
+func closedByServer(c net.Conn, wait time.Duration) bool {
+	_ = c.SetReadDeadline(time.Now().Add(wait))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	return !errors.As(err, &ne) || !ne.Timeout()
+}
+
+// infoRefs asks for root/demo's fetch advertisement.
+func (d *gitDoor) infoRefs(t *testing.T, token string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(callCtx(t), http.MethodGet, d.srv.URL+"/root/demo.git/info/refs?service=git-upload-pack", nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.SetBasicAuth("user", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+// TestGitDoorStalledClientsAreCut: anonymous clients that start fetches of
+// a public project and stop sending once held their git processes forever;
+// now they are cut at --request-idle-timeout and their git processes go
+// with them. A REST body trickled a byte at a time is cut at
+// --request-body-timeout.
+func TestGitDoorStalledClientsAreCut(t *testing.T) {
+	t.Parallel()
+	d := startGitDoor(t, "--request-idle-timeout", "500ms", "--request-body-timeout", "1s")
+	mustAPI(t, d.srv.URL, "PUT", "/api/v4/projects/1", map[string]any{"visibility": "public"})
+
+	var conns []net.Conn
+	for range 5 {
+		conns = append(conns, d.stallFetch(t, ""))
+	}
+	require.Eventually(t, func() bool { return d.gitProcesses(t) >= 5 }, 20*time.Second, 20*time.Millisecond,
+		"the stalled fetches have git running")
+	for _, c := range conns {
+		require.True(t, closedByServer(c, 20*time.Second), "the server cuts a stalled connection")
+	}
+	require.Eventually(t, func() bool { return d.gitProcesses(t) == 0 }, 20*time.Second, 20*time.Millisecond,
+		"no git process outlives its cut request")
+
+	// A REST body that trickles in is cut too.
+	c, err := net.Dial("tcp", d.srv.Addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = fmt.Fprintf(c, "POST /api/v4/projects HTTP/1.1\r\nHost: %s\r\nPRIVATE-TOKEN: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", d.srv.Addr, rootToken)
+	require.NoError(t, err)
+	go func() {
+		for range 100 { // one byte every 100 ms, each well within the idle timeout
+			time.Sleep(100 * time.Millisecond)
+			if _, err := c.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	}()
+	require.True(t, closedByServer(c, 20*time.Second), "the server cuts a trickled REST body")
+
+	// The doors still serve.
+	resp, body := d.infoRefs(t, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	mustAPI(t, d.srv.URL, "GET", "/api/v4/projects/1", nil)
+}
+
+// TestGitDoorLimits: git requests beyond --git-max-requests-per-client get
+// 429 and beyond --git-max-requests 503, with Retry-After and a message
+// git shows, while other clients are still served.
+func TestGitDoorLimits(t *testing.T) {
+	t.Parallel()
+	d := startGitDoor(t, "--git-max-requests", "3", "--git-max-requests-per-client", "2", "--request-idle-timeout", "0")
+	mustAPI(t, d.srv.URL, "PUT", "/api/v4/projects/1", map[string]any{"visibility": "public"})
+
+	anon := []net.Conn{d.stallFetch(t, ""), d.stallFetch(t, "")}
+	var resp *http.Response
+	var body string
+	require.Eventually(t, func() bool {
+		resp, body = d.infoRefs(t, "")
+		return resp.StatusCode == http.StatusTooManyRequests
+	}, 20*time.Second, 20*time.Millisecond, "this address has two git requests running")
+	require.Equal(t, "10", resp.Header.Get("Retry-After"))
+	require.Equal(t, "Retry later: too many git requests from you are running at once.\n", body)
+	out, err := gitrepotest.NewWorktree(t).TryGit("ls-remote", d.srv.URL+"/root/demo.git")
+	require.Error(t, err)
+	require.Contains(t, out, "Retry later", "git shows the server's message")
+
+	// A signed-in user is another client, and is served.
+	resp, body = d.infoRefs(t, d.reporter)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+
+	// The third request fills the server for everyone.
+	d.stallFetch(t, d.reporter)
+	require.Eventually(t, func() bool {
+		resp, body = d.infoRefs(t, d.developer)
+		return resp.StatusCode == http.StatusServiceUnavailable
+	}, 20*time.Second, 20*time.Millisecond)
+	require.Equal(t, "10", resp.Header.Get("Retry-After"))
+	require.Equal(t, "Retry later: the server is running as many git requests as it allows.\n", body)
+
+	for _, c := range anon {
+		c.Close()
+	}
+	require.Eventually(t, func() bool {
+		resp, _ = d.infoRefs(t, "")
+		return resp.StatusCode == http.StatusOK
+	}, 20*time.Second, 20*time.Millisecond, "slots come back when requests end")
 }

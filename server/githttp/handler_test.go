@@ -40,7 +40,15 @@ const (
 // patterns.
 type fakeDomain struct {
 	tokens   map[string]int64 // token → user id
+	mu       sync.Mutex       // guards projects, which tests may change
 	projects map[string]*fakeProject
+}
+
+// setForcePush lets protected branches matching patterns be rewritten.
+func (d *fakeDomain) setForcePush(project string, patterns ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.projects[project].forcePush = patterns
 }
 
 type fakeProject struct {
@@ -60,6 +68,8 @@ func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (gith
 		}
 		user = id
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	p, ok := d.projects[projectPath]
 	if !ok {
 		return githttp.Repository{}, githttp.Access{}, githttp.ErrNotFound
@@ -119,6 +129,7 @@ type server struct {
 	pushes  *pushLog
 	seen    *receivePackRequests
 	main    string // root/demo's main at the start
+	handler *githttp.Handler
 }
 
 // Users of root/demo.
@@ -153,7 +164,8 @@ func newServer(t *testing.T, wrap func(http.Handler) http.Handler, opts ...githt
 		},
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var h http.Handler = githttp.New(s.private.Runner, s.domain, s.pushes, logger, opts...)
+	s.handler = githttp.New(s.private.Runner, s.domain, s.pushes, logger, opts...)
+	var h http.Handler = s.handler
 	record := h
 	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
@@ -296,7 +308,7 @@ func TestMaintainerPushesProtectedMain(t *testing.T) {
 func TestProtectedBranchRefusesForcePush(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
-	s.domain.projects["root/demo"].forcePush = []string{"release/*"}
+	s.domain.setForcePush("root/demo", "release/*")
 	w := gitrepotest.Clone(t, s.url(maintainerToken, "root/demo"))
 	next := w.Commit("Fast-forward", map[string]string{"m.txt": "m\n"})
 	w.Git("push", "--quiet", "origin", "main", "main:release/1.0")
