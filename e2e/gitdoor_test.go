@@ -242,7 +242,9 @@ func (d *gitDoor) infoRefs(t *testing.T, token string) (*http.Response, string) 
 // --request-body-timeout.
 func TestGitDoorStalledClientsAreCut(t *testing.T) {
 	t.Parallel()
-	d := startGitDoor(t, "--request-idle-timeout", "500ms", "--request-body-timeout", "1s")
+	// The idle timeout leaves time to see the stalled requests' git
+	// running first, on a loaded machine too.
+	d := startGitDoor(t, "--request-idle-timeout", "2s", "--request-body-timeout", "1s")
 	mustAPI(t, d.srv.URL, "PUT", "/api/v4/projects/1", map[string]any{"visibility": "public"})
 
 	var conns []net.Conn
@@ -264,7 +266,7 @@ func TestGitDoorStalledClientsAreCut(t *testing.T) {
 	_, err = fmt.Fprintf(c, "POST /api/v4/projects HTTP/1.1\r\nHost: %s\r\nPRIVATE-TOKEN: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", d.srv.Addr, rootToken)
 	require.NoError(t, err)
 	go func() {
-		for range 100 { // one byte every 100 ms, each well within the idle timeout
+		for range 100 { // a byte every 100 ms, each well within the idle timeout
 			time.Sleep(100 * time.Millisecond)
 			if _, err := c.Write([]byte(" ")); err != nil {
 				return
