@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signalbox/signalbox/e2e/harness"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	signalbox "github.com/signalbox/signalbox/sdk/go"
 	"github.com/signalbox/signalbox/server/gitrepo/gitrepotest"
 	"github.com/signalbox/signalbox/server/store/redistest"
 )
@@ -244,7 +246,7 @@ func TestGitDoorStalledClientsAreCut(t *testing.T) {
 	t.Parallel()
 	// The idle timeout leaves time to see the stalled requests' git
 	// running first, on a loaded machine too.
-	d := startGitDoor(t, "--request-idle-timeout", "2s", "--request-body-timeout", "1s")
+	d := startGitDoor(t, "--request-idle-timeout", "2s", "--request-body-timeout", "200ms")
 	mustAPI(t, d.srv.URL, "PUT", "/api/v4/projects/1", map[string]any{"visibility": "public"})
 
 	var conns []net.Conn
@@ -322,4 +324,65 @@ func TestGitDoorLimits(t *testing.T) {
 		resp, _ = d.infoRefs(t, "")
 		return resp.StatusCode == http.StatusOK
 	}, 20*time.Second, 20*time.Millisecond, "slots come back when requests end")
+}
+
+// TestDeadlinesDoNotCutWatchStreams: with body deadlines far shorter than
+// the stream, a WatchMergeRequest stream, over gRPC (h2c) and over the
+// Connect protocol (HTTP/1.1), still delivers a snapshot after both
+// deadlines have passed: deadlines are armed only while a body is read.
+func TestDeadlinesDoNotCutWatchStreams(t *testing.T) {
+	t.Parallel()
+	d := startGitDoor(t, "--request-idle-timeout", "2s", "--request-body-timeout", "200ms")
+	w := gitrepotest.Clone(t, d.url(rootToken))
+	w.Branch("feature", "main")
+	w.Commit("feature", map[string]string{"feature": "1\n"})
+	w.Git("push", "--quiet", "origin", "feature")
+	mustAPI(t, d.srv.URL, "POST", "/api/v4/projects/1/merge_requests",
+		map[string]any{"source_branch": "feature", "target_branch": "main", "title": "Watched"})
+
+	for name, opts := range map[string][]signalbox.Option{
+		"gRPC":    {signalbox.WithToken(rootToken), signalbox.WithGRPC()},
+		"Connect": {signalbox.WithToken(rootToken)},
+	} {
+		c, err := signalbox.New(d.srv.URL, opts...)
+		require.NoError(t, err)
+		stream, err := c.MergeRequests.WatchMergeRequest(callCtx(t), &signalboxv1.WatchMergeRequestRequest{Project: "root/demo", MergeRequestIid: 1})
+		require.NoError(t, err, name)
+		_, err = stream.Receive()
+		require.NoError(t, err, name)
+		// Let both deadlines pass while the stream is open.
+		time.Sleep(time.Second)
+		mustAPI(t, d.srv.URL, "PUT", "/api/v4/projects/1/merge_requests/1", map[string]any{"title": "Watched " + name})
+		for {
+			res, err := stream.Receive()
+			require.NoError(t, err, "%s: the stream outlives the body deadlines", name)
+			if res.GetMergeRequest().GetTitle() == "Watched "+name {
+				break
+			}
+		}
+		require.NoError(t, stream.Close())
+	}
+}
+
+// TestGitDoorLongPushIsNotCut: a push that keeps sending is not cut by the
+// whole-body deadline, which git bodies are exempt from, however long it
+// takes (a server-wide ReadTimeout would cut it). The idle deadline leaves
+// room for the pauses git makes while it deflates a large object: a client
+// may go quiet mid-push for as long as that takes.
+func TestGitDoorLongPushIsNotCut(t *testing.T) {
+	t.Parallel()
+	d := startGitDoor(t, "--request-idle-timeout", "5s", "--request-body-timeout", "200ms")
+	w := gitrepotest.Clone(t, d.url(d.developer))
+	w.Branch("big", "main")
+	big := make([]byte, 48<<20)
+	x := uint64(0x9e3779b97f4a7c15)
+	for i := range big { // incompressible, from a fixed seed
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		big[i] = byte(x)
+	}
+	sha := w.Commit("Big", map[string]string{"big.bin": string(big)})
+	w.Git("push", "--quiet", "origin", "big")
+	require.Equal(t, sha, d.ref(t, "refs/heads/big"))
 }

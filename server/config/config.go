@@ -108,7 +108,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	level := fs.String("log-level", env("SIGNALBOX_LOG_LEVEL", "info"), "debug, info, warn or error (SIGNALBOX_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("SIGNALBOX_LOG_FORMAT", "text"), "text or json (SIGNALBOX_LOG_FORMAT)")
 	httpIdle := fs.String("http-idle-timeout", env("SIGNALBOX_HTTP_IDLE_TIMEOUT", "2m"), "how long a kept-alive connection may wait for its next request; 0 for no limit (SIGNALBOX_HTTP_IDLE_TIMEOUT)")
-	requestIdle := fs.String("request-idle-timeout", env("SIGNALBOX_REQUEST_IDLE_TIMEOUT", "30s"), "cut a request whose body sends nothing, or whose client reads no git response, for this long; 0 for no limit (SIGNALBOX_REQUEST_IDLE_TIMEOUT)")
+	requestIdle := fs.String("request-idle-timeout", env("SIGNALBOX_REQUEST_IDLE_TIMEOUT", "1m"), "cut a request whose body sends nothing, or whose client reads no git response, for this long; 0 for no limit (SIGNALBOX_REQUEST_IDLE_TIMEOUT)")
 	requestBody := fs.String("request-body-timeout", env("SIGNALBOX_REQUEST_BODY_TIMEOUT", "30s"), "cut a REST, Connect or gRPC request whose body has not arrived whole after this long (git pushes are exempt); 0 for no limit (SIGNALBOX_REQUEST_BODY_TIMEOUT)")
 	gitMax := fs.String("git-max-requests", env("SIGNALBOX_GIT_MAX_REQUESTS", "32"), "git requests running at once, beyond which git gets 503 and Retry-After; 0 for no bound (SIGNALBOX_GIT_MAX_REQUESTS)")
 	gitMaxPerClient := fs.String("git-max-requests-per-client", env("SIGNALBOX_GIT_MAX_REQUESTS_PER_CLIENT", "8"), "git requests running at once per user, or per address when anonymous, beyond which git gets 429 and Retry-After; 0 for no bound (SIGNALBOX_GIT_MAX_REQUESTS_PER_CLIENT)")

@@ -25,7 +25,7 @@ func TestDefaults(t *testing.T) {
 	require.Empty(t, c.ExternalURL)
 	require.Equal(t, slog.LevelInfo, c.LogLevel)
 	require.Equal(t, 2*time.Minute, c.HTTPIdleTimeout)
-	require.Equal(t, 30*time.Second, c.RequestIdleTimeout)
+	require.Equal(t, time.Minute, c.RequestIdleTimeout)
 	require.Equal(t, 30*time.Second, c.RequestBodyTimeout)
 	require.Equal(t, 32, c.GitMaxRequests)
 	require.Equal(t, 8, c.GitMaxRequestsPerClient)
