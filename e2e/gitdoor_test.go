@@ -292,6 +292,9 @@ func TestGitDoorLimits(t *testing.T) {
 	mustAPI(t, d.srv.URL, "PUT", "/api/v4/projects/1", map[string]any{"visibility": "public"})
 
 	anon := []net.Conn{d.stallFetch(t, ""), d.stallFetch(t, "")}
+	// Both hold their slots once their git runs: http-backend and
+	// upload-pack each.
+	require.Eventually(t, func() bool { return d.gitProcesses(t) >= 4 }, 20*time.Second, 20*time.Millisecond)
 	var resp *http.Response
 	var body string
 	require.Eventually(t, func() bool {
@@ -308,12 +311,19 @@ func TestGitDoorLimits(t *testing.T) {
 	resp, body = d.infoRefs(t, d.reporter)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 
-	// The third request fills the server for everyone.
-	d.stallFetch(t, d.reporter)
+	// The third request fills the server for everyone. (The request above
+	// holds its slot until its git has exited, a moment after its answer,
+	// so the stall may find the server full at first: then it is tried
+	// again.)
 	require.Eventually(t, func() bool {
+		stalled := d.stallFetch(t, d.reporter)
 		resp, body = d.infoRefs(t, d.developer)
-		return resp.StatusCode == http.StatusServiceUnavailable
-	}, 20*time.Second, 20*time.Millisecond)
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			return true
+		}
+		stalled.Close()
+		return false
+	}, 20*time.Second, 100*time.Millisecond)
 	require.Equal(t, "10", resp.Header.Get("Retry-After"))
 	require.Equal(t, "Retry later: the server is running as many git requests as it allows.\n", body)
 

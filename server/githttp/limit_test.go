@@ -158,7 +158,10 @@ func TestBackendLimits(t *testing.T) {
 	resp, body = get(reporterToken)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 
-	// The third slot, and then the server is full for everyone.
+	// The third slot, and then the server is full for everyone. (The
+	// request above holds its slot until its git has exited, a moment
+	// after its answer.)
+	require.Eventually(t, func() bool { return s.handler.Running() == 2 }, 10*time.Second, 10*time.Millisecond)
 	stall(t, addr, "root/public", reporterToken)
 	require.Eventually(t, func() bool { return s.handler.Running() == 3 }, 10*time.Second, 10*time.Millisecond)
 	resp, body = get(developerToken)
