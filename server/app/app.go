@@ -23,6 +23,7 @@ import (
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/config"
 	"github.com/signalbox/signalbox/server/crashpoint"
+	"github.com/signalbox/signalbox/server/deadline"
 	"github.com/signalbox/signalbox/server/delivery"
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/githttp"
@@ -232,8 +233,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Logger:        logger,
 	})
 	gitHandler := githttp.New(runner, gitAccess{users: users, projects: projects, store: a.store, git: git},
-		pushFollower{store: a.store, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger)
-	a.handler = newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store)
+		pushFollower{store: a.store, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger,
+		githttp.WithMaxBackends(cfg.GitMaxRequests, cfg.GitMaxRequestsPerClient),
+		githttp.WithWriteTimeout(cfg.RequestIdleTimeout))
+	// Request bodies get read deadlines on every door; git bodies (pushes)
+	// may take as long as they keep sending.
+	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store),
+		deadline.Config{Idle: cfg.RequestIdleTimeout, Whole: cfg.RequestBodyTimeout, Exempt: isGitRequest})
 	return a, nil
 }
 
@@ -270,10 +276,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true) // gRPC clients speak HTTP/2 without TLS
 	srv := &http.Server{
-		Handler:           a.handler,
-		Protocols:         protocols,
+		Handler:   a.handler,
+		Protocols: protocols,
+		// No ReadTimeout: it would cut long pushes; bodies get per-read
+		// deadlines instead (package deadline).
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       a.cfg.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
 	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))

@@ -8,8 +8,6 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
-	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/branch"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
@@ -167,17 +165,7 @@ func (s *Service) requireMergeAccess(ctx context.Context, sc *project.Scope, tar
 	if err != nil {
 		return err
 	}
-	need := auth.Developer
-	for _, pb := range protections {
-		if branch.Match(pb.GetName(), target) {
-			level := auth.Level(pb.GetMerge().GetLevel())
-			if level == auth.NoAccess {
-				return ErrCannotMerge
-			}
-			need = max(need, level)
-		}
-	}
-	if sc.Level < need {
+	if !project.NewBranchRules(protections).CanMerge(sc.Level, target) {
 		return ErrCannotMerge
 	}
 	return nil
