@@ -9,6 +9,7 @@ import (
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/gitrepo"
+	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/train"
 )
@@ -68,6 +69,8 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 	if err != nil {
 		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: gitrepo.Display(err.Error())}, base)
 	}
+	// The owner dies holding the train: another replica must take it over.
+	s.crash.Here("train.build.piped")
 	next, err := s.commit(ctx, cur, func(next *storagev1.Train) error {
 		nc := carByID(next, a.Car)
 		fresh, err := train.State(nc.GetState()).RefreshPipeline()
@@ -85,8 +88,27 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 	if err := repo.SetRef(ctx, trainRef(c.GetMergeRequestIid()), landing.SHA); err != nil {
 		s.logger.WarnContext(ctx, "set train ref", "project_id", p.GetId(), "mr_iid", c.GetMergeRequestIid(), "error", err)
 	}
+	s.cancelOrphans(ctx, p, landing.SHA, trainRef(c.GetMergeRequestIid()), pl.GetId())
 	s.publishCar(ctx, next, a.Car)
 	return nil
+}
+
+// cancelOrphans cancels the pipelines an owner that died before storing its
+// build left for the same commit (a build on the same base makes the same
+// commit): no car waits for them, so CI need not run them.
+func (s *Service) cancelOrphans(ctx context.Context, p *storagev1.Project, sha, ref string, keep int64) {
+	all, err := s.store.Pipelines().ForSHA(ctx, p.GetId(), sha)
+	if err != nil {
+		s.logger.WarnContext(ctx, "find orphan train pipelines", "project_id", p.GetId(), "error", err)
+		return
+	}
+	for _, pl := range all {
+		if pl.GetId() != keep && pl.GetRef() == ref && !pipeline.Complete(pipeline.Status(pl.GetStatus())) {
+			if err := s.pipelines.Cancel(ctx, p, pl.GetId()); err != nil {
+				s.logger.WarnContext(ctx, "cancel an orphan train pipeline", "project_id", p.GetId(), "pipeline_id", pl.GetId(), "error", err)
+			}
+		}
+	}
 }
 
 // fail stores a failure of car id on base; the next plan decides whether it
