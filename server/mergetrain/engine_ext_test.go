@@ -367,7 +367,7 @@ func TestAutoMergeArmsWhilePipelineRuns(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = f.gl.MergeRequests.CancelMergeWhenPipelineSucceeds(f.pid, mr.IID)
 	requireStatus(t, err, http.StatusNotAcceptable) // nothing left to cancel
-	time.Sleep(300 * time.Millisecond)               // room for a wrong merge to happen
+	time.Sleep(300 * time.Millisecond)              // room for a wrong merge to happen
 	require.Equal(t, "opened", f.state(t, mr.IID), "disarmed: it waits for a person")
 }
 
