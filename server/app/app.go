@@ -140,9 +140,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	if cfg.RedisAutoPipeline {
 		rdb = pipelined(rdb)
 	}
-	a.store = redisstore.New(rdb, storeOpts...)
+	st := redisstore.New(rdb, storeOpts...)
+	a.store = st
 	if err := waitForStore(ctx, a.store); err != nil {
 		return nil, err
+	}
+	if err := st.MigrateLegacyCars(ctx); err != nil {
+		return nil, fmt.Errorf("migrate merge train cars: %w", err)
 	}
 
 	box, err := secretBox(cfg)

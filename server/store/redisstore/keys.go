@@ -73,7 +73,11 @@ func (k keys) trainVersion(t store.TrainRef, n int64) string { return k.train(t)
 func (k keys) trainVersions(t store.TrainRef) string         { return k.train(t) + ":versions" }
 func (k keys) trainCommands(t store.TrainRef) string         { return k.train(t) + ":commands" }
 func (k keys) carArchive(pid int64) string                   { return k.projectTag(pid) + "cars:archive" }
-func (k keys) news(pid int64) string                         { return k.projectTag(pid) + "news" }
+
+// legacyCars and legacyCarsByMR held cars before trains had records.
+func (k keys) legacyCars(pid int64) string     { return k.projectTag(pid) + "cars" }
+func (k keys) legacyCarsByMR(pid int64) string { return k.projectTag(pid) + "cars:by_mr" }
+func (k keys) news(pid int64) string           { return k.projectTag(pid) + "news" }
 
 // trainsDirty is global, and is written inside project transactions so that
 // a change and the refresh it causes are stored together. On Redis Cluster
