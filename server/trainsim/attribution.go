@@ -63,15 +63,7 @@ func (w AttributionSweep) Run() ([]Result, error) {
 	if len(w.Ps) == 0 || len(w.Jitters) == 0 || len(w.Flakes) == 0 || w.Depth < 1 {
 		return nil, errors.New("trainsim: an attribution sweep needs a depth and at least one p, jitter and flake rate")
 	}
-	var rs []Result
-	for _, c := range w.Configs() {
-		r, err := Run(c)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, r)
-	}
-	return rs, nil
+	return runAll(w.Configs())
 }
 
 // WriteAttributionTable prints an attribution sweep: for each setting, the

@@ -28,13 +28,7 @@ func TestDefaultSweep(t *testing.T) {
 	t.Run("golden", func(t *testing.T) {
 		var got bytes.Buffer
 		require.NoError(t, trainsim.WriteTable(&got, rs))
-		path := filepath.Join("testdata", "seed42.golden")
-		if *update {
-			require.NoError(t, os.WriteFile(path, got.Bytes(), 0o644))
-		}
-		want, err := os.ReadFile(path)
-		require.NoError(t, err)
-		require.Equal(t, string(want), got.String(), "run with -update to accept the new table")
+		requireGolden(t, "seed42.golden", got.String())
 	})
 
 	t.Run("peers", func(t *testing.T) {
@@ -76,6 +70,18 @@ func TestDefaultSweep(t *testing.T) {
 			within("ideal C=5", row.ideal5, g["ideal C=5"].MergesPerHour)
 		}
 	})
+}
+
+// requireGolden compares a table with testdata/name, which -update rewrites.
+func requireGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(want), got, "run with -update to accept the new table")
 }
 
 func TestSameSeedSameTable(t *testing.T) {
@@ -198,13 +204,7 @@ func TestAttributionSweep(t *testing.T) {
 	require.NoError(t, err)
 	var got bytes.Buffer
 	require.NoError(t, trainsim.WriteAttributionTable(&got, rs))
-	path := filepath.Join("testdata", "attribution_seed42.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(path, got.Bytes(), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, string(want), got.String(), "run with -update to accept the new table")
+	requireGolden(t, "attribution_seed42.golden", got.String())
 	for _, r := range rs {
 		c := r.Config
 		if c.Attribution == train.AttributeHold {
