@@ -58,8 +58,9 @@ func (h mergeRequestHandler) UpdateMergeRequest(ctx context.Context, req *signal
 }
 
 func (h mergeRequestHandler) MergeMergeRequest(ctx context.Context, req *signalboxv1.MergeMergeRequestRequest) (*signalboxv1.MergeMergeRequestResponse, error) {
-	v, err := h.deps.MergeRequests.Merge(ctx, scopeFrom(ctx), req.GetMergeRequestIid(), mergerequest.MergeParams{
+	v, err := h.deps.MergeTrains.Merge(ctx, scopeFrom(ctx), req.GetMergeRequestIid(), mergerequest.MergeParams{
 		SHA: req.Sha, Squash: req.Squash, Message: req.MergeCommitMessage, SquashMessage: req.SquashCommitMessage,
+		AutoMerge: req.GetAutoMerge(),
 	})
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)

@@ -76,6 +76,7 @@ type options struct {
 	rdb          redis.UniversalClient
 	keyPrefix    string
 	manualTrains bool
+	trainRepos   func(repository.Repositories) repository.Repositories
 }
 
 type optionFunc func(*options)
@@ -95,6 +96,13 @@ func WithRedis(rdb redis.UniversalClient, keyPrefix string) Option {
 // WithManualTrains leaves merge trains still until SettleTrains is called,
 // so a test sees every step in a fixed order.
 func WithManualTrains() Option { return optionFunc(func(o *options) { o.manualTrains = true }) }
+
+// WithTrainRepositories wraps the repositories the merge trains work on, so
+// a test can make git do what it rarely does at the worst moment (a push
+// landing just before a merge moves the target).
+func WithTrainRepositories(wrap func(repository.Repositories) repository.Repositories) Option {
+	return optionFunc(func(o *options) { o.trainRepos = wrap })
+}
 
 // New builds the server. cfg.ExternalURL must be set (see ExternalURL).
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
@@ -132,9 +140,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	if cfg.RedisAutoPipeline {
 		rdb = pipelined(rdb)
 	}
-	a.store = redisstore.New(rdb, storeOpts...)
+	st := redisstore.New(rdb, storeOpts...)
+	a.store = st
 	if err := waitForStore(ctx, a.store); err != nil {
 		return nil, err
+	}
+	if err := st.MigrateLegacyCars(ctx); err != nil {
+		return nil, fmt.Errorf("migrate merge train cars: %w", err)
 	}
 
 	box, err := secretBox(cfg)
@@ -177,10 +189,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
 	})
 	mergeRequests := mergerequest.NewService(mergerequest.Deps{
-		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Scopes: projects, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
 	})
+	var trainRepos repository.Repositories = git
+	if o.trainRepos != nil {
+		trainRepos = o.trainRepos(git)
+	}
 	mergeTrains := mergetrain.NewService(mergetrain.Deps{
-		Store: a.store, Repos: git, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
+		Store: a.store, Repos: trainRepos, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
 		Events: a.events, Clock: o.clock, Logger: logger, Holder: holder, ExternalURL: cfg.ExternalURL,
 		Crash: crashpoint.Parse(cfg.CrashAt, logger),
 	})

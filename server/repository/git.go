@@ -215,6 +215,18 @@ func (g gitRepository) DeleteRef(ctx context.Context, ref string) error {
 	return g.r.DeleteRef(ctx, ref, "")
 }
 
+func (g gitRepository) DeleteRefAt(ctx context.Context, ref, sha string) error {
+	cur, err := g.Ref(ctx, ref)
+	if err != nil || cur != sha {
+		return err
+	}
+	err = g.r.DeleteRef(ctx, ref, sha)
+	if errors.Is(err, gitrepo.ErrStaleRef) {
+		return nil // moved on or deleted meanwhile
+	}
+	return err
+}
+
 func (g gitRepository) Ref(ctx context.Context, ref string) (string, error) {
 	sha, err := g.r.Ref(ctx, ref)
 	if errors.Is(err, gitrepo.ErrNotFound) {

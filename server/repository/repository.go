@@ -41,6 +41,9 @@ type Repository interface {
 	SetRef(ctx context.Context, ref, sha string) error
 	// DeleteRef removes a server-owned ref; a missing ref is fine.
 	DeleteRef(ctx context.Context, ref string) error
+	// DeleteRefAt removes a server-owned ref only while it holds sha: a ref
+	// that moved on (a merge request's new car) or is gone is left as it is.
+	DeleteRefAt(ctx context.Context, ref, sha string) error
 	// Ref reads one ref; "" when it does not exist.
 	Ref(ctx context.Context, ref string) (string, error)
 }

@@ -139,6 +139,8 @@ func gitlabFailure(e apiError) failure {
 			f = failure{400, message{"400 Bad request - Merge trains are not enabled for this project"}}
 		case signalboxv1.Reason_REASON_NO_MERGE_TRAIN_STRATEGY:
 			f = failure{400, message{"400 Bad request - No available merge train strategy"}}
+		case signalboxv1.Reason_REASON_CANNOT_CANCEL_AUTO_MERGE:
+			f = failure{406, message{"Can't cancel the automatic merge"}}
 		default:
 			f = failure{400, message{"400 Bad request"}}
 		}

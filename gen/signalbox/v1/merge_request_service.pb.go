@@ -562,8 +562,13 @@ type MergeMergeRequestRequest struct {
 	Squash              *bool   `protobuf:"varint,4,opt,name=squash,proto3,oneof" json:"squash,omitempty"`
 	MergeCommitMessage  *string `protobuf:"bytes,5,opt,name=merge_commit_message,json=mergeCommitMessage,proto3,oneof" json:"merge_commit_message,omitempty"`
 	SquashCommitMessage *string `protobuf:"bytes,6,opt,name=squash_commit_message,json=squashCommitMessage,proto3,oneof" json:"squash_commit_message,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Merge once the head pipeline and every required check have passed,
+	// when they have not yet (GitLab's auto_merge, and the deprecated
+	// merge_when_pipeline_succeeds). On a project with merge trains, the
+	// merge request joins its train, now or once its checks pass.
+	AutoMerge     bool `protobuf:"varint,7,opt,name=auto_merge,json=autoMerge,proto3" json:"auto_merge,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MergeMergeRequestRequest) Reset() {
@@ -636,6 +641,13 @@ func (x *MergeMergeRequestRequest) GetSquashCommitMessage() string {
 		return *x.SquashCommitMessage
 	}
 	return ""
+}
+
+func (x *MergeMergeRequestRequest) GetAutoMerge() bool {
+	if x != nil {
+		return x.AutoMerge
+	}
+	return false
 }
 
 type MergeMergeRequestResponse struct {
@@ -850,14 +862,16 @@ const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\f_descriptionB\x10\n" +
 	"\x0e_target_branch\"]\n" +
 	"\x1aUpdateMergeRequestResponse\x12?\n" +
-	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"\xff\x02\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"\x9e\x03\n" +
 	"\x18MergeMergeRequestRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x1f\n" +
 	"\x03sha\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01H\x00R\x03sha\x88\x01\x01\x12\x1b\n" +
 	"\x06squash\x18\x04 \x01(\bH\x01R\x06squash\x88\x01\x01\x12@\n" +
 	"\x14merge_commit_message\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@H\x02R\x12mergeCommitMessage\x88\x01\x01\x12B\n" +
-	"\x15squash_commit_message\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@H\x03R\x13squashCommitMessage\x88\x01\x01B\x06\n" +
+	"\x15squash_commit_message\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@H\x03R\x13squashCommitMessage\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"auto_merge\x18\a \x01(\bR\tautoMergeB\x06\n" +
 	"\x04_shaB\t\n" +
 	"\a_squashB\x17\n" +
 	"\x15_merge_commit_messageB\x18\n" +

@@ -86,6 +86,9 @@ const (
 	Reason_REASON_COMMIT_NOT_FOUND Reason = 28
 	// The pipeline named does not exist.
 	Reason_REASON_PIPELINE_NOT_FOUND Reason = 29
+	// The merge request is not set to auto-merge, or its merge train car's
+	// merge has started: its automatic merge can no longer be cancelled.
+	Reason_REASON_CANNOT_CANCEL_AUTO_MERGE Reason = 30
 	// The caller already has as many open watch streams as one user may.
 	Reason_REASON_TOO_MANY_WATCHES Reason = 40
 	// One page of the list would be too large to send; ask for fewer items per
@@ -128,6 +131,7 @@ var (
 		27: "REASON_NO_MERGE_TRAIN_STRATEGY",
 		28: "REASON_COMMIT_NOT_FOUND",
 		29: "REASON_PIPELINE_NOT_FOUND",
+		30: "REASON_CANNOT_CANCEL_AUTO_MERGE",
 		40: "REASON_TOO_MANY_WATCHES",
 		41: "REASON_PAGE_TOO_LARGE",
 		42: "REASON_EXPIRY_IN_PAST",
@@ -163,6 +167,7 @@ var (
 		"REASON_NO_MERGE_TRAIN_STRATEGY":          27,
 		"REASON_COMMIT_NOT_FOUND":                 28,
 		"REASON_PIPELINE_NOT_FOUND":               29,
+		"REASON_CANNOT_CANCEL_AUTO_MERGE":         30,
 		"REASON_TOO_MANY_WATCHES":                 40,
 		"REASON_PAGE_TOO_LARGE":                   41,
 		"REASON_EXPIRY_IN_PAST":                   42,
@@ -269,7 +274,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\xdf\a\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\x84\b\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -301,7 +306,8 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x1cREASON_MERGE_TRAINS_DISABLED\x10\x1a\x12\"\n" +
 	"\x1eREASON_NO_MERGE_TRAIN_STRATEGY\x10\x1b\x12\x1b\n" +
 	"\x17REASON_COMMIT_NOT_FOUND\x10\x1c\x12\x1d\n" +
-	"\x19REASON_PIPELINE_NOT_FOUND\x10\x1d\x12\x1b\n" +
+	"\x19REASON_PIPELINE_NOT_FOUND\x10\x1d\x12#\n" +
+	"\x1fREASON_CANNOT_CANCEL_AUTO_MERGE\x10\x1e\x12\x1b\n" +
 	"\x17REASON_TOO_MANY_WATCHES\x10(\x12\x19\n" +
 	"\x15REASON_PAGE_TOO_LARGE\x10)\x12\x19\n" +
 	"\x15REASON_EXPIRY_IN_PAST\x10*B\xae\x01\n" +

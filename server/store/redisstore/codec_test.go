@@ -42,8 +42,8 @@ func TestInvalidUTF8IsRefusedAndWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	mr, err := s.MergeRequests().Create(ctx, &storagev1.MergeRequest{ProjectId: pid, Title: "t", SourceBranch: "f", TargetBranch: "main"})
 	require.NoError(t, err)
-	car, err := s.Cars().Create(ctx, &storagev1.Car{ProjectId: pid, MergeRequestIid: mr.GetIid(), TargetBranch: "main"})
-	require.NoError(t, err)
+	mainTrain := store.TrainRef{ProjectID: pid, Branch: "main"}
+	require.NoError(t, s.Trains().Commit(ctx, &storagev1.Train{ProjectId: pid, TargetBranch: "main", Version: 1, Id: "v1"}))
 	pl, err := s.Pipelines().Create(ctx, &storagev1.Pipeline{ProjectId: pid, Sha: "abc", Ref: "main"})
 	require.NoError(t, err)
 	d, err := s.Deliveries().Enqueue(ctx, &storagev1.Delivery{ProjectId: pid, CheckId: check.GetId(), NextAttemptTime: timestamppb.Now()})
@@ -104,12 +104,17 @@ func TestInvalidUTF8IsRefusedAndWritesNothing(t *testing.T) {
 			return s.Deliveries().Save(ctx, &storagev1.Delivery{ProjectId: pid, Id: d.GetId(), CheckId: check.GetId(), Sha: bad,
 				NextAttemptTime: timestamppb.Now()}, true)
 		},
-		"car create": func() error {
-			_, err := s.Cars().Create(ctx, &storagev1.Car{ProjectId: pid, MergeRequestIid: 42, AbortPaths: []string{bad}})
+		"train commit": func() error {
+			return s.Trains().Commit(ctx, &storagev1.Train{ProjectId: pid, TargetBranch: "main", Version: 2, ParentId: "v1", Id: "v2",
+				Cars: []*storagev1.Car{{ProjectId: pid, MergeRequestIid: mr.GetIid(), HeadSha: bad}}})
+		},
+		"train command": func() error {
+			_, err := s.Trains().Submit(ctx, mainTrain, &storagev1.TrainCommand{Kind: &storagev1.TrainCommand_Join{Join: &storagev1.JoinTrain{HeadSha: bad}}}, nil)
 			return err
 		},
-		"car update": func() error {
-			return s.Cars().Update(ctx, &storagev1.Car{ProjectId: pid, Id: car.GetId(), MergeRequestIid: mr.GetIid(), AbortPaths: []string{bad}})
+		"train command with its merge request": func() error {
+			_, err := s.Trains().Submit(ctx, mainTrain, &storagev1.TrainCommand{}, &storagev1.MergeRequest{ProjectId: pid, Iid: mr.GetIid(), Title: bad})
+			return err
 		},
 		"pipeline create": func() error {
 			_, err := s.Pipelines().Create(ctx, &storagev1.Pipeline{ProjectId: pid, Sha: "def", Ref: bad})
@@ -127,7 +132,11 @@ func TestInvalidUTF8IsRefusedAndWritesNothing(t *testing.T) {
 			return err
 		},
 		"note add": func() error {
-			_, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: pid, MergeRequestIid: mr.GetIid(), Body: bad})
+			_, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: pid, MergeRequestIid: mr.GetIid(), Body: bad}, "")
+			return err
+		},
+		"keyed note add": func() error {
+			_, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: pid, MergeRequestIid: mr.GetIid(), Body: bad}, "car:1:drop")
 			return err
 		},
 	}
