@@ -89,7 +89,7 @@ func checkStatus(t *testing.T, base string, iid int) string {
 }
 
 // pushBranches pushes main and the given feature branches to root/demo.
-func pushBranches(t *testing.T, base string, features ...string) {
+func pushBranches(t testing.TB, base string, features ...string) {
 	t.Helper()
 	w := gitrepotest.NewWorktree(t)
 	w.Git("remote", "add", "origin", strings.Replace(base, "http://", "http://root:"+rootToken+"@", 1)+"/root/demo.git")

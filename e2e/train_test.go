@@ -83,7 +83,7 @@ func TestTrainSurvivesSIGKILLMidMerge(t *testing.T) {
 	require.Equal(t, 1, strings.Count(b.Output(), `"msg":"car merged","project_id":1,"mr_iid":1`))
 }
 
-func gitlabClient(t *testing.T, base string) *gitlab.Client {
+func gitlabClient(t testing.TB, base string) *gitlab.Client {
 	t.Helper()
 	gl, err := gitlab.NewClient(rootToken, gitlab.WithBaseURL(base+"/api/v4"),
 		gitlab.WithHTTPClient(&http.Client{Timeout: callTimeout}))
@@ -93,7 +93,7 @@ func gitlabClient(t *testing.T, base string) *gitlab.Client {
 
 // openGreenMR opens a merge request from branch into main whose head
 // pipeline passed.
-func openGreenMR(t *testing.T, gl *gitlab.Client, pid int64, branch string) *gitlab.MergeRequest {
+func openGreenMR(t testing.TB, gl *gitlab.Client, pid int64, branch string) *gitlab.MergeRequest {
 	t.Helper()
 	mr, _, err := gl.MergeRequests.CreateMergeRequest(pid, &gitlab.CreateMergeRequestOptions{
 		SourceBranch: gitlab.Ptr(branch), TargetBranch: gitlab.Ptr("main"), Title: gitlab.Ptr("Add " + branch),

@@ -4,8 +4,11 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/proto"
+
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/statuscheck"
@@ -21,6 +24,10 @@ func (u urls) project(fullPath string) string { return u.base + "/" + fullPath }
 
 func fullPath(p *storagev1.Project) string { return p.GetNamespacePath() + "/" + p.GetPath() }
 
+// toUser converts a user as anyone may see them: no admin flag, and the
+// email only when showEmail. Nested users (authors, merge users, train
+// users) go through here alone; withAdmin adds the flag where GitLab shows
+// is_admin.
 func (u urls) toUser(r *storagev1.User, showEmail bool) *signalboxv1.User {
 	state := signalboxv1.UserState_USER_STATE_ACTIVE
 	if r.GetBlocked() {
@@ -31,13 +38,21 @@ func (u urls) toUser(r *storagev1.User, showEmail bool) *signalboxv1.User {
 		Username:   r.GetUsername(),
 		Name:       r.GetName(),
 		State:      state,
-		Admin:      r.GetAdmin(),
 		CreateTime: r.GetCreateTime(),
 		WebUrl:     u.user(r.GetUsername()),
 		Bot:        r.GetBot(),
 	}
 	if showEmail {
 		out.Email = r.GetEmail()
+	}
+	return out
+}
+
+// withAdmin sets the admin flag of out from r when the caller may see it:
+// administrators see everyone's, and a user sees their own.
+func withAdmin(out *signalboxv1.User, r *storagev1.User, caller *auth.Principal) *signalboxv1.User {
+	if caller != nil && (caller.Admin || caller.UserID == r.GetId()) {
+		out.Admin = proto.Bool(r.GetAdmin())
 	}
 	return out
 }
@@ -145,6 +160,8 @@ func toProtectedBranch(pb *storagev1.ProtectedBranch) *signalboxv1.ProtectedBran
 	}
 }
 
+// toStatusCheck converts a check as its settings show it, URL included as
+// configured; see shownCheckURL for everywhere else.
 func toStatusCheck(c *statuscheck.Check) *signalboxv1.ExternalStatusCheck {
 	out := &signalboxv1.ExternalStatusCheck{
 		Id:             c.Record.GetId(),
@@ -244,11 +261,13 @@ func detailedMergeStatus(s mergerequest.Status) signalboxv1.DetailedMergeStatus 
 	return signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_CHECKING
 }
 
-func toMergeRequestStatusCheck(c statuscheck.CheckStatus) *signalboxv1.MergeRequestStatusCheck {
+// toMergeRequestStatusCheck converts a check's status at a merge request,
+// with its URL as the caller with scope sc may see it.
+func toMergeRequestStatusCheck(sc *project.Scope, c statuscheck.CheckStatus) *signalboxv1.MergeRequestStatusCheck {
 	return &signalboxv1.MergeRequestStatusCheck{
 		Id:          c.Check.Record.GetId(),
 		Name:        c.Check.Record.GetName(),
-		ExternalUrl: c.URL,
+		ExternalUrl: shownCheckURL(sc.Level, c.Check.Record.GetExternalUrl()),
 		Status:      c.Status,
 	}
 }

@@ -25,24 +25,57 @@ func authInterceptor(authn Authenticator, logger *slog.Logger) connect.ServerInt
 	return func(next connect.ServerFunc) connect.ServerFunc {
 		return func(ctx context.Context, spec connect.Spec, stream connect.ServerStream) error {
 			info, _ := connect.CallInfoForServerContext(ctx)
-			token := tokenFrom(info)
-			var caller *auth.Principal
-			if token != "" {
-				p, err := authn.Authenticate(ctx, token)
-				if err != nil {
-					return toConnect(ctx, logger, err)
-				}
-				caller = p
+			creds := &credentials{token: tokenFrom(info), authn: authn, spec: spec}
+			caller, err := creds.authenticate(ctx)
+			if err != nil {
+				return toConnect(ctx, logger, err)
 			}
-			if caller == nil && !allowsAnonymous(spec.Procedure) {
-				return toConnect(ctx, logger, auth.ErrUnauthenticated)
-			}
-			if caller != nil && !scopeAllows(caller, spec) {
-				return toConnect(ctx, logger, auth.ErrInsufficientScope)
-			}
+			logCallerOf(ctx, caller)
+			ctx = context.WithValue(ctx, credentialsKey{}, creds)
 			return next(auth.NewContext(ctx, caller), spec, stream)
 		}
 	}
+}
+
+// credentials are what a call was authenticated with, kept so that a long
+// call (a watch stream) can be authenticated again while it runs.
+type credentials struct {
+	token string
+	authn Authenticator
+	spec  connect.Spec
+}
+
+type credentialsKey struct{}
+
+// authenticate turns the token into the caller and applies the procedure's
+// rules: a caller where one is needed, and a token scope that covers it.
+func (c *credentials) authenticate(ctx context.Context) (*auth.Principal, error) {
+	var caller *auth.Principal
+	if c.token != "" {
+		p, err := c.authn.Authenticate(ctx, c.token)
+		if err != nil {
+			return nil, err
+		}
+		caller = p
+	}
+	if caller == nil && !allowsAnonymous(c.spec.Procedure) {
+		return nil, auth.ErrUnauthenticated
+	}
+	if caller != nil && !scopeAllows(caller, c.spec) {
+		return nil, auth.ErrInsufficientScope
+	}
+	return caller, nil
+}
+
+// reauthenticate checks the current call's credentials again, exactly as
+// when the call began: a token revoked or expired since, or a user blocked
+// since, gives auth.ErrUnauthenticated.
+func reauthenticate(ctx context.Context) (*auth.Principal, error) {
+	c, _ := ctx.Value(credentialsKey{}).(*credentials)
+	if c == nil {
+		return nil, auth.ErrUnauthenticated
+	}
+	return c.authenticate(ctx)
 }
 
 // tokenFrom reads a personal access token from the headers GitLab accepts:
@@ -86,6 +119,9 @@ func scopeAllows(p *auth.Principal, spec connect.Spec) bool {
 	switch spec.Procedure {
 	case signalboxv1connect.UserServiceGetCurrentUserProcedure, signalboxv1connect.UserServiceGetUserProcedure:
 		return p.HasScope("read_user")
+	case signalboxv1connect.UserServiceRevokeCurrentPersonalAccessTokenProcedure:
+		// Whoever holds a token may always give it up.
+		return true
 	}
 	return false
 }

@@ -11,13 +11,17 @@ import (
 )
 
 // logInterceptor writes one structured line per call: debug for calls that
-// ended as the caller asked, error for internal failures. Request bodies are
+// ended as the caller asked, error for internal failures. It runs outside
+// auth, so that refused calls are logged too; auth tells it the caller
+// through a slot in the context (logCallerOf), so every line names the user
+// who made the call, whichever door it came through. Request bodies are
 // never logged, since they may hold shared secrets.
 func logInterceptor(logger *slog.Logger) connect.ServerInterceptor {
 	return func(next connect.ServerFunc) connect.ServerFunc {
 		return func(ctx context.Context, spec connect.Spec, stream connect.ServerStream) error {
 			start := time.Now()
-			err := next(ctx, spec, stream)
+			slot := &callerSlot{}
+			err := next(context.WithValue(ctx, callerSlotKey{}, slot), spec, stream)
 			code := "ok"
 			level := slog.LevelDebug
 			if err != nil {
@@ -28,12 +32,27 @@ func logInterceptor(logger *slog.Logger) connect.ServerInterceptor {
 				}
 			}
 			var userID int64
-			if p := auth.FromContext(ctx); p != nil {
-				userID = p.UserID
+			var username string
+			if slot.caller != nil {
+				userID, username = slot.caller.UserID, slot.caller.Username
 			}
 			logger.Log(ctx, level, "rpc", "procedure", spec.Procedure, "code", code,
-				"duration_ms", time.Since(start).Milliseconds(), "user_id", userID)
+				"duration_ms", time.Since(start).Milliseconds(), "user_id", userID, "username", username)
 			return err
 		}
+	}
+}
+
+// callerSlot is where auth leaves the caller for the log line; user_id 0 on
+// the line then means an anonymous call, or one refused before its token was
+// accepted.
+type callerSlot struct{ caller *auth.Principal }
+
+type callerSlotKey struct{}
+
+// logCallerOf records the authenticated caller for the call's log line.
+func logCallerOf(ctx context.Context, caller *auth.Principal) {
+	if slot, _ := ctx.Value(callerSlotKey{}).(*callerSlot); slot != nil {
+		slot.caller = caller
 	}
 }

@@ -15,6 +15,11 @@ type projectScoped interface {
 	GetProject() string
 }
 
+// maxProjectRef is the longest project reference: a namespace path and a
+// project path of up to 255 characters each and the slash between them,
+// rounded up. The proto rules on every project field say the same.
+const maxProjectRef = 512
+
 type scopeKey struct{}
 
 // scopeSlot is filled when the request message arrives, which is after the
@@ -49,6 +54,12 @@ func (s *scopeStream) Receive(msg any) error {
 	ps, ok := msg.(projectScoped)
 	if !ok || ps.GetProject() == "" || s.slot.scope != nil {
 		return nil
+	}
+	if len(ps.GetProject()) > maxProjectRef {
+		// No project has so long a reference: not found, without a lookup
+		// keyed by megabytes. (Validation states the same bound, but runs
+		// after this, in GitLab's order.)
+		return toConnect(s.ctx, s.logger, project.ErrNotFound)
 	}
 	sc, err := s.projects.Scope(s.ctx, auth.FromContext(s.ctx), ps.GetProject())
 	if err != nil {

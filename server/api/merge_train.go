@@ -7,7 +7,6 @@ import (
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/mergetrain"
-	"github.com/signalbox/signalbox/server/train"
 )
 
 type mergeTrainHandler struct{ handlers }
@@ -118,35 +117,22 @@ func (u urls) toCar(p *storagev1.Project, v *mergetrain.CarView) *signalboxv1.Me
 		CreateTime:   c.GetCreateTime(),
 		UpdateTime:   c.GetUpdateTime(),
 		TargetBranch: c.GetTargetBranch(),
-		Status:       carStatus(train.State(c.GetState())),
+		Status:       carStatus(v.Status()),
 		MergedTime:   c.GetMergeTime(),
 	}
 	if v.User != nil {
 		out.User = u.toUser(v.User, false)
 	}
-	if train.State(c.GetState()) == train.StateMerged && c.GetMergeTime() != nil {
-		d := int64(c.GetMergeTime().AsTime().Sub(c.GetCreateTime().AsTime()).Seconds())
-		out.Duration = &d
+	if d, ok := v.Duration(); ok {
+		secs := int64(d.Seconds())
+		out.Duration = &secs
 	}
 	return out
 }
 
-func carStatus(s train.State) signalboxv1.MergeTrainCarStatus {
-	switch s {
-	case train.StateIdle:
-		return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_IDLE
-	case train.StateStale:
-		return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_STALE
-	case train.StateFresh:
-		return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_FRESH
-	case train.StateMerging:
-		return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_MERGING
-	case train.StateMerged:
-		return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_MERGED
-	case train.StateSkipMerged:
-		return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_SKIP_MERGED
-	}
-	return signalboxv1.MergeTrainCarStatus_MERGE_TRAIN_CAR_STATUS_UNSPECIFIED
+// carStatus is the API's value for a car state's GitLab name.
+func carStatus(name string) signalboxv1.MergeTrainCarStatus {
+	return signalboxv1.MergeTrainCarStatus(signalboxv1.MergeTrainCarStatus_value["MERGE_TRAIN_CAR_STATUS_"+strings.ToUpper(name)])
 }
 
 // mergeRequestStateName is GitLab's word for a state: "opened", "closed",

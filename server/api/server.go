@@ -35,13 +35,15 @@ type Deps struct {
 	Validator     protovalidate.Validator
 	// ExternalURL is the base of the browser URLs in responses.
 	ExternalURL string
-	Logger      *slog.Logger
+	// Watch bounds WatchMergeRequest streams.
+	Watch  WatchLimits
+	Logger *slog.Logger
 }
 
 // NewServer returns a Connect server with every service registered. The
 // interceptors run in this order: recover, log, auth (401), project scope
 // (the project's 404), validation (400), so all doors answer in GitLab's
-// order.
+// order; the list limit then bounds what one answer may carry.
 func NewServer(d Deps) *connect.Server {
 	server := connect.NewServer(
 		recoverInterceptor(d.Logger),
@@ -49,8 +51,10 @@ func NewServer(d Deps) *connect.Server {
 		authInterceptor(d.Users, d.Logger),
 		scopeInterceptor(d.Projects, d.Logger),
 		validate.NewServerInterceptor(validate.WithValidator(d.Validator)),
+		listLimitInterceptor(d.Logger),
 	)
-	h := handlers{deps: d, urls: newURLs(d.ExternalURL), logger: d.Logger}
+	h := handlers{deps: d, urls: newURLs(d.ExternalURL), logger: d.Logger,
+		watchLimits: d.Watch, watchers: newWatchers(d.Watch.MaxPerUser)}
 	signalboxv1connect.RegisterUserServiceHandler(server, userHandler{h})
 	signalboxv1connect.RegisterProjectServiceHandler(server, projectHandler{h})
 	signalboxv1connect.RegisterMemberServiceHandler(server, memberHandler{h})
@@ -81,7 +85,10 @@ func ServiceNames() []string {
 
 // handlers holds what every handler shares.
 type handlers struct {
-	deps   Deps
-	urls   urls
-	logger *slog.Logger
+	deps        Deps
+	urls        urls
+	logger      *slog.Logger
+	watchLimits WatchLimits
+	// watchers is shared by every handler value: one count per server.
+	watchers *watchers
 }

@@ -67,7 +67,7 @@ func (h statusCheckHandler) ListMergeRequestStatusChecks(ctx context.Context, re
 	}
 	out := &signalboxv1.ListMergeRequestStatusChecksResponse{TotalSize: int64(len(all))}
 	for _, c := range page(all, req.GetPage(), req.GetPerPage()) {
-		out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(c))
+		out.StatusChecks = append(out.StatusChecks, toMergeRequestStatusCheck(scopeFrom(ctx), c))
 	}
 	return out, nil
 }
@@ -82,10 +82,14 @@ func (h statusCheckHandler) SetStatusCheckResponse(ctx context.Context, req *sig
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
+	// The answer is not the check's settings: its URL follows the rule for
+	// showing a check's URL, as in the merge request's checks.
+	check := toStatusCheck(a.Check)
+	check.ExternalUrl = shownCheckURL(sc.Level, check.GetExternalUrl())
 	return &signalboxv1.SetStatusCheckResponseResponse{Response: &signalboxv1.StatusCheckResponse{
 		Id:                  a.Response.GetId(),
 		MergeRequest:        h.urls.toMergeRequest(sc.Project, v),
-		ExternalStatusCheck: toStatusCheck(a.Check),
+		ExternalStatusCheck: check,
 		Status:              signalboxv1.StatusCheckStatus(a.Response.GetStatus()),
 		Sha:                 a.Response.GetSha(),
 		CreateTime:          a.Response.GetCreateTime(),

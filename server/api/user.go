@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 
+	"connectrpc.com/connect/v2"
+
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/user"
@@ -11,7 +13,8 @@ import (
 type userHandler struct{ handlers }
 
 func (h userHandler) CreateUser(ctx context.Context, req *signalboxv1.CreateUserRequest) (*signalboxv1.CreateUserResponse, error) {
-	u, err := h.deps.Users.Create(ctx, auth.FromContext(ctx), user.CreateParams{
+	caller := auth.FromContext(ctx)
+	u, err := h.deps.Users.Create(ctx, caller, user.CreateParams{
 		Username: req.GetUsername(),
 		Name:     req.GetName(),
 		Email:    req.GetEmail(),
@@ -21,7 +24,7 @@ func (h userHandler) CreateUser(ctx context.Context, req *signalboxv1.CreateUser
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.CreateUserResponse{User: h.urls.toUser(u, true)}, nil
+	return &signalboxv1.CreateUserResponse{User: withAdmin(h.urls.toUser(u, true), u, caller)}, nil
 }
 
 func (h userHandler) GetUser(ctx context.Context, req *signalboxv1.GetUserRequest) (*signalboxv1.GetUserResponse, error) {
@@ -30,15 +33,17 @@ func (h userHandler) GetUser(ctx context.Context, req *signalboxv1.GetUserReques
 		return nil, toConnect(ctx, h.logger, err)
 	}
 	caller := auth.FromContext(ctx)
-	return &signalboxv1.GetUserResponse{User: h.urls.toUser(u, caller.Admin || caller.UserID == u.GetId())}, nil
+	out := h.urls.toUser(u, caller.Admin || caller.UserID == u.GetId())
+	return &signalboxv1.GetUserResponse{User: withAdmin(out, u, caller)}, nil
 }
 
 func (h userHandler) GetCurrentUser(ctx context.Context, _ *signalboxv1.GetCurrentUserRequest) (*signalboxv1.GetCurrentUserResponse, error) {
-	u, err := h.deps.Users.Get(ctx, auth.FromContext(ctx).UserID)
+	caller := auth.FromContext(ctx)
+	u, err := h.deps.Users.Get(ctx, caller.UserID)
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.GetCurrentUserResponse{User: h.urls.toUser(u, true)}, nil
+	return &signalboxv1.GetCurrentUserResponse{User: withAdmin(h.urls.toUser(u, true), u, caller)}, nil
 }
 
 func (h userHandler) CreatePersonalAccessToken(ctx context.Context, req *signalboxv1.CreatePersonalAccessTokenRequest) (*signalboxv1.CreatePersonalAccessTokenResponse, error) {
@@ -50,5 +55,17 @@ func (h userHandler) CreatePersonalAccessToken(ctx context.Context, req *signalb
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
+	// The answer holds a live secret: no cache, shared or private, may keep it.
+	if info, ok := connect.CallInfoForServerContext(ctx); ok {
+		info.ResponseHeader().Set("Cache-Control", "no-store")
+	}
 	return &signalboxv1.CreatePersonalAccessTokenResponse{Token: toToken(t, secret, h.deps.Users.Expired(t))}, nil
+}
+
+func (h userHandler) RevokeCurrentPersonalAccessToken(ctx context.Context, _ *signalboxv1.RevokeCurrentPersonalAccessTokenRequest) (*signalboxv1.RevokeCurrentPersonalAccessTokenResponse, error) {
+	info, _ := connect.CallInfoForServerContext(ctx)
+	if err := h.deps.Users.RevokeToken(ctx, tokenFrom(info)); err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.RevokeCurrentPersonalAccessTokenResponse{}, nil
 }

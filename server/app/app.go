@@ -23,6 +23,7 @@ import (
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/config"
 	"github.com/signalbox/signalbox/server/crashpoint"
+	"github.com/signalbox/signalbox/server/deadline"
 	"github.com/signalbox/signalbox/server/delivery"
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/githttp"
@@ -75,6 +76,7 @@ type options struct {
 	rdb          redis.UniversalClient
 	keyPrefix    string
 	manualTrains bool
+	trainRepos   func(repository.Repositories) repository.Repositories
 }
 
 type optionFunc func(*options)
@@ -94,6 +96,13 @@ func WithRedis(rdb redis.UniversalClient, keyPrefix string) Option {
 // WithManualTrains leaves merge trains still until SettleTrains is called,
 // so a test sees every step in a fixed order.
 func WithManualTrains() Option { return optionFunc(func(o *options) { o.manualTrains = true }) }
+
+// WithTrainRepositories wraps the repositories the merge trains work on, so
+// a test can make git do what it rarely does at the worst moment (a push
+// landing just before a merge moves the target).
+func WithTrainRepositories(wrap func(repository.Repositories) repository.Repositories) Option {
+	return optionFunc(func(o *options) { o.trainRepos = wrap })
+}
 
 // New builds the server. cfg.ExternalURL must be set (see ExternalURL).
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
@@ -131,9 +140,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	if cfg.RedisAutoPipeline {
 		rdb = pipelined(rdb)
 	}
-	a.store = redisstore.New(rdb, storeOpts...)
+	st := redisstore.New(rdb, storeOpts...)
+	a.store = st
 	if err := waitForStore(ctx, a.store); err != nil {
 		return nil, err
+	}
+	if err := st.MigrateLegacyCars(ctx); err != nil {
+		return nil, fmt.Errorf("migrate merge train cars: %w", err)
 	}
 
 	box, err := secretBox(cfg)
@@ -177,10 +190,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
 	})
 	mergeRequests := mergerequest.NewService(mergerequest.Deps{
-		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Scopes: projects, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
 	})
+	var trainRepos repository.Repositories = git
+	if o.trainRepos != nil {
+		trainRepos = o.trainRepos(git)
+	}
 	mergeTrains := mergetrain.NewService(mergetrain.Deps{
-		Store: a.store, Repos: git, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
+		Store: a.store, Repos: trainRepos, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
 		Events: a.events, Clock: o.clock, Logger: logger, Holder: holder, ExternalURL: cfg.ExternalURL,
 		Crash: crash,
 	})
@@ -219,11 +236,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Events:        a.events,
 		Validator:     validator,
 		ExternalURL:   cfg.ExternalURL,
+		Watch:         api.WatchLimits{MaxPerUser: cfg.MaxWatchStreamsPerUser},
 		Logger:        logger,
 	})
 	gitHandler := githttp.New(runner, gitAccess{users: users, projects: projects, store: a.store, git: git},
-		pushFollower{store: a.store, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger)
-	a.handler = newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store)
+		pushFollower{store: a.store, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger,
+		githttp.WithMaxBackends(cfg.GitMaxRequests, cfg.GitMaxRequestsPerClient),
+		githttp.WithWriteTimeout(cfg.RequestIdleTimeout))
+	// Request bodies get read deadlines on every door; git bodies (pushes)
+	// may take as long as they keep sending.
+	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store),
+		deadline.Config{Idle: cfg.RequestIdleTimeout, Whole: cfg.RequestBodyTimeout, Exempt: isGitRequest})
 	return a, nil
 }
 
@@ -260,10 +283,12 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true) // gRPC clients speak HTTP/2 without TLS
 	srv := &http.Server{
-		Handler:           a.handler,
-		Protocols:         protocols,
+		Handler:   a.handler,
+		Protocols: protocols,
+		// No ReadTimeout: it would cut long pushes; bodies get per-read
+		// deadlines instead (package deadline).
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       a.cfg.HTTPIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
 	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))

@@ -7,7 +7,6 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/branch"
 	"github.com/signalbox/signalbox/server/delivery"
 	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/mergerequest"
@@ -22,7 +21,7 @@ import (
 
 // gitAccess answers the smart HTTP door's questions with the domain's
 // rules: the token's user and scopes, the project's visibility, the
-// caller's role, and the protected branches' push levels.
+// caller's role, and the protected branches' rules (project.BranchRules).
 type gitAccess struct {
 	users    *user.Service
 	projects *project.Service
@@ -52,49 +51,19 @@ func (g gitAccess) Resolve(ctx context.Context, projectPath, token string) (gith
 	}
 	canRead := caller == nil || caller.HasScope("api") || caller.HasScope("read_repository") || caller.HasScope("write_repository")
 	canWrite := caller.HasScope("api") || caller.HasScope("write_repository")
+	rules := project.NewBranchRules(protections)
 	access := githttp.Access{
-		Read: canRead && sc.CanReadMergeRequests(),
-		Push: canWrite && sc.Level >= auth.Developer,
-		// A protected branch takes its own push level; "Protected" here
-		// means "this caller may not push it".
-		Protected:       func(name string) bool { return !canPush(protections, sc.Level, name) },
-		ForcePushDenied: func(name string) bool { return !canForcePush(protections, name) },
+		Read:            canRead && sc.CanReadMergeRequests(),
+		Push:            canWrite && sc.Level >= auth.Developer,
+		Protected:       rules.Protected,
+		CanPushBranch:   func(name string) bool { return rules.CanPush(sc.Level, name) },
+		ForcePushDenied: func(name string) bool { return !rules.AllowsForcePush(name) },
 	}
 	if caller != nil {
 		access.UserID = caller.UserID
 	}
 	repo := githttp.Repository{ProjectID: sc.Project.GetId(), Dir: g.git.Dir(sc.Project.GetId()), DefaultBranch: sc.Project.GetDefaultBranch()}
 	return repo, access, nil
-}
-
-// canPush applies every protection that covers a branch: the strictest
-// push level wins, and "no one" (0) lets only administrators through.
-func canPush(protections []*storagev1.ProtectedBranch, level auth.Level, name string) bool {
-	for _, pb := range protections {
-		if !branch.Match(pb.GetName(), name) {
-			continue
-		}
-		need := auth.Level(pb.GetPush().GetLevel())
-		if need == auth.NoAccess {
-			need = auth.Admin
-		}
-		if level < need {
-			return false
-		}
-	}
-	return true
-}
-
-// canForcePush reports whether a branch may be rewritten by a push: not
-// when any protection that covers it disallows force push, which is the
-// default of a protected branch.
-func canForcePush(protections []*storagev1.ProtectedBranch, name string) bool {
-	for _, pb := range protections {
-		if branch.Match(pb.GetName(), name) && !pb.GetAllowForcePush() {
-			return false
-		}
-	}
-	return true
 }
 
 // pushFollower moves merge requests after a push.

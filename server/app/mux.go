@@ -36,7 +36,7 @@ func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.H
 	// they do not know.
 	pages := web.NewHandler()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if _, _, ok := githttp.SplitPath(r.URL.Path); ok && strings.Contains(r.URL.Path, ".git") {
+		if isGitRequest(r) {
 			gitHandler.ServeHTTP(w, r)
 			return
 		}
@@ -54,7 +54,24 @@ func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.H
 		}
 		writeStatus(w, http.StatusOK)
 	})
-	return mux
+	return noSniff(mux)
+}
+
+// noSniff tells browsers to take every answer, from every door, as the
+// Content-Type it declares and never to guess: a JSON body that holds a
+// user's text is never run as a script or rendered as HTML.
+func noSniff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isGitRequest reports whether r is for git smart HTTP: a smart HTTP
+// endpoint under a path that names a .git repository.
+func isGitRequest(r *http.Request) bool {
+	_, _, ok := githttp.SplitPath(r.URL.Path)
+	return ok && strings.Contains(r.URL.Path, ".git")
 }
 
 func writeStatus(w http.ResponseWriter, status int) {

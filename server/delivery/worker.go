@@ -216,16 +216,12 @@ func (w *Worker) start(ctx context.Context, ref store.DeliveryRef) {
 	w.wg.Go(func() {
 		defer w.wake.Wake() // a slot is free: work passed over for want of one may start
 		defer w.slots.release(ref)
-		defer func() {
-			// Whatever attempt did not recover (taking or giving back
-			// its lease) must not end the process.
-			if p := recover(); p != nil {
-				w.logger.ErrorContext(ctx, "delivery attempt panicked", "project_id", ref.ProjectID, "delivery_id", ref.ID,
-					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			}
-		}()
-		if err := w.attempt(ctx, ref); err != nil && ctx.Err() == nil {
-			w.logger.WarnContext(ctx, "delivery attempt", "project_id", ref.ProjectID, "delivery_id", ref.ID, "error", err)
+		// The attempt recovers a panic under the delivery's lease itself;
+		// Guard covers the rest (taking and giving back the lease).
+		logger := w.logger.With("project_id", ref.ProjectID, "delivery_id", ref.ID)
+		err := loop.Guard(ctx, logger, func() error { return w.attempt(ctx, ref) })
+		if err != nil && ctx.Err() == nil && !errors.Is(err, loop.ErrPanicked) {
+			logger.WarnContext(ctx, "delivery attempt", "error", err)
 		}
 	})
 }

@@ -76,3 +76,49 @@ func TestRedisCrossesReplicas(t *testing.T) {
 		}
 	}, 10*time.Second, 10*time.Millisecond)
 }
+
+// TestRedisGoesOnPastAPanickingEvent: handling one event panics; the
+// subscription survives it, and the next events still reach subscribers.
+func TestRedisGoesOnPastAPanickingEvent(t *testing.T) {
+	t.Parallel()
+	r := redistest.New(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	bus := event.NewRedis(r.Client(t), redistest.Prefix(t), slog.New(slog.DiscardHandler))
+	panicked := make(chan struct{}, 100)
+	event.WrapFanOut(bus, func(ctx context.Context, e event.Event, next func(context.Context, event.Event)) {
+		if e.ProjectID == 1 {
+			panicked <- struct{}{}
+			panic("handling this event is broken")
+		}
+		next(ctx, e)
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bus.Run(ctx)
+	}()
+	heard, stop := bus.Subscribe(2)
+	defer stop()
+
+	// The subscription starts asynchronously; publish until it panics once.
+	require.Eventually(t, func() bool {
+		bus.Publish(ctx, event.Event{ProjectID: 1})
+		select {
+		case <-panicked:
+			return true
+		case <-time.After(50 * time.Millisecond):
+			return false
+		}
+	}, 10*time.Second, 10*time.Millisecond)
+	want := event.Event{Kind: event.PipelineChanged, ProjectID: 2, MergeRequestIID: 7}
+	bus.Publish(ctx, want)
+	select {
+	case got := <-heard:
+		require.Equal(t, want, got)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event reached a subscriber after one panicked")
+	}
+	cancel()
+	<-done
+}

@@ -35,15 +35,16 @@ type Access struct {
 	// Read allows clone and fetch: Reporter and above, or anyone on a
 	// public project.
 	Read bool
-	// Push allows pushing branches that are not protected, and tags:
-	// Developer and above.
+	// Push allows pushing at all (Developer and above): tags, and the
+	// branches CanPushBranch allows.
 	Push bool
-	// PushProtected allows pushing protected branches: Maintainer and
-	// above.
-	PushProtected bool
-	// Protected reports whether a branch name ("main", not
-	// "refs/heads/main") is protected. Nil means no branch is.
+	// Protected reports whether a protection covers a branch ("main", not
+	// "refs/heads/main"). A protected branch is never deleted by a push,
+	// only in the API, as on GitLab. Nil means no branch is protected.
 	Protected func(branch string) bool
+	// CanPushBranch reports whether the caller may create or update a
+	// branch under its protections. Nil means every branch Push allows.
+	CanPushBranch func(branch string) bool
 	// ForcePushDenied reports whether a branch refuses a push that is not
 	// a fast-forward, as a protected branch does unless it allows force
 	// push. Nil means no branch refuses one.
@@ -52,6 +53,10 @@ type Access struct {
 
 func (a Access) protected(branch string) bool {
 	return a.Protected != nil && a.Protected(branch)
+}
+
+func (a Access) canPushBranch(branch string) bool {
+	return a.CanPushBranch == nil || a.CanPushBranch(branch)
 }
 
 // deniesRewrite reports whether any update moves an existing branch that

@@ -23,13 +23,13 @@ func authorizePush(repo Repository, access Access, updates []RefUpdate) string {
 		if u.Deleted() && branch == repo.DefaultBranch {
 			return fmt.Sprintf("The default branch of a project cannot be deleted: '%s'.", branch)
 		}
-		if !access.protected(branch) {
+		if u.Deleted() {
+			if access.protected(branch) {
+				return fmt.Sprintf("You can only delete protected branches using the web interface or the API: '%s'.", branch)
+			}
 			continue
 		}
-		if u.Deleted() {
-			return fmt.Sprintf("You can only delete protected branches using the web interface or the API: '%s'.", branch)
-		}
-		if !access.PushProtected {
+		if !access.canPushBranch(branch) {
 			return fmt.Sprintf("You are not allowed to push code to protected branch '%s' on this project.", branch)
 		}
 	}

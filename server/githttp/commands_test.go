@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signalbox/signalbox/server/githttp"
+	"github.com/signalbox/signalbox/server/gitrepo"
 )
 
 // pkt frames s as a pkt-line.
@@ -73,12 +74,78 @@ func TestReadCommandsRefusesMalformedInput(t *testing.T) {
 		"two fields":      pkt(zero+" refs/heads/x\x00caps\n") + "0000",
 		"not hex":         pkt(strings.Repeat("g", 40)+" "+shaA+" refs/heads/x\x00caps\n") + "0000",
 		"mixed lengths":   pkt(zero+" "+strings.Repeat("c", 64)+" refs/heads/x\x00caps\n") + "0000",
-		"outside refs":    pkt(zero+" "+shaA+" HEAD\x00caps\n") + "0000",
-		"option-like ref": pkt(zero+" "+shaA+" --upload-pack=x\x00caps\n") + "0000",
 		"delim packet":    "0001",
+		"response end":    pkt(zero+" "+shaA+" refs/heads/x\x00caps\n") + "0002",
+		"empty line":      pkt("") + "0000",
+		"upper-case id":   pkt(strings.ToUpper(shaA)+" "+shaB+" refs/heads/x\x00caps\n") + "0000",
+		"bad shallow":     pkt("shallow "+shaA+"x\n") + "0000",
+		"push cert later": pkt(zero+" "+shaA+" refs/heads/x\x00caps\n") + pkt("push-cert\n") + "0000",
 	} {
 		_, err := githttp.ReadCommands(bytes.NewReader([]byte(body)))
 		require.ErrorIs(t, err, githttp.ErrMalformedCommands, name)
+	}
+}
+
+// Git reads a command's ref as everything after the second space up to the
+// first NUL of the line, whichever line it is; the parser reads the same,
+// so that the branch whose rules are applied is the branch git updates.
+func TestReadCommandsReadsRefsAsGitDoes(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct {
+		body string
+		refs []string
+	}{
+		"capabilities on a later line": {
+			pkt(zero+" "+shaA+" refs/heads/ok\x00 report-status\n") + pkt(shaA+" "+shaB+" refs/heads/main\x00") + "0000",
+			[]string{"refs/heads/ok", "refs/heads/main"}},
+		"a NUL and anything after it on a later line": {
+			pkt(zero+" "+shaA+" refs/heads/ok\x00 report-status\n") + pkt(shaA+" "+shaB+" refs/heads/main\x00junk\x00more\n") + "0000",
+			[]string{"refs/heads/ok", "refs/heads/main"}},
+		"no capabilities at all": {
+			pkt(shaA+" "+shaB+" refs/heads/main\n") + "0000",
+			[]string{"refs/heads/main"}},
+		"the newline git drops is the payload's last byte": {
+			pkt(shaA+" "+shaB+" refs/heads/main\x00caps\n") + "0000",
+			[]string{"refs/heads/main"}},
+		"shallow lines anywhere": {
+			pkt("shallow "+shaA) + pkt(zero+" "+shaA+" refs/heads/x\x00caps\n") + pkt("shallow "+shaB+"\n") + "0000",
+			[]string{"refs/heads/x"}},
+	} {
+		updates, err := githttp.ReadCommands(strings.NewReader(tt.body))
+		require.NoError(t, err, name)
+		var refs []string
+		for _, u := range updates {
+			refs = append(refs, u.Ref)
+		}
+		require.Equal(t, tt.refs, refs, name)
+	}
+}
+
+// Names git would refuse, or read differently, are refused before any
+// permission is decided on them.
+func TestReadCommandsRefusesInvalidRefNames(t *testing.T) {
+	t.Parallel()
+	for name, ref := range map[string]string{
+		"outside refs":              "HEAD",
+		"option-like":               "--upload-pack=x",
+		"space":                     "refs/heads/ma in",
+		"newline before the NUL":    "refs/heads/main\n",
+		"two newlines":              "refs/heads/main\n\n",
+		"double dot":                "refs/heads/a..b",
+		"lock":                      "refs/heads/main.lock",
+		"control character":         "refs/heads/ma\x01in",
+		"empty component":           "refs/heads//main",
+		"trailing slash":            "refs/heads/main/",
+		"at-brace":                  "refs/heads/main@{1}",
+		"refs alone":                "refs/",
+		"component starting with .": "refs/heads/.main",
+	} {
+		body := pkt(zero+" "+shaA+" refs/heads/ok\x00caps\n") + pkt(zero+" "+shaB+" "+ref+"\x00\n") + "0000"
+		_, err := githttp.ReadCommands(strings.NewReader(body))
+		require.ErrorIs(t, err, gitrepo.ErrInvalidRefName, name)
+		var invalid *githttp.InvalidRefError
+		require.ErrorAs(t, err, &invalid, name)
+		require.Equal(t, ref, invalid.Ref, name)
 	}
 }
 

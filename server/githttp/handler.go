@@ -8,9 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cgi"
-	"path/filepath"
-	"strconv"
+	"net/url"
+	"os"
+	"time"
 
 	"github.com/signalbox/signalbox/server/gitrepo"
 )
@@ -24,11 +24,13 @@ const Realm = "Signalbox"
 
 // Handler is the smart HTTP door. It is safe for concurrent use.
 type Handler struct {
-	runner   *gitrepo.Runner
-	resolver Resolver
-	listener PushListener
-	logger   *slog.Logger
-	maxBytes int64
+	runner       *gitrepo.Runner
+	resolver     Resolver
+	listener     PushListener
+	logger       *slog.Logger
+	maxBytes     int64
+	writeTimeout time.Duration
+	limits       backendLimits
 }
 
 // Option configures a Handler.
@@ -44,6 +46,25 @@ func (f optionFunc) apply(h *Handler) { f(h) }
 func WithMaxRequestBytes(n int64) Option {
 	return optionFunc(func(h *Handler) { h.maxBytes = n })
 }
+
+// WithMaxBackends bounds the git http-backend runs at once to total over
+// all clients (beyond it, 503) and to perClient for one user, or one remote
+// address when anonymous (beyond it, 429); both answers carry Retry-After.
+// Zero means no bound.
+func WithMaxBackends(total, perClient int) Option {
+	return optionFunc(func(h *Handler) { h.limits.max, h.limits.perClient = total, perClient })
+}
+
+// WithWriteTimeout cuts a response, and kills its git processes, when one
+// write to the client waits longer than d: a client that stops reading
+// holds nothing for long. Zero means no limit. (Request bodies get their
+// read deadlines from package deadline, for every door.)
+func WithWriteTimeout(d time.Duration) Option {
+	return optionFunc(func(h *Handler) { h.writeTimeout = d })
+}
+
+// Running is the number of git http-backend runs under way.
+func (h *Handler) Running() int { return h.limits.inUse() }
 
 // New returns a Handler that runs git http-backend with runner's git and
 // hardened environment, asks resolver who may do what, and tells listener
@@ -71,7 +92,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service, wantMethod := "", http.MethodPost
 	switch endpoint {
 	case infoRefs:
-		service, wantMethod = r.URL.Query().Get("service"), http.MethodGet
+		wantMethod = http.MethodGet
+		var ok bool
+		if service, ok = serviceParam(r.URL.RawQuery); !ok {
+			// git http-backend reads the last service parameter, net/url
+			// the first: a Reporter asking for upload-pack then
+			// receive-pack would be let through as a reader and served
+			// the push advertisement.
+			http.Error(w, "The query must give the service parameter exactly once.", http.StatusBadRequest)
+			return
+		}
 		if service != uploadPack && service != receivePack {
 			http.Error(w, "Only the smart HTTP protocol is supported: run git 1.6.6 or newer.", http.StatusForbidden)
 			return
@@ -130,16 +160,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if msg != "" {
 			h.logger.InfoContext(ctx, "git push refused", "project_id", repo.ProjectID, "user_id", access.UserID, "reason", msg)
-			// Read what the client is still sending (within the limit),
-			// so that it sees this answer rather than a reset connection.
-			_, _ = io.Copy(io.Discard, r.Body)
+			if status != http.StatusRequestTimeout {
+				// Read what the client is still sending (within the
+				// limit), so that it sees this answer rather than a
+				// reset connection.
+				_, _ = io.Copy(io.Discard, r.Body)
+			}
 			http.Error(w, msg, status)
 			return
 		}
 	}
 
+	release, busy := h.limits.acquire(clientKey(r, access.UserID))
+	if busy != 0 {
+		h.logger.WarnContext(ctx, "git request refused: too many at once", "project_id", repo.ProjectID,
+			"user_id", access.UserID, "status", busy)
+		refuseBusy(w, busy)
+		return
+	}
 	rec := &statusRecorder{ResponseWriter: w}
-	h.serveBackend(rec, r, repo, endpoint, access.deniesRewrite(updates))
+	h.serveBackend(rec, r, backendRequest{repo: repo, endpoint: endpoint, service: service, denyRewrites: access.deniesRewrite(updates)})
+	release()
 
 	if endpoint == receivePack && rec.status() == http.StatusOK {
 		// receive-pack answers 200 even when it refused some refs (a
@@ -157,6 +198,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			})
 		}
 	}
+}
+
+// serviceParam returns the one service parameter of an info/refs query;
+// ok is false when the query cannot be read or names the service more
+// than once, even with the same value.
+func serviceParam(rawQuery string) (service string, ok bool) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil || len(q["service"]) > 1 {
+		return "", false
+	}
+	return q.Get("service"), true
 }
 
 // landed keeps the updates that the repository's refs now show.
@@ -224,6 +276,8 @@ func (h *Handler) readPush(r *http.Request) (updates []RefUpdate, status int, ms
 	switch {
 	case errors.Is(err, errTooLarge), errors.As(err, &maxBytes):
 		return nil, http.StatusRequestEntityTooLarge, "The request is too large."
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, http.StatusRequestTimeout, "The request body stalled: nothing arrived in time."
 	case err != nil:
 		return nil, http.StatusBadRequest, err.Error()
 	}
@@ -234,56 +288,6 @@ func (h *Handler) readPush(r *http.Request) (updates []RefUpdate, status int, ms
 	r.Header.Del("Content-Length")
 	r.ContentLength = -1
 	return updates, 0, ""
-}
-
-// serveBackend runs git http-backend for one request on repo.
-// serveBackend runs git http-backend. With denyRewrites, receive-pack
-// refuses every non-fast-forward update of the push, each with git's own
-// "non-fast-forward" reason: git's setting is per push, not per ref, so a
-// force push to an unprotected branch in the same push as a protected one
-// is refused too.
-func (h *Handler) serveBackend(w http.ResponseWriter, r *http.Request, repo Repository, endpoint string, denyRewrites bool) {
-	ctx := r.Context()
-	req := r.Clone(ctx)
-	req.Body = r.Body
-	// CGI turns every header into an environment variable; the token must
-	// not reach git or its hooks.
-	req.Header.Del("Authorization")
-	req.Header.Del("Cookie")
-	if len(req.TransferEncoding) > 0 {
-		// net/http/cgi refuses chunked bodies; without CONTENT_LENGTH,
-		// http-backend reads to the end instead. Large fetches and pushes
-		// are chunked.
-		req.TransferEncoding = nil
-		req.ContentLength = -1
-	}
-
-	stderr := &bytes.Buffer{}
-	backend := &cgi.Handler{
-		Path: h.runner.GitPath(),
-		Args: []string{"http-backend"},
-		Dir:  repo.Dir,
-		Env: h.runner.Environ(
-			// The repository is wherever the Resolver says, not under a
-			// project root that mirrors URLs.
-			"PATH_TRANSLATED="+filepath.Join(repo.Dir, endpoint),
-			"GIT_HTTP_EXPORT_ALL=1",
-			// Access has been decided already; these keep http-backend from
-			// deciding again on REMOTE_USER or the repository's config.
-			"GIT_CONFIG_COUNT=4",
-			"GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
-			"GIT_CONFIG_KEY_1=http.uploadpack", "GIT_CONFIG_VALUE_1=true",
-			"GIT_CONFIG_KEY_2=http.getanyfile", "GIT_CONFIG_VALUE_2=false",
-			"GIT_CONFIG_KEY_3=receive.denyNonFastForwards", "GIT_CONFIG_VALUE_3="+strconv.FormatBool(denyRewrites),
-		),
-		Stderr: stderr,
-		Logger: slog.NewLogLogger(h.logger.Handler(), slog.LevelError),
-	}
-	backend.ServeHTTP(w, req)
-	if stderr.Len() > 0 {
-		h.logger.WarnContext(ctx, "git http-backend", "project_id", repo.ProjectID,
-			"endpoint", endpoint, "stderr", gitrepo.Redact(stderr.String()))
-	}
 }
 
 // statusRecorder remembers the status http-backend answered with.
@@ -307,6 +311,10 @@ func (s *statusRecorder) Write(p []byte) (int, error) {
 }
 
 func (s *statusRecorder) status() int { return s.code }
+
+// Unwrap lets http.ResponseController reach the server's writer, for
+// flushes and write deadlines.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 type readCloser struct {
 	io.Reader

@@ -20,9 +20,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/signalbox/signalbox/server/branch"
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/githttp"
 	"github.com/signalbox/signalbox/server/gitrepo/gitrepotest"
+	"github.com/signalbox/signalbox/server/project"
 )
 
 // GitLab's access levels, as the domain will use them.
@@ -38,14 +40,22 @@ const (
 // patterns.
 type fakeDomain struct {
 	tokens   map[string]int64 // token → user id
+	mu       sync.Mutex       // guards projects, which tests may change
 	projects map[string]*fakeProject
+}
+
+// setForcePush lets protected branches matching patterns be rewritten.
+func (d *fakeDomain) setForcePush(project string, patterns ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.projects[project].forcePush = patterns
 }
 
 type fakeProject struct {
 	repo      githttp.Repository
 	public    bool
 	members   map[int64]int // user id → access level
-	protected []string      // branch patterns
+	protected []string      // branch patterns, pushed and merged by maintainers
 	forcePush []string      // protected branch patterns that allow force push
 }
 
@@ -58,6 +68,8 @@ func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (gith
 		}
 		user = id
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	p, ok := d.projects[projectPath]
 	if !ok {
 		return githttp.Repository{}, githttp.Access{}, githttp.ErrNotFound
@@ -66,18 +78,19 @@ func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (gith
 	if !p.public && level < guest {
 		return githttp.Repository{}, githttp.Access{}, githttp.ErrNotFound
 	}
+	var protections []*storagev1.ProtectedBranch
+	for _, pattern := range p.protected {
+		protections = append(protections, &storagev1.ProtectedBranch{Name: pattern, AllowForcePush: slices.Contains(p.forcePush, pattern),
+			Push: &storagev1.AccessLevel{Level: maintainer}, Merge: &storagev1.AccessLevel{Level: maintainer}})
+	}
+	rules := project.NewBranchRules(protections)
 	return p.repo, githttp.Access{
-		UserID:        user,
-		Read:          p.public || level >= reporter,
-		Push:          level >= developer,
-		PushProtected: level >= maintainer,
-		Protected: func(name string) bool {
-			return slices.ContainsFunc(p.protected, func(pattern string) bool { return branch.Match(pattern, name) })
-		},
-		ForcePushDenied: func(name string) bool {
-			matches := func(pattern string) bool { return branch.Match(pattern, name) }
-			return slices.ContainsFunc(p.protected, matches) && !slices.ContainsFunc(p.forcePush, matches)
-		},
+		UserID:          user,
+		Read:            p.public || level >= reporter,
+		Push:            level >= developer,
+		Protected:       rules.Protected,
+		CanPushBranch:   func(name string) bool { return rules.CanPush(auth.Level(level), name) },
+		ForcePushDenied: func(name string) bool { return !rules.AllowsForcePush(name) },
 	}, nil
 }
 
@@ -116,6 +129,7 @@ type server struct {
 	pushes  *pushLog
 	seen    *receivePackRequests
 	main    string // root/demo's main at the start
+	handler *githttp.Handler
 }
 
 // Users of root/demo.
@@ -150,7 +164,8 @@ func newServer(t *testing.T, wrap func(http.Handler) http.Handler, opts ...githt
 		},
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var h http.Handler = githttp.New(s.private.Runner, s.domain, s.pushes, logger, opts...)
+	s.handler = githttp.New(s.private.Runner, s.domain, s.pushes, logger, opts...)
+	var h http.Handler = s.handler
 	record := h
 	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
@@ -293,7 +308,7 @@ func TestMaintainerPushesProtectedMain(t *testing.T) {
 func TestProtectedBranchRefusesForcePush(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
-	s.domain.projects["root/demo"].forcePush = []string{"release/*"}
+	s.domain.setForcePush("root/demo", "release/*")
 	w := gitrepotest.Clone(t, s.url(maintainerToken, "root/demo"))
 	next := w.Commit("Fast-forward", map[string]string{"m.txt": "m\n"})
 	w.Git("push", "--quiet", "origin", "main", "main:release/1.0")
@@ -532,6 +547,11 @@ func TestPushRefusals(t *testing.T) {
 			http.StatusForbidden, "protected branch 'release/2.0'"},
 		{"second command refused", developerToken, "", pkt(cmd(zero, shaA, "refs/heads/ok")+caps) + pkt(cmd(main, shaA, "refs/heads/main")+"\n") + "0000",
 			http.StatusForbidden, "protected branch 'main'"},
+		// git cuts the capability list off every line: this is main.
+		{"capabilities cut from a later line", developerToken, "", pkt(cmd(zero, shaA, "refs/heads/ok")+caps) + pkt(cmd(main, shaA, "refs/heads/main")+"\x00") + "0000",
+			http.StatusForbidden, "You are not allowed to push code to protected branch 'main' on this project."},
+		{"invalid ref name", maintainerToken, "", pkt(cmd(zero, shaA, "refs/heads/ok")+caps) + pkt(cmd(zero, shaA, "refs/heads/main\n")+"\x00\n") + "0000",
+			http.StatusBadRequest, `Invalid ref name "refs/heads/main\n": git check-ref-format refuses it.`},
 		{"maintainer deletes default branch", maintainerToken, "", pkt(cmd(main, zero, "refs/heads/main")+caps) + "0000",
 			http.StatusForbidden, "The default branch of a project cannot be deleted: 'main'."},
 		{"maintainer deletes protected branch", maintainerToken, "", pkt(cmd(main, zero, "refs/heads/release/1.0")+caps) + "0000",
@@ -658,4 +678,33 @@ func TestLargeChunkedFetch(t *testing.T) {
 	s.seen.mu.Lock()
 	defer s.seen.mu.Unlock()
 	require.Positive(t, s.seen.chunkedFetches, "the fetch was not chunked; the test proves nothing")
+}
+
+// git http-backend serves the last service parameter and net/url reads the
+// first, so a query naming two would be authorized as one and served as
+// the other: a Reporter would get the push advertisement. Any query that
+// names the service more than once, or cannot be read, is refused.
+func TestServiceParameterMustBeGivenOnce(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	for _, query := range []string{
+		"service=git-upload-pack&service=git-receive-pack",
+		"service=git-receive-pack&service=git-upload-pack",
+		"service=git-upload-pack&service=git-upload-pack",
+		"service=git-upload-pack&servic%65=git-receive-pack",
+		"service=git-upload-pack&service",
+		"service=git-upload-pack;service=git-receive-pack",
+	} {
+		req := mustRequest(t, http.MethodGet, s.srv.URL+"/root/demo.git/info/refs?"+query, nil)
+		req.SetBasicAuth("someone", reporterToken)
+		resp, body := do(t, req)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s: %s", query, body)
+		require.Equal(t, "The query must give the service parameter exactly once.\n", body, query)
+		require.NotContains(t, body, "report-status", query)
+	}
+	// One service parameter among others is fine.
+	req := mustRequest(t, http.MethodGet, s.srv.URL+"/root/demo.git/info/refs?x=1&service=git-upload-pack", nil)
+	req.SetBasicAuth("someone", reporterToken)
+	resp, body := do(t, req)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 }

@@ -54,9 +54,11 @@ func (r *Repo) Rebase(ctx context.Context, onto, head string, committer Signatur
 	for _, c := range commits {
 		pick := inTree().AddArgs("cherry-pick", "--allow-empty", "--keep-redundant-commits").EndOfOptions().AddDynamic(c)
 		if err := r.runner.Run(ctx, pick, RunOptions{Env: env}); err != nil {
-			paths, _ := r.runner.output(ctx, inTree().AddArgs("diff", "--name-only", "--diff-filter=U"), RunOptions{})
+			// -z: paths as they are, not C-quoted, and split only at NUL,
+			// so a path may hold spaces or any byte.
+			paths, _ := r.runner.output(ctx, inTree().AddArgs("diff", "--name-only", "-z", "--diff-filter=U"), RunOptions{})
 			_ = r.runner.Run(context.WithoutCancel(ctx), inTree().AddArgs("cherry-pick", "--abort"), RunOptions{})
-			if conflicted := strings.Fields(string(paths)); len(conflicted) > 0 {
+			if conflicted := strings.FieldsFunc(string(paths), func(r rune) bool { return r == 0 }); len(conflicted) > 0 {
 				return "", &ConflictError{Paths: conflicted}
 			}
 			return "", err

@@ -50,3 +50,26 @@ func TestRebaseReportsConflicts(t *testing.T) {
 	_, err = h.Repo.Rebase(t.Context(), h.m1, h.f2, gitrepotest.Signature(9))
 	require.NoError(t, err)
 }
+
+// TestConflictPathsAreGitsBytes: conflicting paths come back exactly as git
+// has them, a space or a byte that is not UTF-8 included, from a merge and
+// from a rebase alike (a rebase used to split "with space.txt" in two and
+// C-quote "\xff.txt").
+func TestConflictPathsAreGitsBytes(t *testing.T) {
+	t.Parallel()
+	f := gitrepotest.New(t)
+	odd := map[string]string{"with space.txt": "base\n", "\xff.txt": "base\n"}
+	base := f.Commit("main", "", "base", odd)
+	ours := f.Commit("main", "", "ours", map[string]string{"with space.txt": "ours\n", "\xff.txt": "ours\n"})
+	theirs := f.Commit("feature", base, "theirs", map[string]string{"with space.txt": "theirs\n", "\xff.txt": "theirs\n"})
+	want := []string{"with space.txt", "\xff.txt"}
+
+	_, err := f.Repo.MergeTree(t.Context(), ours, theirs)
+	var ce *gitrepo.ConflictError
+	require.ErrorAs(t, err, &ce)
+	require.ElementsMatch(t, want, ce.Paths)
+
+	_, err = f.Repo.Rebase(t.Context(), ours, theirs, gitrepotest.Signature(9))
+	require.ErrorAs(t, err, &ce)
+	require.ElementsMatch(t, want, ce.Paths)
+}

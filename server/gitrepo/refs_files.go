@@ -112,7 +112,7 @@ func readLooseRefs(dir, root string, patterns []string, refs map[string]string) 
 			return err
 		}
 		name := filepath.ToSlash(rel)
-		if !d.Type().IsRegular() || validateRef(name) != nil {
+		if !d.Type().IsRegular() || CheckRefFormat(name) != nil {
 			ok = false // a symlink or a name git would not list as it is
 			return fs.SkipAll
 		}
@@ -181,7 +181,7 @@ func readPackedRefs(dir string, patterns []string, refs map[string]string) bool 
 			continue // the header, or the peeled value of the tag above
 		}
 		oid, name, found := strings.Cut(line, " ")
-		if !found || !IsObjectID(oid) || validateRef(name) != nil {
+		if !found || !IsObjectID(oid) || CheckRefFormat(name) != nil {
 			return false
 		}
 		if _, loose := refs[name]; !loose && matchesRefPattern(name, patterns) {

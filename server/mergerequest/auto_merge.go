@@ -20,42 +20,91 @@ const (
 	// StrategyTrainWhenChecksPass: it joins the train once its head
 	// pipeline and status checks pass.
 	StrategyTrainWhenChecksPass = "add_to_merge_train_when_checks_pass"
+	// StrategyWhenChecksPass: it merges once its head pipeline and every
+	// required check pass (GitLab's auto-merge, formerly "merge when
+	// pipeline succeeds").
+	StrategyWhenChecksPass = "merge_when_checks_pass"
 )
 
 // ErrAutoMergeChanged means the merge request's auto-merge strategy was
 // not the one a change expected: someone else set or cleared it first.
 var ErrAutoMergeChanged = errors.New("auto-merge changed meanwhile")
 
-// SetAutoMerge records that a merge request is on a train, or armed to join
-// one, for sha, set by userID; only if its strategy is still from ("" when
-// none), so two callers never both win. squash, when true, is kept for the
-// merge.
-func (s *Service) SetAutoMerge(ctx context.Context, p *storagev1.Project, iid int64, from, strategy string, userID int64, sha string, squash bool) error {
-	return s.change(ctx, p, iid, func(mr *storagev1.MergeRequest) error {
+// AutoMerge is what a merge request is set to merge by.
+type AutoMerge struct {
+	Strategy string
+	// UserID set it; the merge is done as them.
+	UserID int64
+	// SHA is the head it was set for; a push disarms it.
+	SHA    string
+	Squash bool
+	// CarID and TrainBranch name the car, for StrategyMergeTrain.
+	CarID       int64
+	TrainBranch string
+}
+
+// Write stores a merge request changed under its lease. Merge trains pass
+// one that queues the train's command in the same transaction, so the
+// merge request and its car never disagree after a crash.
+type Write func(ctx context.Context, mr *storagev1.MergeRequest) error
+
+// SetAutoMerge sets a merge request to auto-merge, only if its strategy is
+// still from ("" for none), so that of two callers exactly one wins
+// (ErrAutoMergeChanged for the other). A nil write stores it alone.
+func (s *Service) SetAutoMerge(ctx context.Context, p *storagev1.Project, iid int64, from string, a AutoMerge, write Write) error {
+	return s.changeWith(ctx, p, iid, write, func(mr *storagev1.MergeRequest) error {
 		if mr.GetAutoMergeStrategy() != from {
 			return ErrAutoMergeChanged
 		}
-		mr.AutoMergeStrategy, mr.MergeUserId, mr.AutoMergeSha = strategy, userID, sha
-		if squash {
+		mr.AutoMergeStrategy, mr.MergeUserId, mr.AutoMergeSha = a.Strategy, a.UserID, a.SHA
+		mr.TrainCarId, mr.TrainBranch = a.CarID, a.TrainBranch
+		if a.Squash {
 			mr.Squash = true
 		}
 		return nil
 	})
 }
 
-// ClearAutoMerge takes auto-merge off a merge request.
-func (s *Service) ClearAutoMerge(ctx context.Context, p *storagev1.Project, iid int64) error {
-	return s.change(ctx, p, iid, func(mr *storagev1.MergeRequest) error {
-		mr.AutoMergeStrategy, mr.MergeUserId, mr.AutoMergeSha = "", 0, ""
+// ClearAutoMerge turns auto-merge off if the merge request is set to
+// strategy ("" for any) and, when carID is not 0, to that car; it reports
+// whether it did. A nil write stores it alone.
+func (s *Service) ClearAutoMerge(ctx context.Context, p *storagev1.Project, iid int64, strategy string, carID int64, write Write) (bool, error) {
+	cleared := false
+	err := s.changeWith(ctx, p, iid, write, func(mr *storagev1.MergeRequest) error {
+		if mr.GetAutoMergeStrategy() == "" || strategy != "" && mr.GetAutoMergeStrategy() != strategy ||
+			carID != 0 && mr.GetTrainCarId() != carID {
+			return errUnchanged
+		}
+		clearAutoMerge(mr)
+		cleared = true
 		return nil
 	})
+	return cleared, err
 }
 
-// RecordMerged records a merge a merge train made (the target branch already
-// moved to landing.SHA) and tells the status checks.
-func (s *Service) RecordMerged(ctx context.Context, p *storagev1.Project, iid int64, landing repository.Landing, mergerID int64) error {
+func clearAutoMerge(mr *storagev1.MergeRequest) {
+	mr.AutoMergeStrategy, mr.MergeUserId, mr.AutoMergeSha = "", 0, ""
+	mr.TrainCarId, mr.TrainBranch = 0, ""
+}
+
+// LandByTrain merges a merge request through its train: under the merge
+// request's lease, so that no edit, push or merge changes it meanwhile,
+// land is given the merge request as it is now and makes the target
+// contain the train's commit. When land returns a landing, the merge is
+// recorded (once: a merge request already merged is left as it is) and the
+// status checks are told. land returns a nil landing, and no error, when it
+// did not land.
+func (s *Service) LandByTrain(ctx context.Context, p *storagev1.Project, iid, mergerID int64, land func(*storagev1.MergeRequest) (*repository.Landing, error)) error {
 	var merged *storagev1.MergeRequest
-	err := s.change(ctx, p, iid, func(mr *storagev1.MergeRequest) error {
+	err := s.locked(ctx, p.GetId(), iid, func() error {
+		mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), iid)
+		if err != nil {
+			return err
+		}
+		landing, err := land(mr)
+		if err != nil || landing == nil {
+			return err
+		}
 		if mr.GetState() == int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_MERGED) {
 			return nil // a retry after a crash: recorded and announced already
 		}
@@ -63,14 +112,16 @@ func (s *Service) RecordMerged(ctx context.Context, p *storagev1.Project, iid in
 		mr.State = int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_MERGED)
 		mr.MergeTime, mr.UpdateTime, mr.MergedById = now, now, mergerID
 		mr.MergeCommitSha, mr.SquashCommitSha = landing.MergeCommitSHA, landing.SquashCommitSHA
-		mr.AutoMergeStrategy = ""
+		clearAutoMerge(mr)
 		merged = mr
-		return nil
+		return s.store.MergeRequests().Update(ctx, mr)
 	})
 	if err != nil || merged == nil {
 		return err
 	}
+	s.logger.InfoContext(ctx, "merge request merged by its train", "project_id", p.GetId(), "mr_iid", iid, "merge_commit_sha", merged.GetMergeCommitSha())
 	s.dispatch(ctx, statuscheck.Change{Project: p, MergeRequest: merged, ActorID: mergerID, Action: "merge"})
+	s.publish(ctx, merged)
 	return nil
 }
 
@@ -85,9 +136,21 @@ func (s *Service) Find(ctx context.Context, sc *project.Scope, iid int64) (*stor
 	return s.get(ctx, sc, iid)
 }
 
+// errUnchanged ends a change that has nothing to write.
+var errUnchanged = errors.New("unchanged")
+
 // change applies f to a merge request under its lease, stores it and tells
 // watchers.
 func (s *Service) change(ctx context.Context, p *storagev1.Project, iid int64, f func(*storagev1.MergeRequest) error) error {
+	return s.changeWith(ctx, p, iid, nil, f)
+}
+
+// changeWith is change with the write given (nil: the plain store update).
+// f returning errUnchanged writes nothing and is no error.
+func (s *Service) changeWith(ctx context.Context, p *storagev1.Project, iid int64, write Write, f func(*storagev1.MergeRequest) error) error {
+	if write == nil {
+		write = s.store.MergeRequests().Update
+	}
 	var changed *storagev1.MergeRequest
 	err := s.locked(ctx, p.GetId(), iid, func() error {
 		mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), iid)
@@ -98,8 +161,11 @@ func (s *Service) change(ctx context.Context, p *storagev1.Project, iid int64, f
 			return err
 		}
 		changed = mr
-		return s.store.MergeRequests().Update(ctx, mr)
+		return write(ctx, mr)
 	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

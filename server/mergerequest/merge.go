@@ -3,18 +3,14 @@ package mergerequest
 import (
 	"context"
 	"errors"
-	"github.com/signalbox/signalbox/server/repository"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
-	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/branch"
 	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
-	"github.com/signalbox/signalbox/server/store"
-	"github.com/signalbox/signalbox/server/train"
 )
 
 // MergeParams are the options of a merge.
@@ -24,6 +20,10 @@ type MergeParams struct {
 	Squash        *bool
 	Message       *string
 	SquashMessage *string
+	// AutoMerge asks to merge once the head pipeline and every required
+	// check have passed, when they have not yet (GitLab's auto_merge and
+	// merge_when_pipeline_succeeds).
+	AutoMerge bool
 }
 
 // ShaMismatchError is a sha that is not the head of the source branch.
@@ -36,8 +36,13 @@ func (e *ShaMismatchError) Error() string { return "sha does not match the head:
 // must be mergeable (open, not a draft, no conflicts, rebased when the
 // method needs it, status checks passed when required), and a given sha must
 // be the head. The target branch moves only if nobody moved it meanwhile.
+//
+// With AutoMerge, a merge request whose head pipeline is still running, or
+// that waits only for something that may yet pass (a pipeline, status
+// checks, its draft status), is set to merge when they have instead, and
+// stays open (see MergeWhenReady).
 func (s *Service) Merge(ctx context.Context, sc *project.Scope, iid int64, p MergeParams) (*View, error) {
-	var merged *storagev1.MergeRequest
+	var merged, armed *storagev1.MergeRequest
 	err := s.locked(ctx, sc.Project.GetId(), iid, func() error {
 		mr, err := s.get(ctx, sc, iid)
 		if err != nil {
@@ -49,6 +54,19 @@ func (s *Service) Merge(ctx context.Context, sc *project.Scope, iid int64, p Mer
 		m, err := s.mergeability(ctx, sc.Project, mr)
 		if err != nil {
 			return err
+		}
+		if p.AutoMerge {
+			wait, err := s.mayWait(ctx, sc.Project, mr, m)
+			if err != nil {
+				return err
+			}
+			if wait {
+				if p.SHA != nil && *p.SHA != mr.GetHeadSha() {
+					return &ShaMismatchError{Head: mr.GetHeadSha()}
+				}
+				armed = mr
+				return s.arm(ctx, sc, mr, p)
+			}
 		}
 		if m.Status != StatusMergeable {
 			return &NotMergeableError{Status: m.Status}
@@ -65,6 +83,10 @@ func (s *Service) Merge(ctx context.Context, sc *project.Scope, iid int64, p Mer
 	if err != nil {
 		return nil, err
 	}
+	if armed != nil {
+		s.publish(ctx, armed)
+		return s.view(ctx, sc.Project, armed)
+	}
 	s.logger.InfoContext(ctx, "merge request merged", "project_id", merged.GetProjectId(), "mr_iid", merged.GetIid(),
 		"merge_commit_sha", merged.GetMergeCommitSha(), "squash_commit_sha", merged.GetSquashCommitSha())
 	s.dispatch(ctx, statuscheck.Change{Project: sc.Project, MergeRequest: merged, ActorID: sc.Caller.UserID, Action: "merge"})
@@ -73,7 +95,8 @@ func (s *Service) Merge(ctx context.Context, sc *project.Scope, iid int64, p Mer
 }
 
 // land builds the commit, moves the target branch to it, and records the
-// merge.
+// merge. Where the target goes is written on the merge request before it
+// moves, so that a merge train seeing the target there knows the push.
 func (s *Service) land(ctx context.Context, sc *project.Scope, mr *storagev1.MergeRequest, p MergeParams) error {
 	repo, err := s.repos.Open(ctx, sc.Project)
 	if err != nil {
@@ -110,7 +133,17 @@ func (s *Service) land(ctx context.Context, sc *project.Scope, mr *storagev1.Mer
 	if err != nil {
 		return err
 	}
+	mr.LandingSha, mr.LandingFrom = landed.SHA, target
+	if err := s.store.MergeRequests().Update(ctx, mr); err != nil {
+		return err
+	}
 	if err := repo.MoveBranch(ctx, mr.GetTargetBranch(), landed.SHA, target); err != nil {
+		mr.LandingSha, mr.LandingFrom = "", ""
+		if undo := s.store.MergeRequests().Update(context.WithoutCancel(ctx), mr); undo != nil {
+			// Harmless: the target is not at that commit, so no train
+			// takes it for this merge.
+			s.logger.WarnContext(ctx, "clear the landing of a merge that did not happen", "project_id", mr.GetProjectId(), "mr_iid", mr.GetIid(), "error", undo)
+		}
 		return err
 	}
 	mr.State = int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_MERGED)
@@ -120,40 +153,8 @@ func (s *Service) land(ctx context.Context, sc *project.Scope, mr *storagev1.Mer
 	mr.Squash = squash
 	mr.MergeCommitSha = landed.MergeCommitSHA
 	mr.SquashCommitSha = landed.SquashCommitSHA
-	mr.AutoMergeStrategy = ""
-	if err := s.store.MergeRequests().Update(ctx, mr); err != nil {
-		return err
-	}
-	return s.skipTrain(ctx, sc.Project, mr, landed.SHA)
-}
-
-// skipTrain records a merge that bypassed the merge request's train ("merge
-// immediately") as a skip_merged car. When the project allows skipping the
-// train, the car names what landed, so the train knows the push and keeps
-// its pipelines; otherwise the train is rebuilt on the new target.
-func (s *Service) skipTrain(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest, landed string) error {
-	car, err := s.store.Cars().ForMergeRequest(ctx, p.GetId(), mr.GetIid())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !train.State(car.GetState()).Active() {
-		return nil
-	}
-	car.State = int32(train.StateSkipMerged)
-	car.MergeTime = timestamppb.New(s.clock.Now())
-	// As in GitLab, skipping is for merge-commit trains only: a fast-forward
-	// train's tested commits cannot land on a target that moved.
-	method := signalboxv1.MergeMethod(p.GetSettings().GetMergeMethod())
-	if p.GetSettings().GetMergeTrainsSkipTrainAllowed() && method == signalboxv1.MergeMethod_MERGE_METHOD_MERGE {
-		car.MergeSha = landed
-	}
-	if err := s.store.Cars().Update(ctx, car); err != nil {
-		return err
-	}
-	return s.store.Cars().MarkDirty(ctx, p.GetId(), car.GetTargetBranch())
+	clearAutoMerge(mr)
+	return s.store.MergeRequests().Update(ctx, mr)
 }
 
 // requireMergeAccess is GitLab's can_be_merged_by: developers may merge into
@@ -164,17 +165,7 @@ func (s *Service) requireMergeAccess(ctx context.Context, sc *project.Scope, tar
 	if err != nil {
 		return err
 	}
-	need := auth.Developer
-	for _, pb := range protections {
-		if branch.Match(pb.GetName(), target) {
-			level := auth.Level(pb.GetMerge().GetLevel())
-			if level == auth.NoAccess {
-				return ErrCannotMerge
-			}
-			need = max(need, level)
-		}
-	}
-	if sc.Level < need {
+	if !project.NewBranchRules(protections).CanMerge(sc.Level, target) {
 		return ErrCannotMerge
 	}
 	return nil

@@ -6,7 +6,6 @@ package mergerequest
 import (
 	"context"
 	"errors"
-	"github.com/signalbox/signalbox/server/repository"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -16,7 +15,9 @@ import (
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/lease"
+	"github.com/signalbox/signalbox/server/note"
 	"github.com/signalbox/signalbox/server/project"
+	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/store"
 )
@@ -62,13 +63,21 @@ type Pipelines interface {
 	Newest(ctx context.Context, projectID int64, sha, ref string) (*storagev1.Pipeline, error)
 }
 
+// Scopes tells what a user may do in a project when no request is in
+// flight: an automatic merge is done with its user's rights at the time.
+type Scopes interface {
+	ScopeOf(ctx context.Context, userID int64, p *storagev1.Project) (*project.Scope, error)
+}
+
 // Service is the merge request domain.
 type Service struct {
 	store     store.Store
 	repos     repository.Repositories
 	checks    Checks
 	pipelines Pipelines
+	scopes    Scopes
 	events    event.Bus
+	notes     note.Writer
 	clock     clock.Clock
 	logger    *slog.Logger
 	holder    string
@@ -80,6 +89,7 @@ type Deps struct {
 	Repos     repository.Repositories
 	Checks    Checks
 	Pipelines Pipelines
+	Scopes    Scopes
 	Events    event.Bus
 	Clock     clock.Clock
 	Logger    *slog.Logger
@@ -89,7 +99,10 @@ type Deps struct {
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, repos: d.Repos, checks: d.Checks, pipelines: d.Pipelines, events: d.Events, clock: d.Clock, logger: d.Logger, holder: d.Holder}
+	return &Service{
+		store: d.Store, repos: d.Repos, checks: d.Checks, pipelines: d.Pipelines, scopes: d.Scopes, events: d.Events,
+		notes: note.NewWriter(d.Store.Notes(), d.Clock, d.Logger), clock: d.Clock, logger: d.Logger, holder: d.Holder,
+	}
 }
 
 var draftTitle = regexp.MustCompile(`(?i)^\s*(\[draft\]|\(draft\)|draft:)`)

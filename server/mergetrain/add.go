@@ -3,6 +3,9 @@ package mergetrain
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
@@ -11,7 +14,6 @@ import (
 	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/store"
-	"github.com/signalbox/signalbox/server/train"
 )
 
 // AddParams are the options of adding a merge request to its train.
@@ -30,8 +32,9 @@ type AddParams struct {
 // may merge, auto-merge already set, trains enabled. It joins at once when
 // it is mergeable and its head pipeline is complete (successful when the
 // project requires pipelines to succeed); with AutoMerge, it is armed
-// instead when something is still pending. It returns whether the merge
-// request now has a car, and the whole train.
+// instead when something is still pending. It answers once the train's
+// owner has applied the join, and returns whether the merge request now has
+// a car, and the whole train.
 func (s *Service) Add(ctx context.Context, sc *project.Scope, iid int64, p AddParams) (bool, []*CarView, error) {
 	if err := s.requireRead(sc); err != nil {
 		return false, nil, err
@@ -56,33 +59,29 @@ func (s *Service) Add(ctx context.Context, sc *project.Scope, iid int64, p AddPa
 	if err != nil {
 		return false, nil, err
 	}
+	onTrain := false
 	switch {
 	case p.AutoMerge && !now && mr.GetState() == int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_OPENED):
-		err := s.mergeRequests.SetAutoMerge(ctx, sc.Project, iid, "", mergerequest.StrategyTrainWhenChecksPass, sc.Caller.UserID, mr.GetHeadSha(), p.Squash)
+		err := s.mergeRequests.SetAutoMerge(ctx, sc.Project, iid, "", mergerequest.AutoMerge{
+			Strategy: mergerequest.StrategyTrainWhenChecksPass, UserID: sc.Caller.UserID, SHA: mr.GetHeadSha(), Squash: p.Squash,
+		}, nil)
 		if errors.Is(err, mergerequest.ErrAutoMergeChanged) {
 			return false, nil, ErrAlreadyAutoMerge
 		}
 		if err != nil {
 			return false, nil, err
 		}
-		s.note(ctx, sc.Project.GetId(), iid, sc.Caller.UserID, "enabled automatic add to merge train when checks pass for "+mr.GetHeadSha())
+		s.notes.System(ctx, sc.Project.GetId(), iid, sc.Caller.UserID, "enabled automatic add to merge train when checks pass for "+mr.GetHeadSha(), "")
 	case now:
 		if err := s.join(ctx, sc.Project, mr, "", sc.Caller.UserID, p.Squash); err != nil {
 			return false, nil, err
 		}
+		onTrain = true
 	default:
 		return false, nil, ErrNoStrategy
 	}
 	cars, err := s.list(ctx, sc.Project.GetId(), mr.GetTargetBranch())
-	if err != nil {
-		return false, nil, err
-	}
-	_, err = s.store.Cars().ForMergeRequest(ctx, sc.Project.GetId(), iid)
-	onTrain := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return false, nil, err
-	}
-	return onTrain, cars, nil
+	return onTrain, cars, err
 }
 
 // joinableNow is GitLab's "merge train" strategy being available: the merge
@@ -107,32 +106,41 @@ func (s *Service) joinableNow(ctx context.Context, p *storagev1.Project, mr *sto
 	return pipeline.Complete(status), nil
 }
 
-// join gives a merge request its car, at the back of its target's train;
-// from is the auto-merge strategy it has now.
+// join gives a merge request a car at the back of its target's train: its
+// auto-merge (from the strategy it has now) and the join command are
+// written together, and the call returns once the owner applied the join.
 func (s *Service) join(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest, from string, userID int64, squash bool) error {
-	// Set to merge first: a refresh that sees the car sees that too.
-	err := s.mergeRequests.SetAutoMerge(ctx, p, mr.GetIid(), from, mergerequest.StrategyMergeTrain, userID, mr.GetHeadSha(), squash)
+	carID, err := s.store.Trains().NextCarID(ctx)
+	if err != nil {
+		return err
+	}
+	ref := store.TrainRef{ProjectID: p.GetId(), Branch: mr.GetTargetBranch()}
+	write, cmdID := s.queue(ref, &storagev1.TrainCommand{
+		UserId: userID, CreateTime: timestamppb.New(s.clock.Now()),
+		Kind: &storagev1.TrainCommand_Join{Join: &storagev1.JoinTrain{
+			CarId: carID, MergeRequestIid: mr.GetIid(), HeadSha: mr.GetHeadSha(), Squash: squash || mr.GetSquash(),
+		}},
+	})
+	err = s.mergeRequests.SetAutoMerge(ctx, p, mr.GetIid(), from, mergerequest.AutoMerge{
+		Strategy: mergerequest.StrategyMergeTrain, UserID: userID, SHA: mr.GetHeadSha(), Squash: squash,
+		CarID: carID, TrainBranch: mr.GetTargetBranch(),
+	}, write)
 	if errors.Is(err, mergerequest.ErrAutoMergeChanged) {
 		return ErrAlreadyAutoMerge
 	}
 	if err != nil {
 		return err
 	}
-	now := nowProto(s.clock)
-	if _, err := s.store.Cars().Create(ctx, &storagev1.Car{
-		ProjectId: p.GetId(), TargetBranch: mr.GetTargetBranch(), MergeRequestIid: mr.GetIid(), UserId: userID,
-		State: int32(train.StateIdle), HeadSha: mr.GetHeadSha(), Squash: squash || mr.GetSquash(),
-		CreateTime: now, UpdateTime: now,
-	}); err != nil {
-		// Put the strategy back; the next event or backstop tries again.
-		if undo := s.mergeRequests.SetAutoMerge(ctx, p, mr.GetIid(), mergerequest.StrategyMergeTrain, from, mr.GetMergeUserId(), mr.GetAutoMergeSha(), false); undo != nil {
-			s.logger.ErrorContext(ctx, "undo join", "project_id", p.GetId(), "mr_iid", mr.GetIid(), "error", undo)
-		}
+	applied, err := s.await(ctx, p, ref, *cmdID)
+	if err != nil {
 		return err
 	}
-	s.note(ctx, p.GetId(), mr.GetIid(), userID, "started a merge train")
-	s.logger.InfoContext(ctx, "merge request joined its train", "project_id", p.GetId(), "mr_iid", mr.GetIid(), "target_branch", mr.GetTargetBranch())
-	return s.markDirty(ctx, p.GetId(), mr.GetTargetBranch())
+	if Outcome(applied.GetOutcome()) != OutcomeJoined {
+		return fmt.Errorf("join merge request %d: outcome %d", mr.GetIid(), applied.GetOutcome())
+	}
+	s.notes.System(ctx, p.GetId(), mr.GetIid(), userID, "started a merge train", "car:"+itoa(carID)+":join")
+	s.logger.InfoContext(ctx, "merge request joined its train", "project_id", p.GetId(), "mr_iid", mr.GetIid(), "target_branch", mr.GetTargetBranch(), "car_id", carID)
+	return nil
 }
 
 // requireRead is GitLab's read_merge_train: reporters and above, or

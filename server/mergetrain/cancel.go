@@ -2,18 +2,22 @@ package mergetrain
 
 import (
 	"context"
-	"errors"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/store"
-	"github.com/signalbox/signalbox/server/train"
 )
 
-// Cancel takes a merge request off its train, or disarms its auto-merge
-// (GitLab's cancel_merge_when_pipeline_succeeds). The cars behind rebuild
-// without it. Developers and above.
+// Cancel turns a merge request's auto-merge off (GitLab's
+// cancel_merge_when_pipeline_succeeds): it takes it off its train, or
+// disarms it. For a car on a train it answers once the train's owner has
+// applied the cancel, so success means the car will not merge; a car whose
+// merge has started merges, and the answer is ErrCannotCancel, as for a
+// merge request that is not set to auto-merge. Developers and above.
 func (s *Service) Cancel(ctx context.Context, sc *project.Scope, iid int64) (*mergerequest.View, error) {
 	mr, err := s.mergeRequests.Find(ctx, sc, iid)
 	if err != nil {
@@ -22,26 +26,54 @@ func (s *Service) Cancel(ctx context.Context, sc *project.Scope, iid int64) (*me
 	if err := sc.Require(auth.Developer); err != nil {
 		return nil, err
 	}
-	if mr.GetAutoMergeStrategy() == "" {
-		return nil, ErrNotAutoMerge
-	}
-	car, err := s.store.Cars().ForMergeRequest(ctx, sc.Project.GetId(), iid)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.note(ctx, sc.Project.GetId(), iid, sc.Caller.UserID, "canceled the automatic add to merge train")
-	case err != nil:
-		return nil, err
-	case train.State(car.GetState()).Active():
-		if err := s.removeCar(ctx, sc.Project, car); err != nil {
+	switch mr.GetAutoMergeStrategy() {
+	case "":
+		return nil, ErrCannotCancel
+	case mergerequest.StrategyMergeTrain:
+		if err := s.leave(ctx, sc, mr); err != nil {
 			return nil, err
 		}
-		s.note(ctx, sc.Project.GetId(), iid, sc.Caller.UserID, "removed this merge request from the merge train")
-		if err := s.markDirty(ctx, sc.Project.GetId(), car.GetTargetBranch()); err != nil {
+	default:
+		cleared, err := s.mergeRequests.ClearAutoMerge(ctx, sc.Project, iid, mr.GetAutoMergeStrategy(), 0, nil)
+		if err != nil {
 			return nil, err
 		}
-	}
-	if err := s.mergeRequests.ClearAutoMerge(ctx, sc.Project, iid); err != nil {
-		return nil, err
+		if !cleared {
+			return nil, ErrCannotCancel // changed meanwhile: merged, or someone else cancelled
+		}
+		body := "canceled the automatic merge"
+		if mr.GetAutoMergeStrategy() == mergerequest.StrategyTrainWhenChecksPass {
+			body = "canceled the automatic add to merge train"
+		}
+		s.notes.System(ctx, sc.Project.GetId(), iid, sc.Caller.UserID, body, "")
 	}
 	return s.mergeRequests.Get(ctx, sc, iid)
+}
+
+// leave takes a merge request's car off its train: its auto-merge is turned
+// off and the leave command queued together, then the owner applies it.
+func (s *Service) leave(ctx context.Context, sc *project.Scope, mr *storagev1.MergeRequest) error {
+	ref := store.TrainRef{ProjectID: sc.Project.GetId(), Branch: mr.GetTrainBranch()}
+	if ref.Branch == "" {
+		ref.Branch = mr.GetTargetBranch()
+	}
+	write, cmdID := s.queue(ref, &storagev1.TrainCommand{
+		UserId: sc.Caller.UserID, CreateTime: timestamppb.New(s.clock.Now()),
+		Kind: &storagev1.TrainCommand_Leave{Leave: &storagev1.LeaveTrain{MergeRequestIid: mr.GetIid()}},
+	})
+	cleared, err := s.mergeRequests.ClearAutoMerge(ctx, sc.Project, mr.GetIid(), mergerequest.StrategyMergeTrain, mr.GetTrainCarId(), write)
+	if err != nil {
+		return err
+	}
+	if !cleared {
+		return ErrCannotCancel // left meanwhile (dropped, merged, cancelled)
+	}
+	applied, err := s.await(ctx, sc.Project, ref, *cmdID)
+	if err != nil {
+		return err
+	}
+	if Outcome(applied.GetOutcome()) == OutcomeMerging {
+		return ErrCannotCancel
+	}
+	return nil
 }

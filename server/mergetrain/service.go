@@ -1,18 +1,20 @@
-// Package mergetrain runs merge trains: it puts merge requests on the train
-// of their target branch (or arms them to join), and its refresher applies
-// the plans of the pure scheduler in package train with real git and the
-// store, under a lease per train.
+// Package mergetrain runs merge trains. A train (project, target branch) is
+// one record with one owner: the replica holding the train's lease, which
+// alone writes it, version by version, so a replica that lost its lease
+// cannot overwrite a newer decision. Everything else that changes a train
+// either submits a command (a merge request joins or leaves), answered once
+// the owner applied it, or changes a record the owner reads (merge requests,
+// pipelines, the target branch) and marks the project dirty in the same
+// write. The owner plans with the pure scheduler in package train, applies
+// one action, stores the result, and plans again.
 package mergetrain
 
 import (
-	"context"
 	"errors"
 	"log/slog"
-	"sort"
 	"strconv"
 	"strings"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
+	"time"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/clock"
@@ -20,10 +22,12 @@ import (
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/loop"
 	"github.com/signalbox/signalbox/server/mergerequest"
+	"github.com/signalbox/signalbox/server/note"
 	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/store"
+	"github.com/signalbox/signalbox/server/train"
 )
 
 // Errors of merge trains.
@@ -36,8 +40,11 @@ var (
 	ErrTrainsDisabled = errors.New("merge trains are not enabled for this project")
 	// ErrNoStrategy means the merge request can neither join now nor arm.
 	ErrNoStrategy = errors.New("no available merge train strategy")
-	// ErrNotAutoMerge means there is no auto-merge to cancel.
-	ErrNotAutoMerge = errors.New("merge request is not set to auto-merge")
+	// ErrCannotCancel means there is no auto-merge to cancel, or it can no
+	// longer be cancelled: the car's merge has started.
+	ErrCannotCancel = errors.New("can't cancel the automatic merge")
+	// ErrBusy means the train's owner did not apply a command in time.
+	ErrBusy = errors.New("the merge train is busy; try again")
 )
 
 // Service runs merge trains.
@@ -48,12 +55,17 @@ type Service struct {
 	checks        *statuscheck.Service
 	mergeRequests *mergerequest.Service
 	events        event.Bus
+	notes         note.Writer
 	clock         clock.Clock
 	logger        *slog.Logger
 	holder        string
 	externalURL   string
 	wake          loop.Nudge
 	crash         crashpoint.Set
+	leaseTTL      time.Duration
+	// committed wakes requesters waiting for a command, when this replica
+	// commits a train.
+	committed *signal
 }
 
 // Deps are what a Service needs.
@@ -72,14 +84,26 @@ type Deps struct {
 	ExternalURL string
 	// Crash names the points where crash tests kill the process.
 	Crash crashpoint.Set
+	// LeaseTTL is how long a train's owner may go silent before another
+	// replica takes the train over; 0 means DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
+
+// DefaultLeaseTTL bounds how long a crashed owner's trains wait for
+// another replica.
+const DefaultLeaseTTL = 1500 * time.Millisecond
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
+	ttl := d.LeaseTTL
+	if ttl == 0 {
+		ttl = DefaultLeaseTTL
+	}
 	return &Service{
 		store: d.Store, repos: d.Repos, pipelines: d.Pipelines, checks: d.Checks, mergeRequests: d.MergeRequests,
-		events: d.Events, clock: d.Clock, logger: d.Logger, holder: d.Holder,
-		externalURL: strings.TrimRight(d.ExternalURL, "/"), wake: loop.NewNudge(), crash: d.Crash,
+		events: d.Events, notes: note.NewWriter(d.Store.Notes(), d.Clock, d.Logger), clock: d.Clock, logger: d.Logger,
+		holder: d.Holder, externalURL: strings.TrimRight(d.ExternalURL, "/"), wake: loop.NewNudge(), crash: d.Crash,
+		leaseTTL: ttl, committed: newSignal(),
 	}
 }
 
@@ -91,62 +115,19 @@ type CarView struct {
 	Pipeline     *storagev1.Pipeline
 }
 
+// Status is the car's state as GitLab names it ("idle", "merged", ...).
+func (v *CarView) Status() string { return train.State(v.Car.GetState()).String() }
+
+// Duration is how long a merged car took from joining to merging.
+func (v *CarView) Duration() (time.Duration, bool) {
+	c := v.Car
+	if train.State(c.GetState()) != train.StateMerged || c.GetMergeTime() == nil {
+		return 0, false
+	}
+	return c.GetMergeTime().AsTime().Sub(c.GetCreateTime().AsTime()), true
+}
+
 // trainRef is the ref of a car's tested commit.
 func trainRef(iid int64) string { return "refs/merge-requests/" + itoa(iid) + "/train" }
 
-// view loads what a car's entity shows.
-func (s *Service) view(ctx context.Context, c *storagev1.Car) (*CarView, error) {
-	v := &CarView{Car: c}
-	var err error
-	if v.MergeRequest, err = s.store.MergeRequests().Get(ctx, c.GetProjectId(), c.GetMergeRequestIid()); err != nil {
-		return nil, err
-	}
-	if v.User, err = s.store.Users().Get(ctx, c.GetUserId()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if c.GetPipelineId() != 0 {
-		if v.Pipeline, err = s.store.Pipelines().Get(ctx, c.GetProjectId(), c.GetPipelineId()); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
-	return v, nil
-}
-
-// trainCars returns the cars of one train, by id.
-func (s *Service) trainCars(ctx context.Context, projectID int64, branch string) ([]*storagev1.Car, error) {
-	all, err := s.store.Cars().List(ctx, projectID)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, c := range all {
-		if c.GetTargetBranch() == branch {
-			out = append(out, c)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].GetId() < out[j].GetId() })
-	return out, nil
-}
-
-// note writes a system note on a merge request.
-func (s *Service) note(ctx context.Context, projectID, iid, authorID int64, body string) {
-	if _, err := s.store.Notes().Add(ctx, &storagev1.Note{
-		ProjectId: projectID, MergeRequestIid: iid, AuthorId: authorID, Body: body, System: true,
-		CreateTime: nowProto(s.clock),
-	}); err != nil {
-		s.logger.ErrorContext(ctx, "write note", "project_id", projectID, "mr_iid", iid, "error", err)
-	}
-}
-
-// markDirty asks for a refresh of a train, here or on another replica.
-func (s *Service) markDirty(ctx context.Context, projectID int64, branch string) error {
-	if err := s.store.Cars().MarkDirty(ctx, projectID, branch); err != nil {
-		return err
-	}
-	s.wake.Wake()
-	return nil
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func nowProto(c clock.Clock) *timestamppb.Timestamp { return timestamppb.New(c.Now()) }

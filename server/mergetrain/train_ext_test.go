@@ -28,9 +28,10 @@ type fixture struct {
 	pid  int64
 }
 
-func newFixture(t *testing.T, settings *gitlab.EditProjectOptions) *fixture {
+func newFixture(t *testing.T, settings *gitlab.EditProjectOptions, opts ...servertest.Option) *fixture {
 	t.Helper()
-	srv := servertest.New(t, servertest.RealClock(), servertest.WithConfig(func(c *config.Config) { c.AllowLocalNetwork = true }))
+	opts = append([]servertest.Option{servertest.RealClock(), servertest.WithConfig(func(c *config.Config) { c.AllowLocalNetwork = true })}, opts...)
+	srv := servertest.New(t, opts...)
 	gl, err := gitlab.NewClient(servertest.RootToken, gitlab.WithBaseURL(srv.URL+"/api/v4"))
 	require.NoError(t, err)
 	p, _, err := gl.Projects.CreateProject(&gitlab.CreateProjectOptions{Name: gitlab.Ptr("demo")})
@@ -105,8 +106,10 @@ func (f *fixture) parents(t *testing.T, sha string) []string {
 
 // TestTrainOfThreeOneFails runs spec cases 33-37 on a live server: three
 // cars built each on the one ahead, visible to git ls-remote; the middle
-// car's pipeline fails, so it is dropped with a note and the last car is
-// rebuilt on the first; what lands on main is exactly what was tested.
+// car's pipeline fails while the first's runs, so it is held (the failure
+// may be the first car's) and the last car is rebuilt on the first; once
+// the first passes, the middle car's failure is its own and it is dropped
+// with a note; what lands on main is exactly what was tested.
 func TestTrainOfThreeOneFails(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &gitlab.EditProjectOptions{})
@@ -140,30 +143,42 @@ func TestTrainOfThreeOneFails(t *testing.T) {
 		require.Equal(t, gitlab.PipelineSource("merge_request_event"), car.Pipeline.Source)
 	}
 
-	// The second car's pipeline fails: it leaves, and the third is rebuilt
-	// on the first.
+	// The second car's pipeline fails while the first's runs: it is held,
+	// and the third is rebuilt on the first, without it.
 	f.ci.Report(p2, "failed")
 	p3b := f.ci.Latest(t, mrs[2].IID, p3.ID, wait)
 	require.Equal(t, []string{p1.SHA, mrs[2].SHA}, f.parents(t, p3b.SHA))
-	_, status := f.car(t, mrs[1].IID)
-	require.Equal(t, http.StatusNotFound, status)
+	held, status := f.car(t, mrs[1].IID)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "fresh", held.Status)
+	require.Equal(t, "failed", held.Pipeline.Status)
 	old, _, err := f.gl.Pipelines.GetPipeline(f.pid, p3.ID)
 	require.NoError(t, err)
 	require.Equal(t, "canceled", old.Status)
-	notes, _, err := f.gl.Notes.ListMergeRequestNotes(f.pid, mrs[1].IID, nil)
-	require.NoError(t, err)
-	require.Contains(t, notes[0].Body, "because the pipeline did not succeed")
 	first, _ := f.car(t, mrs[0].IID)
 	require.Equal(t, p1.ID, first.Pipeline.ID, "the car ahead of the failure keeps its pipeline")
 
 	// The third car passes first, and waits for the one ahead of it.
 	f.ci.Report(p3b, "success")
-	time.Sleep(300 * time.Millisecond)
 	third, _ := f.car(t, mrs[2].IID)
 	require.Equal(t, "fresh", third.Status)
+	// The first passes: it merges, the second's failure is its own and it
+	// is dropped, and the third merges.
 	f.ci.Report(p1, "success")
 	c1 := f.waitMerged(t, mrs[0].IID)
 	c3 := f.waitMerged(t, mrs[2].IID)
+	_, status = f.car(t, mrs[1].IID)
+	require.Equal(t, http.StatusNotFound, status)
+	notes, _, err := f.gl.Notes.ListMergeRequestNotes(f.pid, mrs[1].IID, nil)
+	require.NoError(t, err)
+	var dropNotes int
+	for _, n := range notes {
+		if strings.Contains(n.Body, "removed this merge request from the merge train") {
+			dropNotes++
+			require.Contains(t, n.Body, "because the pipeline did not succeed")
+		}
+	}
+	require.Equal(t, 1, dropNotes, "exactly one note says why it left")
 	require.NotNil(t, c1.MergedAt)
 	require.NotNil(t, c1.Duration)
 

@@ -2,13 +2,18 @@ package project
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/store"
 	"github.com/signalbox/signalbox/server/user"
 )
@@ -17,6 +22,30 @@ import (
 type Membership struct {
 	Member *storagev1.Member
 	User   *storagev1.User
+}
+
+// membersLeaseTTL bounds one membership change; a holder that dies frees
+// the project's members this late.
+const membersLeaseTTL = 10 * time.Second
+
+// changingMembers runs f while holding the lease on the project's members.
+// Every change of membership takes it, so a rule over the whole set (the
+// last owner stays) is checked and kept by one writer at a time: two owners
+// removing each other at once cannot both succeed. The holder name is unique
+// to this call, so a holder that outlived its lease cannot release the next
+// one's. f gets the caller's scope read again under the lease, so a caller
+// whose own role changed meanwhile acts with the role they have now.
+func (s *Service) changingMembers(ctx context.Context, sc *Scope, f func(fresh *Scope) error) error {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails; see crypto/rand
+	name := "members:" + strconv.FormatInt(sc.Project.GetId(), 10)
+	return lease.Hold(ctx, s.store.Leases(), name, hex.EncodeToString(b), membersLeaseTTL, func() error {
+		level, err := s.level(ctx, sc.Caller, sc.Project)
+		if err != nil {
+			return err
+		}
+		return f(&Scope{Project: sc.Project, Caller: sc.Caller, Level: level})
+	})
 }
 
 // AddMember gives a user a role. Maintainers and above; only owners may make
@@ -36,7 +65,13 @@ func (s *Service) AddMember(ctx context.Context, sc *Scope, userID int64, level 
 		CreateTime:  timestamppb.New(s.clock.Now()),
 		CreatedById: sc.Caller.UserID,
 	}
-	if err := s.store.Members().Add(ctx, sc.Project.GetId(), m); errors.Is(err, store.ErrExists) {
+	err = s.changingMembers(ctx, sc, func(fresh *Scope) error {
+		if err := s.requireGrant(fresh, level); err != nil {
+			return err
+		}
+		return s.store.Members().Add(ctx, sc.Project.GetId(), m)
+	})
+	if errors.Is(err, store.ErrExists) {
 		return nil, ErrMemberExists
 	} else if err != nil {
 		return nil, err
@@ -47,23 +82,27 @@ func (s *Service) AddMember(ctx context.Context, sc *Scope, userID int64, level 
 // UpdateMember changes a member's role and, when expiresAt is not nil, the
 // end of the membership.
 func (s *Service) UpdateMember(ctx context.Context, sc *Scope, userID int64, level auth.Level, expiresAt *string) (*Membership, error) {
-	m, err := s.member(ctx, sc, userID)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.requireGrant(sc, max(level, auth.Level(m.GetAccessLevel()))); err != nil {
-		return nil, err
-	}
-	if level < auth.Owner && auth.Level(m.GetAccessLevel()) == auth.Owner {
-		if err := s.keepAnOwner(ctx, sc, userID); err != nil {
-			return nil, err
+	var m *storagev1.Member
+	err := s.changingMembers(ctx, sc, func(fresh *Scope) error {
+		var err error
+		if m, err = s.member(ctx, fresh, userID); err != nil {
+			return err
 		}
-	}
-	m.AccessLevel = int32(level)
-	if expiresAt != nil {
-		m.ExpiresAt = *expiresAt
-	}
-	if err := s.store.Members().Update(ctx, sc.Project.GetId(), m); err != nil {
+		if err := s.requireGrant(fresh, max(level, auth.Level(m.GetAccessLevel()))); err != nil {
+			return err
+		}
+		if level < auth.Owner && auth.Level(m.GetAccessLevel()) == auth.Owner {
+			if err := s.keepAnOwner(ctx, fresh, userID); err != nil {
+				return err
+			}
+		}
+		m.AccessLevel = int32(level)
+		if expiresAt != nil {
+			m.ExpiresAt = *expiresAt
+		}
+		return s.store.Members().Update(ctx, sc.Project.GetId(), m)
+	})
+	if err != nil {
 		return nil, err
 	}
 	u, err := s.user(ctx, userID)
@@ -77,21 +116,23 @@ func (s *Service) UpdateMember(ctx context.Context, sc *Scope, userID int64, lev
 // someone else takes Maintainer, or Owner to remove an owner. The last owner
 // cannot be removed.
 func (s *Service) RemoveMember(ctx context.Context, sc *Scope, userID int64) error {
-	m, err := s.member(ctx, sc, userID)
-	if err != nil {
-		return err
-	}
-	if userID != sc.Caller.UserID {
-		if err := s.requireGrant(sc, auth.Level(m.GetAccessLevel())); err != nil {
+	return s.changingMembers(ctx, sc, func(fresh *Scope) error {
+		m, err := s.member(ctx, fresh, userID)
+		if err != nil {
 			return err
 		}
-	}
-	if auth.Level(m.GetAccessLevel()) == auth.Owner {
-		if err := s.keepAnOwner(ctx, sc, userID); err != nil {
-			return err
+		if userID != fresh.Caller.UserID {
+			if err := s.requireGrant(fresh, auth.Level(m.GetAccessLevel())); err != nil {
+				return err
+			}
 		}
-	}
-	return s.store.Members().Remove(ctx, sc.Project.GetId(), userID)
+		if auth.Level(m.GetAccessLevel()) == auth.Owner {
+			if err := s.keepAnOwner(ctx, fresh, userID); err != nil {
+				return err
+			}
+		}
+		return s.store.Members().Remove(ctx, sc.Project.GetId(), userID)
+	})
 }
 
 // ListMembers returns the members whose username or name contains query.

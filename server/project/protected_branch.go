@@ -9,7 +9,6 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/branch"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -100,12 +99,8 @@ func (s *Service) UnprotectBranch(ctx context.Context, sc *Scope, name string) e
 	return s.store.ProtectedBranches().Delete(ctx, pb)
 }
 
-// Protects reports whether any of the protections covers branchName.
+// Protects reports whether any of the protections covers branchName (see
+// BranchRules).
 func Protects(protections []*storagev1.ProtectedBranch, branchName string) bool {
-	for _, pb := range protections {
-		if branch.Match(pb.GetName(), branchName) {
-			return true
-		}
-	}
-	return false
+	return NewBranchRules(protections).Protected(branchName)
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
-	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/branch"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/store"
 )
@@ -102,35 +100,18 @@ func (s *Service) describe(ctx context.Context, sc *project.Scope, repo Reposito
 	if err != nil {
 		return nil, err
 	}
-	b := &Branch{Name: name, Commit: c, Default: name == sc.Project.GetDefaultBranch()}
-	pushNeed, mergeNeed := auth.Developer, auth.Developer
-	for _, pb := range protections {
-		if !branch.Match(pb.GetName(), name) {
-			continue
-		}
-		b.Protected = true
-		pushNeed = max(pushNeed, need(pb.GetPush()))
-		mergeNeed = max(mergeNeed, need(pb.GetMerge()))
+	rules := project.NewBranchRules(protections)
+	b := &Branch{
+		Name: name, Commit: c, Default: name == sc.Project.GetDefaultBranch(),
+		Protected:          rules.Protected(name),
+		DevelopersCanPush:  rules.DevelopersCanPush(name),
+		DevelopersCanMerge: rules.DevelopersCanMerge(name),
+		CanPush:            rules.CanPush(sc.Level, name),
 	}
-	b.DevelopersCanPush = pushNeed <= auth.Developer
-	b.DevelopersCanMerge = mergeNeed <= auth.Developer
-	b.CanPush = sc.Level >= pushNeed
 	if def, ok := heads[sc.Project.GetDefaultBranch()]; ok && !b.Default {
 		if b.Merged, err = repo.IsAncestor(ctx, heads[name], def); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
-}
-
-// need is the level an access rule asks for; "no one" asks for more than
-// anyone but an administrator has.
-func need(l *storagev1.AccessLevel) auth.Level {
-	if l == nil {
-		return auth.Maintainer
-	}
-	if auth.Level(l.GetLevel()) == auth.NoAccess {
-		return auth.Admin
-	}
-	return auth.Level(l.GetLevel())
 }

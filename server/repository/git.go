@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/gitrepo"
@@ -61,6 +62,11 @@ type gitRepository struct {
 	memos *memos
 }
 
+// Branches leaves out branches whose names are not valid UTF-8. Git allows
+// them, and a push may create one, but no API request can name one (every
+// door refuses invalid UTF-8), and a name shown with replacement characters
+// would no longer address the ref, or could even be another branch's name;
+// so merge requests, trains and listings never see them.
 func (g gitRepository) Branches(ctx context.Context) (map[string]string, error) {
 	refs, err := g.r.Refs(ctx, "refs/heads/")
 	if err != nil {
@@ -68,7 +74,9 @@ func (g gitRepository) Branches(ctx context.Context) (map[string]string, error) 
 	}
 	out := make(map[string]string, len(refs))
 	for ref, sha := range refs {
-		out[strings.TrimPrefix(ref, "refs/heads/")] = sha
+		if name := strings.TrimPrefix(ref, "refs/heads/"); utf8.ValidString(name) {
+			out[name] = sha
+		}
 	}
 	return out, nil
 }
@@ -86,10 +94,11 @@ func (g gitRepository) Commit(ctx context.Context, sha string) (*Commit, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Git's bytes become strings to store and show here (gitrepo.Display).
 	out := &Commit{
-		ID: c.SHA, Title: c.Title(), Message: c.Message,
-		AuthorName: c.Author.Name, AuthorEmail: c.Author.Email, AuthoredTime: c.Author.When,
-		CommitterName: c.Committer.Name, CommitterEmail: c.Committer.Email, CommittedTime: c.Committer.When,
+		ID: c.SHA, Title: gitrepo.Display(c.Title()), Message: gitrepo.Display(c.Message),
+		AuthorName: gitrepo.Display(c.Author.Name), AuthorEmail: gitrepo.Display(c.Author.Email), AuthoredTime: c.Author.When,
+		CommitterName: gitrepo.Display(c.Committer.Name), CommitterEmail: gitrepo.Display(c.Committer.Email), CommittedTime: c.Committer.When,
 		ParentIDs: c.Parents,
 	}
 	if memoable && len(out.Message) <= maxMemoMessage {
@@ -141,7 +150,7 @@ func (g gitRepository) Conflicts(ctx context.Context, target, source string) ([]
 	var paths []string
 	switch {
 	case errors.As(err, &ce):
-		paths = ce.Paths
+		paths = displayPaths(ce.Paths)
 	case err != nil:
 		return nil, err
 	}
@@ -165,7 +174,7 @@ func (g gitRepository) BuildMerge(ctx context.Context, m MergeSpec) (Landing, er
 	var ce *gitrepo.ConflictError
 	switch {
 	case errors.As(err, &ce):
-		return Landing{}, &ConflictError{Paths: ce.Paths}
+		return Landing{}, &ConflictError{Paths: displayPaths(ce.Paths)}
 	case errors.Is(err, gitrepo.ErrNeedsRebase):
 		return Landing{}, ErrNeedsRebase
 	case err != nil:
@@ -186,7 +195,7 @@ func (g gitRepository) Rebase(ctx context.Context, onto, head, name, email strin
 	sha, err := g.r.Rebase(ctx, onto, head, gitrepo.Signature{Name: name, Email: email, When: when})
 	var ce *gitrepo.ConflictError
 	if errors.As(err, &ce) {
-		return "", &ConflictError{Paths: ce.Paths}
+		return "", &ConflictError{Paths: displayPaths(ce.Paths)}
 	}
 	return sha, err
 }
@@ -206,10 +215,32 @@ func (g gitRepository) DeleteRef(ctx context.Context, ref string) error {
 	return g.r.DeleteRef(ctx, ref, "")
 }
 
+func (g gitRepository) DeleteRefAt(ctx context.Context, ref, sha string) error {
+	cur, err := g.Ref(ctx, ref)
+	if err != nil || cur != sha {
+		return err
+	}
+	err = g.r.DeleteRef(ctx, ref, sha)
+	if errors.Is(err, gitrepo.ErrStaleRef) {
+		return nil // moved on or deleted meanwhile
+	}
+	return err
+}
+
 func (g gitRepository) Ref(ctx context.Context, ref string) (string, error) {
 	sha, err := g.r.Ref(ctx, ref)
 	if errors.Is(err, gitrepo.ErrNotFound) {
 		return "", nil
 	}
 	return sha, err
+}
+
+// displayPaths are conflicting paths as they are stored and shown (see
+// gitrepo.Display).
+func displayPaths(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = gitrepo.Display(p)
+	}
+	return out
 }

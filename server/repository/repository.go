@@ -41,6 +41,9 @@ type Repository interface {
 	SetRef(ctx context.Context, ref, sha string) error
 	// DeleteRef removes a server-owned ref; a missing ref is fine.
 	DeleteRef(ctx context.Context, ref string) error
+	// DeleteRefAt removes a server-owned ref only while it holds sha: a ref
+	// that moved on (a merge request's new car) or is gone is left as it is.
+	DeleteRefAt(ctx context.Context, ref, sha string) error
 	// Ref reads one ref; "" when it does not exist.
 	Ref(ctx context.Context, ref string) (string, error)
 }
@@ -48,7 +51,8 @@ type Repository interface {
 // BranchRef is the full name of a branch's ref, for Ref.
 func BranchRef(name string) string { return "refs/heads/" + name }
 
-// Commit is what is shown of a commit.
+// Commit is what is shown of a commit. Its strings are valid UTF-8: git's
+// bytes as gitrepo.Display shows them.
 type Commit struct {
 	ID             string
 	Title          string
@@ -96,7 +100,8 @@ var ErrNeedsRebase = errors.New("the source branch must be rebased on the target
 // ErrBranchMoved means a branch was not where the caller expected.
 var ErrBranchMoved = errors.New("the branch moved")
 
-// ConflictError lists the paths that do not merge cleanly.
+// ConflictError lists the paths that do not merge cleanly, as
+// gitrepo.Display shows them.
 type ConflictError struct{ Paths []string }
 
 func (e *ConflictError) Error() string { return "merge conflict" }

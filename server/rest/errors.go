@@ -2,6 +2,7 @@ package rest
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
@@ -103,7 +104,12 @@ func gitlabFailure(e apiError) failure {
 			f = failure{404, message{"404 Not found"}}
 		}
 	case connect.CodeInvalidArgument:
-		f = violationFailure(e.violations)
+		switch reason {
+		case signalboxv1.Reason_REASON_EXPIRY_IN_PAST:
+			f = failure{400, errorBody{"expires_at must be a date after today"}}
+		default:
+			f = violationFailure(e.violations)
+		}
 	case connect.CodeAlreadyExists:
 		switch reason {
 		case signalboxv1.Reason_REASON_MEMBER_EXISTS:
@@ -133,8 +139,17 @@ func gitlabFailure(e apiError) failure {
 			f = failure{400, message{"400 Bad request - Merge trains are not enabled for this project"}}
 		case signalboxv1.Reason_REASON_NO_MERGE_TRAIN_STRATEGY:
 			f = failure{400, message{"400 Bad request - No available merge train strategy"}}
+		case signalboxv1.Reason_REASON_CANNOT_CANCEL_AUTO_MERGE:
+			f = failure{406, message{"Can't cancel the automatic merge"}}
 		default:
 			f = failure{400, message{"400 Bad request"}}
+		}
+	case connect.CodeResourceExhausted:
+		switch reason {
+		case signalboxv1.Reason_REASON_PAGE_TOO_LARGE:
+			f = failure{400, message{"400 Bad request - the page is larger than 4 MiB; ask for fewer items with per_page"}}
+		default:
+			f = failure{429, message{"429 Too Many Requests"}}
 		}
 	case connect.CodeAborted:
 		f = failure{409, message{"The target branch moved while merging; try again"}}
@@ -170,18 +185,24 @@ func missingBranch(fields []string) string {
 	return what + ` "` + fields[1] + `" does not exist`
 }
 
-// violationFailure turns validation violations into GitLab's two shapes:
+// violationFailure turns validation violations into GitLab's shapes:
 // parameter problems are Grape's 400 {"error": "a is missing, b is
-// invalid"}; rule problems of a record are 422 {"message": [full
-// messages]}, whose texts are written in the proto rules themselves.
+// invalid"}; a string over its length limit is what GitLab's
+// render_validation_error! says of a record's attribute, 400 {"message":
+// {"description": ["is too long (maximum is 2000 characters)"]}}; rule
+// problems of a status check are 422 {"message": [full messages]}, whose
+// texts are written in the proto rules themselves.
 func violationFailure(vs []*validate.Violation) failure {
 	var params, model []string
+	tooLong := map[string][]string{}
 	for _, v := range vs {
 		rule := v.GetRuleId()
 		field := fieldName(v.GetField())
 		switch {
 		case strings.HasPrefix(rule, "status_check."):
 			model = append(model, v.GetMessage())
+		case rule == "string.max_len":
+			tooLong[field] = append(tooLong[field], "is too long (maximum is "+maxLen(v.GetMessage())+" characters)")
 		case rule == "project.name_or_path":
 			params = append(params, "name, path are missing, at least one parameter must be provided")
 		case rule == "required" && (field == "status" || field == "access_level"):
@@ -201,7 +222,21 @@ func violationFailure(vs []*validate.Violation) failure {
 	if len(params) > 0 {
 		return failure{400, errorBody{strings.Join(dedupe(params), ", ")}}
 	}
+	if len(tooLong) > 0 {
+		return failure{400, message{tooLong}}
+	}
 	return failure{422, message{model}}
+}
+
+// maxLenInMessage finds the limit in protovalidate's string.max_len message,
+// "value length must be at most 2000 characters".
+var maxLenInMessage = regexp.MustCompile(`at most (\d+)`)
+
+func maxLen(violation string) string {
+	if m := maxLenInMessage.FindStringSubmatch(violation); m != nil {
+		return m[1]
+	}
+	return "?"
 }
 
 // fieldName is the top-level parameter a violation is about: "scopes" for

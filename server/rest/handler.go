@@ -91,8 +91,16 @@ func New(server *connect.Server, externalURL string, logger *slog.Logger, opts .
 	return h
 }
 
-// ServeHTTP serves a request under /api/v4.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves a request under /api/v4. A malformed string in the
+// path, query or credentials is refused before anything else, as GitLab's
+// middleware does.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if malformedRequest(r) {
+		writeMalformed(w)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // route is one row of the route table: a ServeMux pattern and its handler.
 type route struct {
@@ -118,6 +126,9 @@ func (h *Handler) serve(rt route) http.Handler {
 		switch {
 		case errors.Is(err, errBodyTooLarge):
 			c.write(bodyTooLarge())
+			return
+		case errors.Is(err, errMalformed):
+			writeMalformed(w) // before authentication, as in GitLab
 			return
 		case err != nil:
 			// Grape would have parsed the body first, but the caller still
@@ -218,7 +229,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"message":"500 Internal Server Error"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }

@@ -138,6 +138,15 @@ func (h *Handler) mergeMergeRequest(c *call) error {
 	if req.SquashCommitMessage, err = c.params.optStr("squash_commit_message"); err != nil {
 		return err
 	}
+	autoMerge, _, err := c.params.bool("auto_merge")
+	if err != nil {
+		return err
+	}
+	whenPipelineSucceeds, _, err := c.params.bool("merge_when_pipeline_succeeds")
+	if err != nil {
+		return err
+	}
+	req.AutoMerge = autoMerge || whenPipelineSucceeds
 	res, err := h.api.mergeRequests.MergeMergeRequest(c.ctx(), req)
 	if err != nil {
 		return err

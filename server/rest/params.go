@@ -2,6 +2,7 @@ package rest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // params are a request's parameters merged the way Grape merges them:
@@ -24,6 +26,86 @@ var errBodyNotJSON = errors.New("message body does not match declared format")
 
 // errBodyTooLarge is a body over the size limit.
 var errBodyTooLarge = errors.New("request body too large")
+
+// errMalformed is a request with a malformed string (see malformed).
+var errMalformed = errors.New("malformed string in the request")
+
+// malformed reports whether a string from a request is one GitLab refuses
+// outright: not valid UTF-8, or holding a NUL byte. GitLab's
+// Gitlab::Middleware::HandleMalformedStrings looks at the path, the
+// credentials and every parameter value (query, form or JSON body) before
+// anything else runs, and answers 400 "Bad Request" in plain text (see
+// writeMalformed); the REST door does the same, so no such string reaches
+// the API, its store or a log.
+func malformed(s string) bool {
+	return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0
+}
+
+// malformedRequest reports whether the path, the query string or the
+// credentials of r hold a malformed string, or the query string does not
+// decode. The body is looked at by parseParams.
+func malformedRequest(r *http.Request) bool {
+	if malformed(r.URL.Path) {
+		return true
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil || malformedForm(query) {
+		return true
+	}
+	auth := r.Header.Get("Authorization")
+	if scheme, param, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Basic") {
+		// GitLab looks at the decoded "user:password".
+		if decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(param)); err == nil {
+			auth = string(decoded)
+		}
+	}
+	return malformed(auth)
+}
+
+// malformedForm reports whether any value of a query or form is malformed.
+func malformedForm(form url.Values) bool {
+	for _, vs := range form {
+		for _, v := range vs {
+			if malformed(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// malformedJSON reports whether any string value in a decoded JSON value is
+// malformed, at any depth. (Invalid UTF-8 never gets this far: the body is
+// refused whole, since JSON text must be UTF-8 and decoding would quietly
+// turn it into U+FFFD.)
+func malformedJSON(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return malformed(v)
+	case []any:
+		for _, e := range v {
+			if malformedJSON(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range v {
+			if malformedJSON(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeMalformed is GitLab's answer to a malformed string, byte for byte:
+// HandleMalformedStrings returns
+// [400, { 'Content-Type' => 'text/plain' }, ['Bad Request']].
+func writeMalformed(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write([]byte("Bad Request"))
+}
 
 func parseParams(r *http.Request, maxBody int64) (*params, error) {
 	p := &params{values: map[string]any{}}
@@ -45,6 +127,9 @@ func parseParams(r *http.Request, maxBody int64) (*params, error) {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/json":
+		if !utf8.Valid(body) {
+			return nil, errMalformed
+		}
 		var obj map[string]any
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
@@ -56,13 +141,18 @@ func parseParams(r *http.Request, maxBody int64) (*params, error) {
 		if _, err := dec.Token(); err != io.EOF {
 			return nil, errBodyNotJSON
 		}
+		if malformedJSON(obj) {
+			return nil, errMalformed
+		}
 		for k, v := range obj {
 			p.values[k] = v
 		}
 	case "application/x-www-form-urlencoded", "":
+		// A form that does not decode is malformed too: Rack refuses an
+		// invalid %-escape, and the middleware answers for it.
 		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, errBodyNotJSON
+		if err != nil || malformedForm(form) {
+			return nil, errMalformed
 		}
 		p.addForm(form)
 	}

@@ -82,9 +82,10 @@ func fuzzRequest(method, contentType, query string, body []byte) *http.Request {
 }
 
 // FuzzParseParams: any query, Content-Type and body is parsed or refused
-// with one of the two errors the handler knows, never a panic; the size
-// limit is exact; a body of another media type is ignored; and every typed
-// getter agrees with the string getter, whatever the values are.
+// with one of the errors the handler knows, never a panic; the size limit is
+// exact; a body of another media type is ignored; no parameter the handler
+// goes on with holds a malformed string; and every typed getter agrees with
+// the string getter, whatever the values are.
 func FuzzParseParams(f *testing.F) {
 	for _, g := range goldenRequests(f) {
 		f.Add(g.contentType, g.query, []byte(g.body), uint16(4096))
@@ -97,17 +98,29 @@ func FuzzParseParams(f *testing.F) {
 	f.Add("application/json", "", []byte(`[1,2]`), uint16(4096))
 	f.Add("application/json", "", []byte(`{"n":1e400,"b":true,"l":"1, 2,,3"}`), uint16(8))
 	f.Add("multipart/form-data; boundary=x", ";;&&==", []byte("\r\n\t "), uint16(0))
+	f.Add("application/x-www-form-urlencoded", "", []byte("name=%FF&external_url=x"), uint16(4096))
+	f.Add("application/json", "", []byte("{\"name\":\"\xff\"}"), uint16(4096))
+	f.Add("application/json", "", []byte(`{"name":["ok",{"deep":"a\u0000b"}]}`), uint16(4096))
+	f.Add("", "name=a%00b", []byte("name=ok"), uint16(4096))
 	f.Fuzz(func(t *testing.T, contentType, query string, body []byte, limit uint16) {
 		maxBody := int64(limit)
-		p, err := parseParams(fuzzRequest("POST", contentType, query, body), maxBody)
+		r := fuzzRequest("POST", contentType, query, body)
+		p, err := parseParams(r, maxBody)
 		if tooLarge := int64(len(body)) > maxBody; tooLarge != errors.Is(err, errBodyTooLarge) {
 			t.Fatalf("%d bytes under a limit of %d: %v", len(body), maxBody, err)
 		}
 		if err != nil {
-			if !errors.Is(err, errBodyTooLarge) && !errors.Is(err, errBodyNotJSON) {
+			if !errors.Is(err, errBodyTooLarge) && !errors.Is(err, errBodyNotJSON) && !errors.Is(err, errMalformed) {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return
+		}
+		if !malformedRequest(r) {
+			for name, v := range p.values {
+				if malformedJSON(v) || holdsMalformedList(v) {
+					t.Fatalf("parameter %q = %q passed with a malformed string", name, v)
+				}
+			}
 		}
 		queryOnly, err := parseParams(fuzzRequest("POST", contentType, query, nil), maxBody)
 		if err != nil {
@@ -200,8 +213,9 @@ func checkPageParams(t *testing.T, p *params) {
 
 // FuzzParamsJSONMatchesForm: the same parameters sent as a JSON body
 // (under any spelling of its Content-Type), a form body, or a query string
-// read the same through every getter; and a body's value wins over the
-// query's, as in Grape.
+// read the same through every getter, or are refused by all three when a
+// value is malformed; and a body's value wins over the query's, as in
+// Grape.
 func FuzzParamsJSONMatchesForm(f *testing.F) {
 	f.Add("name", "Compliance Tool", "external_url", "https://compliance.example.test/check?token=123&a=b", int64(30), true, uint8(0))
 	f.Add("source_branch", "feature/x", "title", "Draft: Other", int64(-1), false, uint8(1))
@@ -224,6 +238,30 @@ func FuzzParamsJSONMatchesForm(f *testing.F) {
 			if strings.HasSuffix(k, "[]") || k == "num" || k == "flag" || k == "only_query" {
 				return
 			}
+		}
+		// The same key twice: the last value is what was sent. A malformed
+		// value can only hold a NUL byte here, being valid UTF-8.
+		sent := map[string]string{k1: v1}
+		sent[k2] = v2
+		if malformed(sent[k1]) || malformed(sent[k2]) {
+			values := url.Values{}
+			for k, v := range sent {
+				values.Set(k, v)
+			}
+			jsonBody, err := json.Marshal(sent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := parseParams(fuzzRequest("POST", "application/json", "", jsonBody), DefaultMaxBodyBytes); !errors.Is(err, errMalformed) {
+				t.Fatalf("JSON %s: %v", jsonBody, err)
+			}
+			if _, err := parseParams(fuzzRequest("POST", "", "", []byte(values.Encode())), DefaultMaxBodyBytes); !errors.Is(err, errMalformed) {
+				t.Fatalf("form %s: %v", values.Encode(), err)
+			}
+			if !malformedRequest(fuzzRequest("GET", "", values.Encode(), nil)) {
+				t.Fatalf("query %s passed", values.Encode())
+			}
+			return
 		}
 		asJSON := map[string]any{k1: v1, k2: v2, "num": n, "flag": b}
 		jsonBody, err := json.Marshal(asJSON)
@@ -306,4 +344,11 @@ func getters(p *params, name string, withLists bool) readings {
 	page, perPage, err := p.pageParams()
 	r.Page = []any{page, perPage, errText(err)}
 	return r
+}
+
+// holdsMalformedList reports whether a list of form values holds a
+// malformed string.
+func holdsMalformedList(v any) bool {
+	vs, ok := v.([]string)
+	return ok && slices.ContainsFunc(vs, malformed)
 }

@@ -8,6 +8,7 @@ func (h *Handler) routes() []route {
 		{"GET /api/v4/users/{user_id}", h.getUser},
 		{"POST /api/v4/users", h.createUser},
 		{"POST /api/v4/users/{user_id}/personal_access_tokens", h.createPersonalAccessToken},
+		{"DELETE /api/v4/personal_access_tokens/self", h.revokeCurrentToken},
 
 		{"GET /api/v4/projects", h.listProjects},
 		{"POST /api/v4/projects", h.createProject},

@@ -87,5 +87,16 @@ func (h *Handler) createPersonalAccessToken(c *call) error {
 	if err != nil {
 		return err
 	}
+	// The answer holds a live secret: no cache, shared or private, may keep it.
+	c.w.Header().Set("Cache-Control", "no-store")
 	return c.ok(http.StatusCreated, newPersonalAccessToken(res.GetToken()))
+}
+
+// revokeCurrentToken is DELETE /personal_access_tokens/self: the token the
+// request is made with stops working, and the answer is 204.
+func (h *Handler) revokeCurrentToken(c *call) error {
+	if _, err := h.api.users.RevokeCurrentPersonalAccessToken(c.ctx(), &signalboxv1.RevokeCurrentPersonalAccessTokenRequest{}); err != nil {
+		return err
+	}
+	return c.noContent()
 }

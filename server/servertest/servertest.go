@@ -15,6 +15,7 @@ import (
 	"github.com/signalbox/signalbox/server/app"
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/config"
+	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/store/redistest"
 )
 
@@ -44,6 +45,7 @@ type settings struct {
 	realClock    bool
 	manualTrains bool
 	cfg          func(*config.Config)
+	trainRepos   func(repository.Repositories) repository.Repositories
 }
 
 type optionFunc func(*settings)
@@ -60,6 +62,12 @@ func RealClock() Option { return optionFunc(func(s *settings) { s.realClock = tr
 // ManualTrains leaves merge trains still until the test calls
 // App.SettleTrains, so every step happens in a fixed order.
 func ManualTrains() Option { return optionFunc(func(s *settings) { s.manualTrains = true }) }
+
+// WrapTrainRepositories wraps the git repositories merge trains work on
+// (see app.WithTrainRepositories).
+func WrapTrainRepositories(wrap func(repository.Repositories) repository.Repositories) Option {
+	return optionFunc(func(s *settings) { s.trainRepos = wrap })
+}
 
 // WithConfig edits the config before the server is built.
 func WithConfig(f func(*config.Config)) Option { return optionFunc(func(s *settings) { s.cfg = f }) }
@@ -100,6 +108,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	}
 	if s.manualTrains {
 		appOpts = append(appOpts, app.WithManualTrains())
+	}
+	if s.trainRepos != nil {
+		appOpts = append(appOpts, app.WithTrainRepositories(s.trainRepos))
 	}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -10,6 +10,7 @@ import (
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/loop"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -131,7 +132,11 @@ const completeRetry = 5 * time.Second
 // starts, trying again after a failure until a pass succeeds or ctx ends.
 func (s *Service) CompleteDispatchesAtStart(ctx context.Context) {
 	for {
-		n, err := s.CompleteDispatches(ctx)
+		var n int
+		err := loop.Guard(ctx, s.logger.With("work", "complete dispatches"), func() (err error) {
+			n, err = s.CompleteDispatches(ctx)
+			return err
+		})
 		if err == nil {
 			if n > 0 {
 				s.logger.InfoContext(ctx, "completed dispatches cut short", "merge_requests", n)

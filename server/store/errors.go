@@ -11,6 +11,9 @@ var ErrNotFound = errors.New("store: not found")
 // ErrExists means a record with the same key already exists.
 var ErrExists = errors.New("store: already exists")
 
+// ErrConflict means a conditional write lost: someone else wrote first.
+var ErrConflict = errors.New("store: conflicting write")
+
 // ErrTaken means a value that must be unique is already used. The error
 // returned is a *TakenError that names the fields.
 var ErrTaken = errors.New("store: value already taken")

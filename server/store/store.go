@@ -24,7 +24,7 @@ type Store interface {
 	Responses() Responses
 	Deliveries() Deliveries
 	Leases() Leases
-	Cars() Cars
+	Trains() Trains
 	Pipelines() Pipelines
 	Hooks() Hooks
 	Notes() Notes
@@ -114,7 +114,8 @@ type Checks interface {
 
 // MergeRequests stores merge requests. Read-modify-write callers hold the
 // merge request's lease (see Leases) so concurrent changes do not overwrite
-// each other.
+// each other. Create and Update mark the project dirty (see Trains): merge
+// trains and auto-merge depend on merge requests.
 type MergeRequests interface {
 	// Create gives mr a global id and the project's next iid, and stores it.
 	Create(ctx context.Context, mr *storagev1.MergeRequest) (*storagev1.MergeRequest, error)
@@ -122,6 +123,10 @@ type MergeRequests interface {
 	// List returns the project's merge requests, by iid.
 	List(ctx context.Context, projectID int64) ([]*storagev1.MergeRequest, error)
 	Update(ctx context.Context, mr *storagev1.MergeRequest) error
+	// Armed returns the iids of the merge requests set to merge, or to join
+	// their train, once their checks pass (any auto-merge strategy but
+	// merge_train), ascending.
+	Armed(ctx context.Context, projectID int64) ([]int64, error)
 }
 
 // ResponseKey names the newest response of one check for one merge request
@@ -136,7 +141,8 @@ type ResponseKey struct {
 // Responses stores the newest status check response per ResponseKey, and
 // the deadlines of pending ones.
 type Responses interface {
-	// Put gives r the next response id and makes it the newest for its key.
+	// Put gives r the next response id and makes it the newest for its key,
+	// and marks the project dirty (see Trains).
 	// A pending r with a deadline is also added to the deadline index. The
 	// entries of the responses it replaces stay until a sweep finds them
 	// stale (see Due) and claims them.
@@ -153,7 +159,8 @@ type Responses interface {
 	// one, or no longer pending on that deadline; callers check.
 	Due(ctx context.Context, now time.Time, limit int) ([]DueResponse, error)
 	// ClaimDue removes a due entry and reports whether this caller removed
-	// it, so that of several sweepers exactly one handles it.
+	// it, so that of several sweepers exactly one handles it. It marks the
+	// project dirty, as the timeout may stop a train or an auto-merge.
 	ClaimDue(ctx context.Context, d DueResponse) (bool, error)
 	// Dispatch writes everything one change to a merge request causes in
 	// one transaction: the responses, the deliveries and the dispatched
@@ -266,26 +273,50 @@ type Leases interface {
 	Release(ctx context.Context, name, holder string) error
 }
 
-// Cars stores merge train cars. A merge request has at most one car at a
-// time; a car that leaves the train without merging is deleted.
-type Cars interface {
-	// Create gives c an id and stores it; ErrExists when the merge request
-	// already has a car.
-	Create(ctx context.Context, c *storagev1.Car) (*storagev1.Car, error)
-	Get(ctx context.Context, projectID, id int64) (*storagev1.Car, error)
-	// ForMergeRequest returns the merge request's car.
-	ForMergeRequest(ctx context.Context, projectID, iid int64) (*storagev1.Car, error)
-	// List returns the project's cars, by id.
-	List(ctx context.Context, projectID int64) ([]*storagev1.Car, error)
-	Update(ctx context.Context, c *storagev1.Car) error
-	Delete(ctx context.Context, c *storagev1.Car) error
-	// MarkDirty asks for the train of (project, branch) to be refreshed.
-	MarkDirty(ctx context.Context, projectID int64, branch string) error
-	// Dirty lists the trains waiting for a refresh.
-	Dirty(ctx context.Context) ([]TrainRef, error)
-	// ClaimDirty removes a train from the waiting set, reporting whether
-	// this caller removed it.
-	ClaimDirty(ctx context.Context, t TrainRef) (bool, error)
+// Trains stores merge trains. A train (project, target branch) is one
+// record, written by its owner only: Commit stores a version only on top of
+// the version it was made from, so of two writers that read the same version
+// exactly one commits, and a writer that lost its lease cannot overwrite a
+// newer decision. Other parts of the server change a train by submitting a
+// command for the owner; everything else the owner reads from the records
+// it is about (merge requests, pipelines, the target branch).
+type Trains interface {
+	// Load returns the train's newest version; a train that never had a car
+	// is an empty record at version 0.
+	Load(ctx context.Context, t TrainRef) (*storagev1.Train, error)
+	// Commit stores next as version next.Version, which must be one more
+	// than the version it was made from, whose id is next.ParentId.
+	// ErrConflict when another writer committed that version first.
+	Commit(ctx context.Context, next *storagev1.Train) error
+	// Branches returns the target branches of the project's trains.
+	Branches(ctx context.Context, projectID int64) ([]string, error)
+	// NextCarID draws a car id: ids order the cars of a train.
+	NextCarID(ctx context.Context) (int64, error)
+	// Submit gives cmd an id and queues it for the train's owner, and marks
+	// the project dirty. A non-nil mr is stored in the same transaction,
+	// so a merge request's auto-merge and its command are written together.
+	Submit(ctx context.Context, t TrainRef, cmd *storagev1.TrainCommand, mr *storagev1.MergeRequest) (*storagev1.TrainCommand, error)
+	// Commands returns the train's queued commands, by id.
+	Commands(ctx context.Context, t TrainRef) ([]*storagev1.TrainCommand, error)
+	// Forget removes applied commands from the queue.
+	Forget(ctx context.Context, t TrainRef, ids []int64) error
+	// Archive keeps complete cars that leave the train record, for lists.
+	Archive(ctx context.Context, projectID int64, cars []*storagev1.Car) error
+	// Archived returns the project's archived cars, by id.
+	Archived(ctx context.Context, projectID int64) ([]*storagev1.Car, error)
+	// MarkDirty asks for the project's trains and auto-merges to be looked
+	// at. Stores that change what a train depends on (merge requests,
+	// pipelines, commands) mark it in the same transaction.
+	MarkDirty(ctx context.Context, projectID int64) error
+	// Dirty lists the projects marked dirty.
+	Dirty(ctx context.Context) ([]int64, error)
+	// News counts the project's marks, ever: a worker that reads it before
+	// and after its work (and Clean) knows whether anything changed
+	// meanwhile.
+	News(ctx context.Context, projectID int64) (int64, error)
+	// Clean removes a project's mark. Callers clean, then look once more,
+	// so a change made while they worked is never lost.
+	Clean(ctx context.Context, projectID int64) error
 }
 
 // TrainRef names one train.
@@ -294,7 +325,9 @@ type TrainRef struct {
 	Branch    string
 }
 
-// Pipelines stores pipelines and the commit statuses in them.
+// Pipelines stores pipelines and the commit statuses in them. Every write
+// marks the project dirty (see Trains): merge trains and auto-merge wait on
+// pipelines.
 type Pipelines interface {
 	// Create gives p a global id and the project's next iid.
 	Create(ctx context.Context, p *storagev1.Pipeline) (*storagev1.Pipeline, error)
@@ -319,7 +352,10 @@ type Hooks interface {
 
 // Notes stores merge request notes.
 type Notes interface {
-	Add(ctx context.Context, n *storagev1.Note) (*storagev1.Note, error)
+	// Add gives n an id and stores it. A note with a key is stored once:
+	// adding it again (a retry after a crash, or a second writer) returns
+	// the note already stored under that key.
+	Add(ctx context.Context, n *storagev1.Note, key string) (*storagev1.Note, error)
 	// List returns a merge request's notes, oldest first.
 	List(ctx context.Context, projectID, iid int64) ([]*storagev1.Note, error)
 }

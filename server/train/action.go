@@ -2,11 +2,13 @@ package train
 
 import "fmt"
 
-// Action is one step of the plan Schedule returns: a Build, CancelPipeline,
-// Drop, StartMerge or FinishMerge. The caller switches on the type, applies
-// the steps in order, and stops at the first that fails (later steps assume
-// the earlier ones happened); whatever it learned then goes into the next
-// snapshot, usually as Car.Abort.
+// Action is one step of the plan Schedule returns: a Build, Drop,
+// SkipMerged, Merge or FinishMerge. Each action is complete in itself (a
+// rebuild cancels the pipeline it replaces, a merge both starts and lands),
+// so a caller may apply the first action of a plan, store the result, and
+// plan again from what it then reads; or apply the whole plan in order, as
+// the simulator does. Either way, whatever the caller learns while applying
+// an action (a conflict, a moved target) goes into the next snapshot.
 type Action interface {
 	// CarID is the car the action is about.
 	CarID() int64
@@ -17,21 +19,24 @@ type Action interface {
 
 // Build gives a car a new train commit and pipeline.
 //
-// The caller merges the car's MR head onto the base (git merge-tree, then
-// commit-tree honouring merge_method and squash): the train commit of car On
-// as it is now, after any earlier step of this plan rebuilt it, or the head
-// of the target branch when On is 0. It points
+// The caller first cancels pipeline Cancel when it is not 0 (the car's
+// running pipeline, which tests what no longer lands), and marks the car
+// stale while it works, so a rebuild shows. It merges the car's MR head onto
+// the base: the train commit of car On as it is now, or the head of the
+// target branch when On is 0 (honouring merge_method and squash). It points
 // refs/merge-requests/<iid>/train at the new commit, creates a pipeline for
 // it, and records the pipeline on the car (Pipeline{SHA, BaseCar: On,
-// BaseSHA: the commit it built on}) with the state from
-// State.RefreshPipeline (fresh). A conflict, a missing base ref or a pipeline
-// that cannot be created means: set Car.Abort (ReasonConflict with the paths,
-// ReasonPreviousRefMissing, ReasonPipelineNotCreated), stop, and refresh.
+// BaseSHA: the commit it built on}) with State.RefreshPipeline (fresh). A
+// conflict is recorded as the car's Failure (ReasonConflict on that base),
+// for the scheduler to decide whose fault it is; a missing base or a
+// pipeline that cannot be created drops the car.
 type Build struct {
 	Car int64
 	// On is the car whose train commit is the base, or 0 for the target
 	// branch.
 	On int64
+	// Cancel is the car's pipeline to cancel first, or 0.
+	Cancel int64
 }
 
 // CarID implements Action.
@@ -39,40 +44,27 @@ func (a Build) CarID() int64 { return a.Car }
 
 // String implements Action.
 func (a Build) String() string {
+	s := fmt.Sprintf("build car %d on car %d", a.Car, a.On)
 	if a.On == 0 {
-		return fmt.Sprintf("build car %d on the target branch", a.Car)
+		s = fmt.Sprintf("build car %d on the target branch", a.Car)
 	}
-	return fmt.Sprintf("build car %d on car %d", a.Car, a.On)
+	if a.Cancel != 0 {
+		s += fmt.Sprintf(" (cancel pipeline %d)", a.Cancel)
+	}
+	return s
 }
 
 func (Build) isAction() {}
 
-// CancelPipeline cancels a car's pipeline that has not finished, because the
-// car is rebuilt (a Build follows) or dropped (a Drop follows). Cancelling a
-// pipeline that finished meanwhile is not an error.
-type CancelPipeline struct {
-	Car      int64
-	Pipeline int64
-}
-
-// CarID implements Action.
-func (a CancelPipeline) CarID() int64 { return a.Car }
-
-// String implements Action.
-func (a CancelPipeline) String() string {
-	return fmt.Sprintf("cancel pipeline %d of car %d", a.Pipeline, a.Car)
-}
-
-func (CancelPipeline) isAction() {}
-
-// Drop removes a car from the train without merging it. The caller deletes
-// the car's train ref, turns the MR's auto-merge off, writes Cause.Note as a
-// system note, keeps the cause readable through the API, and deletes the car
-// (GitLab hard-deletes it). Any pipeline was cancelled by an earlier step.
-// The cars behind it are already rebuilt by later steps of the same plan.
+// Drop removes a car from the train without merging it. The caller cancels
+// pipeline Cancel when it is not 0, deletes the car's train ref, turns the
+// MR's auto-merge off and writes Cause.Note as a system note, exactly once.
+// The cars behind it are rebuilt by later plans.
 type Drop struct {
 	Car   int64
 	Cause Cause
+	// Cancel is the car's pipeline to cancel, or 0.
+	Cancel int64
 }
 
 // CarID implements Action.
@@ -83,52 +75,75 @@ func (a Drop) String() string { return fmt.Sprintf("drop car %d: %s", a.Car, a.C
 
 func (Drop) isAction() {}
 
-// StartMerge records that the car will merge: State.StartMerge (merging),
-// durably, before anything touches the target branch, and locks the MR
-// against changes. It is always followed by a FinishMerge for the same car.
-type StartMerge struct {
-	Car int64
+// SkipMerged records that the car's MR was merged outside the train ("merge
+// immediately"): the car becomes skip_merged, history only. Its MergeSHA is
+// the MR's landed commit when the project lets trains keep their pipelines
+// over such a merge (the push is then known), or empty (the push is then
+// unknown, and the train is rebuilt on it). Cancel is the car's pipeline to
+// cancel, or 0.
+type SkipMerged struct {
+	Car    int64
+	Cancel int64
 }
 
 // CarID implements Action.
-func (a StartMerge) CarID() int64 { return a.Car }
+func (a SkipMerged) CarID() int64 { return a.Car }
 
 // String implements Action.
-func (a StartMerge) String() string { return fmt.Sprintf("start merging car %d", a.Car) }
+func (a SkipMerged) String() string { return fmt.Sprintf("car %d was merged outside the train", a.Car) }
 
-func (StartMerge) isAction() {}
+func (SkipMerged) isAction() {}
 
-// FinishMerge lands a merging car, exactly once. The caller makes the target
-// branch contain SHA, the tested train commit:
-//   - if the target already contains SHA, an earlier attempt landed (a crash
-//     or lost reply after the push): change nothing;
-//   - if the target is at From, move it to SHA with a compare-and-swap, so
-//     what lands is exactly what was tested;
-//   - otherwise the target moved since the car was built by a known push (a
-//     merge-immediately): merge the MR onto it the ordinary way, as GitLab
-//     does, or refuse.
+// Merge lands a car whose pipeline passed and that is first in line. The
+// caller records the landing on the car before it touches the target
+// (State.StartMerge, merging, with the commit it lands and the head it
+// lands on), then moves the target with a compare-and-swap, marks the MR
+// merged and records State.FinishMerge (merged). What lands:
+//   - Onto false: SHA, the tested train commit, by fast-forward from From;
+//   - Onto true: the target moved by known pushes since the car was built
+//     (merges outside the train that the project lets the train keep its
+//     pipelines over), so the MR is merged onto the current head the
+//     ordinary way, as GitLab does then.
 //
-// Then it records State.FinishMerge (merged), merged_at, the duration and
-// Car.MergeSHA (the new target head), marks the MR merged, and deletes the
-// train ref; a failure to delete the ref is logged, not fatal. A refused or
-// failed update of the target means: set Car.Abort (ReasonMergeFailed with
-// the error), stop, and refresh; the car is then dropped and the cars behind
-// rebuilt.
+// A target that moved otherwise, or a MR that changed meanwhile, stops the
+// merge before the target moves; the car is then rebuilt or dropped by the
+// next plan, never merged untested.
+type Merge struct {
+	Car  int64
+	SHA  string
+	From string
+	Onto bool
+}
+
+// CarID implements Action.
+func (a Merge) CarID() int64 { return a.Car }
+
+// String implements Action.
+func (a Merge) String() string {
+	if a.Onto {
+		return fmt.Sprintf("merge car %d onto the moved target", a.Car)
+	}
+	return fmt.Sprintf("merge car %d (%s -> %s)", a.Car, a.From, a.SHA)
+}
+
+func (Merge) isAction() {}
+
+// FinishMerge lands a car found merging (its landing was recorded, then the
+// refresh stopped: a crash, a lost lease). The caller reads the landing
+// recorded on the car and makes it true exactly once:
+//   - the target already contains it: it landed; record merged;
+//   - the target is where the landing starts from: move it (compare-and-swap)
+//     and record merged;
+//   - otherwise the target moved meanwhile: the landing is void; the car goes
+//     back to stale (State.RevertMerge) and the next plan rebuilds it.
 type FinishMerge struct {
 	Car int64
-	// SHA is the car's tested train commit.
-	SHA string
-	// From is the commit SHA was built on: where the target must be for a
-	// fast-forward.
-	From string
 }
 
 // CarID implements Action.
 func (a FinishMerge) CarID() int64 { return a.Car }
 
 // String implements Action.
-func (a FinishMerge) String() string {
-	return fmt.Sprintf("finish merging car %d (%s -> %s)", a.Car, a.From, a.SHA)
-}
+func (a FinishMerge) String() string { return fmt.Sprintf("finish merging car %d", a.Car) }
 
 func (FinishMerge) isAction() {}

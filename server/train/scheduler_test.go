@@ -44,8 +44,10 @@ func merged(id int64, mergeSHA string) train.Car {
 	return train.Car{ID: id, State: train.StateMerged, MergeSHA: mergeSHA}
 }
 
-func skipMerged(id int64, mergeSHA string) train.Car {
-	return train.Car{ID: id, State: train.StateSkipMerged, MergeSHA: mergeSHA}
+// skipMerged is an MR merged outside the train from from to mergeSHA, whose
+// push the project lets the train keep its pipelines over.
+func skipMerged(id int64, from, mergeSHA string) train.Car {
+	return train.Car{ID: id, State: train.StateSkipMerged, MergeFrom: from, MergeSHA: mergeSHA}
 }
 
 // with returns c changed by f, to keep table rows short.
@@ -54,18 +56,33 @@ func with(c train.Car, f func(*train.Car)) train.Car {
 	return c
 }
 
-func finish(id, on int64) train.FinishMerge {
+// merge is the fast-forward merge of car id built on car on (0: the target).
+func merge(id, on int64) train.Merge {
 	from := head
 	if on != 0 {
 		from = sha(on)
 	}
-	return train.FinishMerge{Car: id, SHA: sha(id), From: from}
+	return train.Merge{Car: id, SHA: sha(id), From: from}
 }
 
-func cancel(id int64) train.CancelPipeline { return train.CancelPipeline{Car: id, Pipeline: 10 * id} }
+func finish(id int64) train.FinishMerge { return train.FinishMerge{Car: id} }
+
+// rebuild builds car id on car on, cancelling its running pipeline 10*id.
+func rebuild(id, on int64) train.Build { return train.Build{Car: id, On: on, Cancel: 10 * id} }
 
 func drop(id int64, r train.Reason) train.Drop {
 	return train.Drop{Car: id, Cause: train.Cause{Reason: r}}
+}
+
+// dropRunning drops car id, cancelling its running pipeline 10*id.
+func dropRunning(id int64, r train.Reason) train.Drop {
+	return train.Drop{Car: id, Cause: train.Cause{Reason: r}, Cancel: 10 * id}
+}
+
+// conflict is a car that conflicted when built on base.
+func conflict(c train.Car, base string) train.Car {
+	c.Failure = &train.Failure{Cause: train.Cause{Reason: train.ReasonConflict, Paths: []string{"go.mod"}}, BaseSHA: base}
+	return c
 }
 
 // idleCars returns n idle cars with ids from, from+1, ...
@@ -90,7 +107,8 @@ func buildChain(on, from int64, n int) []train.Action {
 
 func TestSchedule(t *testing.T) {
 	t.Parallel()
-	A, B, C := int64(1), int64(2), int64(3)
+	A, B, C, D := int64(1), int64(2), int64(3), int64(4)
+	gitlab := func(s train.Snapshot) train.Snapshot { s.Attribution = train.AttributeGitLab; return s }
 	tests := []struct {
 		name string
 		snap train.Snapshot
@@ -114,18 +132,18 @@ func TestSchedule(t *testing.T) {
 			nil},
 
 		// Case 35: the head's pipeline succeeds, it merges.
-		{"35 head success starts and finishes the merge",
+		{"35 head success merges it",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineSuccess), built(B, A, train.PipelineRunning)}},
-			[]train.Action{train.StartMerge{Car: A}, finish(A, 0)}},
+			[]train.Action{merge(A, 0)}},
 		{"35 a merging car is finished, not merged twice",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{merging(A, 0), built(B, A, train.PipelineRunning)}},
-			[]train.Action{finish(A, 0)}},
+			[]train.Action{finish(A)}},
 		{"35 a merging car is finished even if its merge already landed",
 			train.Snapshot{TargetSHA: sha(A), Cars: []train.Car{merging(A, 0)}},
-			[]train.Action{finish(A, 0)}}, // FinishMerge's caller sees the target contains c1 and only records
+			[]train.Action{finish(A)}}, // FinishMerge's caller sees the target contains c1 and only records
 		{"35 after the first merged the next succeeded car merges",
 			train.Snapshot{TargetSHA: sha(A), Cars: []train.Car{merged(A, sha(A)), built(B, A, train.PipelineSuccess)}},
-			[]train.Action{train.StartMerge{Car: B}, finish(B, A)}},
+			[]train.Action{merge(B, A)}},
 
 		// Case 36: a later car's success waits for every car ahead.
 		{"36 second car's success waits for the first",
@@ -133,51 +151,79 @@ func TestSchedule(t *testing.T) {
 			nil},
 		{"36 cars that all succeeded merge in order in one plan",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineSuccess), built(B, A, train.PipelineSuccess), built(C, B, train.PipelineRunning)}},
-			[]train.Action{train.StartMerge{Car: A}, finish(A, 0), train.StartMerge{Car: B}, finish(B, A)}},
-		{"36 a car behind a merging one merges after it",
+			[]train.Action{merge(A, 0), merge(B, A)}},
+		{"36 a car behind a merging one waits for its landing",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{merging(A, 0), built(B, A, train.PipelineSuccess)}},
-			[]train.Action{finish(A, 0), train.StartMerge{Car: B}, finish(B, A)}},
+			[]train.Action{finish(A)}},
 
 		// Case 37: B fails in A, B, C.
-		{"37 B fails: B dropped, C rebuilt on A, A untouched",
+		{"37 gitlab: B fails while A runs: B dropped, C rebuilt on A",
+			gitlab(train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, B, train.PipelineRunning)}}),
+			[]train.Action{drop(B, train.ReasonPipelineFailed), rebuild(C, A)}},
+		{"37 B fails while A runs: B is held, C rebuilt on A without it",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, B, train.PipelineRunning)}},
-			[]train.Action{drop(B, train.ReasonPipelineFailed), cancel(C), train.Build{Car: C, On: A}}},
+			[]train.Action{rebuild(C, A)}},
+		{"37 a held car behind running cars stays held",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, A, train.PipelineRunning)}},
+			nil},
+		{"37 the car ahead of a held car passed: the failure is its own",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineSuccess), built(B, A, train.PipelineFailed), built(C, A, train.PipelineRunning)}},
+			[]train.Action{merge(A, 0), drop(B, train.ReasonPipelineFailed)}},
+		{"37 the car ahead of a held car merged: the failure is its own",
+			train.Snapshot{TargetSHA: sha(A), Cars: []train.Car{merged(A, sha(A)), built(B, A, train.PipelineFailed), built(C, A, train.PipelineRunning)}},
+			[]train.Action{drop(B, train.ReasonPipelineFailed)}},
+		{"37 the car ahead of a held car failed: it leaves and the held car is rebuilt",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineFailed), built(B, A, train.PipelineFailed), built(C, A, train.PipelineRunning)}},
+			[]train.Action{drop(A, train.ReasonPipelineFailed), train.Build{Car: B, On: 0}, rebuild(C, B)}},
+		{"37 a car ahead waiting for checks has passed: the failure behind is its own",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{
+				with(built(A, 0, train.PipelineSuccess), func(c *train.Car) { c.MergeRequest.Checks = train.ChecksPending }),
+				built(B, A, train.PipelineFailed)}},
+			[]train.Action{drop(B, train.ReasonPipelineFailed)}},
+		{"37 two failures behind a running car are both held",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, A, train.PipelineFailed), idle(D)}},
+			[]train.Action{train.Build{Car: D, On: A}}},
 		{"37 a canceled pipeline counts as not succeeded",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineCanceled)}},
 			[]train.Action{drop(A, train.ReasonPipelineFailed)}},
-		{"37 a failure inherited from a dropped car rebuilds instead of dropping",
-			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, B, train.PipelineFailed)}},
+		{"37 gitlab: a failure inherited from a dropped car rebuilds instead of dropping",
+			gitlab(train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, B, train.PipelineFailed)}}),
 			[]train.Action{drop(B, train.ReasonPipelineFailed), train.Build{Car: C, On: A}}},
 
-		// Case 38: the user cancels the first car.
-		{"38 first car removed outside a refresh: everyone behind rebuilt on the target",
+		// Case 38: the user cancels the first car (its command removed it).
+		{"38 first car removed: everyone behind rebuilt on the target",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(B, A, train.PipelineRunning), built(C, B, train.PipelineRunning)}},
-			[]train.Action{cancel(B), train.Build{Car: B, On: 0}, cancel(C), train.Build{Car: C, On: B}}},
-		{"38 cancel recorded as Abort: dropped, everyone behind rebuilt",
-			train.Snapshot{TargetSHA: head, Cars: []train.Car{
-				with(built(A, 0, train.PipelineRunning), func(c *train.Car) { c.Abort = &train.Cause{Reason: train.ReasonCancelled} }),
-				built(B, A, train.PipelineSuccess), built(C, B, train.PipelineRunning)}},
-			[]train.Action{cancel(A), drop(A, train.ReasonCancelled), train.Build{Car: B, On: 0}, cancel(C), train.Build{Car: C, On: B}}},
+			[]train.Action{rebuild(B, 0), rebuild(C, B)}},
 		{"38 outdated (stale) car is rebuilt and so is everyone behind",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{
 				built(A, 0, train.PipelineRunning),
 				with(built(B, A, train.PipelineRunning), func(c *train.Car) { c.State = train.StateStale }),
 				built(C, B, train.PipelineRunning)}},
-			[]train.Action{cancel(B), train.Build{Car: B, On: A}, cancel(C), train.Build{Car: C, On: B}}},
+			[]train.Action{rebuild(B, A), rebuild(C, B)}},
 
 		// Case 39: pushes to the target branch.
 		{"39 push to the target from outside rebuilds every car",
 			train.Snapshot{TargetSHA: "x1", Cars: []train.Car{built(A, 0, train.PipelineSuccess), built(B, A, train.PipelineRunning), built(C, B, train.PipelineRunning)}},
-			[]train.Action{train.Build{Car: A, On: 0}, cancel(B), train.Build{Car: B, On: A}, cancel(C), train.Build{Car: C, On: B}}},
+			[]train.Action{train.Build{Car: A, On: 0}, rebuild(B, A), rebuild(C, B)}},
 		{"39 target at a merged car's commit is not a push from outside",
 			train.Snapshot{TargetSHA: sha(A), Cars: []train.Car{merged(A, sha(A)), built(B, A, train.PipelineRunning)}},
 			nil},
-		{"39 the train's own merge commit is a known push",
-			train.Snapshot{TargetSHA: "m1", Cars: []train.Car{merged(A, "m1"), built(B, A, train.PipelineRunning)}},
+		{"39 a car the train merged onto a moved target is a known push",
+			train.Snapshot{TargetSHA: "m1", Cars: []train.Car{
+				with(merged(A, "m1"), func(c *train.Car) {
+					c.Pipeline = &train.Pipeline{ID: 10, SHA: sha(A), BaseSHA: head, Status: train.PipelineSuccess}
+				}),
+				built(B, A, train.PipelineRunning)}},
 			nil},
+		{"39 a merge commit is not a known push for a car not built on its car",
+			train.Snapshot{TargetSHA: "m1", Cars: []train.Car{merged(A, "m1"), built(B, A, train.PipelineRunning)}},
+			[]train.Action{rebuild(B, 0)}},
 		{"39 a push on top of a merge rebuilds",
 			train.Snapshot{TargetSHA: "x1", Cars: []train.Car{merged(A, sha(A)), built(B, A, train.PipelineRunning)}},
-			[]train.Action{cancel(B), train.Build{Car: B, On: 0}}},
+			[]train.Action{rebuild(B, 0)}},
+		{"39 a reset to an earlier train merge rebuilds",
+			train.Snapshot{TargetSHA: sha(A), Cars: []train.Car{merged(A, sha(A)), merged(B, sha(B)), built(C, B, train.PipelineSuccess)}},
+			[]train.Action{train.Build{Car: C, On: 0}}},
 		{"39 a failed pipeline on an outdated base rebuilds instead of dropping",
 			train.Snapshot{TargetSHA: "x1", Cars: []train.Car{built(A, 0, train.PipelineFailed)}},
 			[]train.Action{train.Build{Car: A, On: 0}}},
@@ -188,21 +234,24 @@ func TestSchedule(t *testing.T) {
 				built(A, 0, train.PipelineRunning),
 				with(built(B, A, train.PipelineRunning), func(c *train.Car) { c.MergeRequest.SourceChanged = true }),
 				built(C, B, train.PipelineRunning)}},
-			[]train.Action{cancel(B), drop(B, train.ReasonSourceBranchUpdated), cancel(C), train.Build{Car: C, On: A}}},
+			[]train.Action{dropRunning(B, train.ReasonSourceBranchUpdated), rebuild(C, A)}},
 
 		// Case 41: draft, closed and the other MR validations.
 		{"41 draft MR is dropped",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineRunning), func(c *train.Car) { c.MergeRequest.Draft = true })}},
-			[]train.Action{cancel(A), drop(A, train.ReasonDraft)}},
+			[]train.Action{dropRunning(A, train.ReasonDraft)}},
 		{"41 closed MR is dropped",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(idle(A), func(c *train.Car) { c.MergeRequest.State = train.MergeRequestClosed }), idle(B)}},
 			[]train.Action{drop(A, train.ReasonClosed), train.Build{Car: B, On: 0}}},
-		{"41 MR merged outside the train is dropped as not open",
-			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineSuccess), func(c *train.Car) { c.MergeRequest.State = train.MergeRequestMerged })}},
-			[]train.Action{drop(A, train.ReasonClosed)}},
+		{"41 MR merged outside the train makes its car skip_merged",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineRunning), func(c *train.Car) { c.MergeRequest.State = train.MergeRequestMerged })}},
+			[]train.Action{train.SkipMerged{Car: A, Cancel: 10}}},
 		{"41 broken MR is dropped",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(idle(A), func(c *train.Car) { c.MergeRequest.Broken = true })}},
 			[]train.Action{drop(A, train.ReasonBroken)}},
+		{"41 retargeted MR is dropped",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(idle(A), func(c *train.Car) { c.MergeRequest.Retargeted = true })}},
+			[]train.Action{drop(A, train.ReasonNotOnTrain)}},
 		{"41 auto-merge turned off drops the car",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(idle(A), func(c *train.Car) { c.MergeRequest.AutoMergeDisabled = true })}},
 			[]train.Action{drop(A, train.ReasonNotAutoMerge)}},
@@ -224,37 +273,58 @@ func TestSchedule(t *testing.T) {
 			nil},
 		{"42 a merge lets the next idle car in",
 			train.Snapshot{TargetSHA: head, Limit: 2, Cars: append([]train.Car{built(A, 0, train.PipelineSuccess), built(B, A, train.PipelineRunning)}, idleCars(3, 3)...)},
-			[]train.Action{train.StartMerge{Car: A}, finish(A, 0), train.Build{Car: 3, On: B}}},
+			[]train.Action{merge(A, 0), train.Build{Car: 3, On: B}}},
 		{"42 a drop lets the next idle car in",
 			train.Snapshot{TargetSHA: head, Limit: 2, Cars: append([]train.Car{built(A, 0, train.PipelineFailed), built(B, A, train.PipelineRunning)}, idleCars(3, 3)...)},
-			[]train.Action{drop(A, train.ReasonPipelineFailed), cancel(B), train.Build{Car: B, On: 0}, train.Build{Car: 3, On: B}}},
-		{"42 a merging car does not hold a place",
+			[]train.Action{drop(A, train.ReasonPipelineFailed), rebuild(B, 0), train.Build{Car: 3, On: B}}},
+		{"42 a held car holds no pipeline, so the next idle car gets its place",
+			train.Snapshot{TargetSHA: head, Limit: 2, Cars: append([]train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed)}, idleCars(3, 3)...)},
+			[]train.Action{train.Build{Car: 3, On: A}}},
+		{"42 cars behind a merging car wait for its landing",
 			train.Snapshot{TargetSHA: head, Limit: 1, Cars: []train.Car{merging(A, 0), idle(B), idle(C)}},
-			[]train.Action{finish(A, 0), train.Build{Car: B, On: 0}}},
+			[]train.Action{finish(A)}},
 		{"42 a car beyond the limit that must leave is dropped without being built",
 			train.Snapshot{TargetSHA: head, Limit: 1, Cars: []train.Car{
 				built(A, 0, train.PipelineRunning),
 				with(idle(B), func(c *train.Car) { c.MergeRequest.Draft = true }),
-				with(idle(C), func(c *train.Car) { c.Abort = &train.Cause{Reason: train.ReasonCancelled} }),
+				with(idle(C), func(c *train.Car) { c.MergeRequest.State = train.MergeRequestClosed }),
 				idle(4)}},
-			[]train.Action{drop(B, train.ReasonDraft), drop(C, train.ReasonCancelled)}},
+			[]train.Action{drop(B, train.ReasonDraft), drop(C, train.ReasonClosed)}},
 		{"42 a pipeline beyond a lowered limit is left alone, failed or not",
 			train.Snapshot{TargetSHA: head, Limit: 1, Cars: []train.Car{built(A, 0, train.PipelineRunning), built(B, A, train.PipelineFailed), built(C, B, train.PipelineRunning)}},
 			nil},
 
 		// Case 43: skip_merged cars (merge immediately).
 		{"43 skip_merged cars neither count nor block",
-			train.Snapshot{TargetSHA: head, Limit: 2, Cars: []train.Car{built(A, 0, train.PipelineRunning), skipMerged(B, "s2"), skipMerged(C, "s3"), idle(4), idle(5)}},
+			train.Snapshot{TargetSHA: head, Limit: 2, Cars: []train.Car{built(A, 0, train.PipelineRunning), skipMerged(B, "x", "s2"), skipMerged(C, "x", "s3"), idle(4), idle(5)}},
 			[]train.Action{train.Build{Car: 4, On: A}}},
 		{"43 merge immediately with skip-train does not restart the train",
-			train.Snapshot{TargetSHA: "s2", Cars: []train.Car{built(A, 0, train.PipelineRunning), skipMerged(B, "s2"), built(C, A, train.PipelineRunning)}},
+			train.Snapshot{TargetSHA: "s2", Cars: []train.Car{built(A, 0, train.PipelineRunning), skipMerged(B, head, "s2"), built(C, A, train.PipelineRunning)}},
 			nil},
-		{"43 a car behind a skip_merged car still merges first",
-			train.Snapshot{TargetSHA: "s1", Cars: []train.Car{skipMerged(A, "s1"), built(B, 0, train.PipelineSuccess)}},
-			[]train.Action{train.StartMerge{Car: B}, finish(B, 0)}}, // From t0: FinishMerge merges onto s1
+		{"43 two merges immediately in a row are both known",
+			train.Snapshot{TargetSHA: "s3", Cars: []train.Car{skipMerged(A, head, "s2"), skipMerged(B, "s2", "s3"), built(C, 0, train.PipelineRunning)}},
+			nil},
+		{"43 a car behind a skip_merged car merges onto the moved target",
+			train.Snapshot{TargetSHA: "s1", Cars: []train.Car{skipMerged(A, head, "s1"), built(B, 0, train.PipelineSuccess), built(C, B, train.PipelineSuccess)}},
+			[]train.Action{train.Merge{Car: B, From: "s1", Onto: true}}},
+		{"43 a car merged outside the train a moment ago is a known push already",
+			train.Snapshot{TargetSHA: "s2", Cars: []train.Car{built(A, 0, train.PipelineRunning), with(built(B, A, train.PipelineRunning), func(c *train.Car) {
+				c.MergeRequest.State, c.MergeFrom, c.MergeSHA = train.MergeRequestMerged, head, "s2"
+			}), built(C, A, train.PipelineRunning)}},
+			[]train.Action{train.SkipMerged{Car: B, Cancel: 20}}},
+		{"43 a skip_merged car the project does not keep pipelines over is a push from outside",
+			train.Snapshot{TargetSHA: "s1", Cars: []train.Car{{ID: A, State: train.StateSkipMerged}, built(B, 0, train.PipelineRunning)}},
+			[]train.Action{rebuild(B, 0)}},
 		{"43 a known push does not excuse a base that never landed",
-			train.Snapshot{TargetSHA: "s1", Cars: []train.Car{skipMerged(9, "s1"), built(10, 7, train.PipelineRunning)}},
-			[]train.Action{cancel(10), train.Build{Car: 10, On: 0}}}, // car 7 was removed without merging
+			train.Snapshot{TargetSHA: "s1", Cars: []train.Car{skipMerged(9, head, "s1"), built(10, 7, train.PipelineRunning)}},
+			[]train.Action{rebuild(10, 0)}}, // car 7 was removed without merging
+		{"43 cars built on a car merged outside the train keep their pipelines",
+			train.Snapshot{TargetSHA: "s1", Cars: []train.Car{
+				with(skipMerged(A, head, "s1"), func(c *train.Car) {
+					c.Pipeline = &train.Pipeline{ID: 10, SHA: sha(A), BaseSHA: head, Status: train.PipelineCanceled}
+				}),
+				built(B, A, train.PipelineRunning), built(C, B, train.PipelineRunning)}},
+			nil},
 
 		// Status checks: a car never merges before they pass.
 		{"checks pending: the ready head waits",
@@ -262,28 +332,35 @@ func TestSchedule(t *testing.T) {
 			nil},
 		{"checks failed: the ready head is dropped and the train rebuilt",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineSuccess), func(c *train.Car) { c.MergeRequest.Checks = train.ChecksFailed }), built(B, A, train.PipelineRunning)}},
-			[]train.Action{drop(A, train.ReasonStatusChecksFailed), cancel(B), train.Build{Car: B, On: 0}}},
+			[]train.Action{drop(A, train.ReasonStatusChecksFailed), rebuild(B, 0)}},
 		{"checks failed on a car still building: it keeps its place for a retry",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineRunning), func(c *train.Car) { c.MergeRequest.Checks = train.ChecksFailed })}},
 			nil},
 
-		// Outcomes the caller discovered while applying an earlier plan.
-		{"conflict found while building drops the car with its paths",
-			train.Snapshot{TargetSHA: head, Cars: []train.Car{
-				with(idle(A), func(c *train.Car) {
-					c.Abort = &train.Cause{Reason: train.ReasonConflict, Paths: []string{"go.mod"}}
-				}), idle(B)}},
+		// Conflicts found while building, and whose fault they are.
+		{"conflict on the target drops the first car with its paths",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{conflict(idle(A), head), idle(B)}},
 			[]train.Action{train.Drop{Car: A, Cause: train.Cause{Reason: train.ReasonConflict, Paths: []string{"go.mod"}}}, train.Build{Car: B, On: 0}}},
-		{"refused merge: the merging car is dropped and the train rebuilt",
-			train.Snapshot{TargetSHA: "x1", Cars: []train.Car{
-				with(merging(A, 0), func(c *train.Car) {
-					c.Abort = &train.Cause{Reason: train.ReasonMergeFailed, Detail: "the target branch moved"}
-				}), built(B, A, train.PipelineSuccess)}},
-			[]train.Action{train.Drop{Car: A, Cause: train.Cause{Reason: train.ReasonMergeFailed, Detail: "the target branch moved"}}, train.Build{Car: B, On: 0}}},
-		{"merging car without a tested commit is dropped",
-			train.Snapshot{TargetSHA: head, Cars: []train.Car{{ID: A, State: train.StateMerging}}},
-			[]train.Action{train.Drop{Car: A, Cause: train.Cause{Reason: train.ReasonMergeFailed, Detail: "the car has no tested commit"}}}},
-		{"a refresh that crashed after rebuilding the car ahead is repaired",
+		{"conflict with a running car ahead is held; the car behind builds without it",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), conflict(idle(B), sha(A)), idle(C)}},
+			[]train.Action{train.Build{Car: C, On: A}}},
+		{"gitlab: conflict with a running car ahead drops the car",
+			gitlab(train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), conflict(idle(B), sha(A)), idle(C)}}),
+			[]train.Action{train.Drop{Car: B, Cause: train.Cause{Reason: train.ReasonConflict, Paths: []string{"go.mod"}}}, train.Build{Car: C, On: A}}},
+		{"conflict with a car ahead that passed is the car's own",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineSuccess), func(c *train.Car) { c.MergeRequest.Checks = train.ChecksPending }), conflict(idle(B), sha(A))}},
+			[]train.Action{train.Drop{Car: B, Cause: train.Cause{Reason: train.ReasonConflict, Paths: []string{"go.mod"}}}}},
+		{"conflict with a car that left: tried again on the new base",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{conflict(idle(B), sha(A))}},
+			[]train.Action{train.Build{Car: B, On: 0}}},
+		{"a pipeline that could not be created drops the car",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), with(idle(B), func(c *train.Car) {
+				c.Failure = &train.Failure{Cause: train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: "no"}, BaseSHA: sha(A)}
+			})}},
+			[]train.Action{train.Drop{Car: B, Cause: train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: "no"}}}},
+
+		// Repairs.
+		{"a refresh that stopped after rebuilding the car ahead is repaired",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{
 				with(built(A, 0, train.PipelineRunning), func(c *train.Car) { c.Pipeline.SHA = "c1-rebuilt" }),
 				built(B, A, train.PipelineSuccess)}},
@@ -291,14 +368,17 @@ func TestSchedule(t *testing.T) {
 		{"fresh car without a pipeline is built",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{{ID: A, State: train.StateFresh, MergeRequest: ready()}}},
 			[]train.Action{train.Build{Car: A, On: 0}}},
+		{"a merging car whose target moved is finished (its caller reverts it)",
+			train.Snapshot{TargetSHA: "x1", Cars: []train.Car{merging(A, 0), built(B, A, train.PipelineSuccess)}},
+			[]train.Action{finish(A)}},
 
 		// Project settings and the target branch.
 		{"trains disabled: active cars dropped, a merging car still finishes",
 			train.Snapshot{TargetSHA: head, TrainsDisabled: true, Cars: []train.Car{merging(A, 0), built(B, A, train.PipelineRunning), idle(C)}},
-			[]train.Action{finish(A, 0), cancel(B), drop(B, train.ReasonTrainsDisabled), drop(C, train.ReasonTrainsDisabled)}},
+			[]train.Action{finish(A), dropRunning(B, train.ReasonTrainsDisabled), drop(C, train.ReasonTrainsDisabled)}},
 		{"missing target branch: the previous ref does not exist",
 			train.Snapshot{Cars: []train.Car{built(A, 0, train.PipelineRunning), idle(B)}},
-			[]train.Action{cancel(A), drop(A, train.ReasonPreviousRefMissing), drop(B, train.ReasonPreviousRefMissing)}},
+			[]train.Action{dropRunning(A, train.ReasonPreviousRefMissing), drop(B, train.ReasonPreviousRefMissing)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -327,7 +407,8 @@ func TestScheduleRejectsInvalidSnapshots(t *testing.T) {
 		{"unknown pipeline status", train.Snapshot{Cars: []train.Car{with(built(1, 0, 0), func(c *train.Car) { c.Pipeline.Status = 17 })}}, "PipelineStatus(17)"},
 		{"unknown MR state", train.Snapshot{Cars: []train.Car{with(idle(1), func(c *train.Car) { c.MergeRequest.State = 5 })}}, "MergeRequestState(5)"},
 		{"unknown checks", train.Snapshot{Cars: []train.Car{with(idle(1), func(c *train.Car) { c.MergeRequest.Checks = -1 })}}, "Checks(-1)"},
-		{"abort without a reason", train.Snapshot{Cars: []train.Car{with(idle(1), func(c *train.Car) { c.Abort = &train.Cause{} })}}, "abort with Reason(0)"},
+		{"failure without a reason", train.Snapshot{Cars: []train.Car{with(idle(1), func(c *train.Car) { c.Failure = &train.Failure{} })}}, "failure with Reason(0)"},
+		{"unknown attribution", train.Snapshot{Attribution: 7, Cars: []train.Car{idle(1)}}, "attribution Attribution(7)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -348,10 +429,12 @@ func TestActionStrings(t *testing.T) {
 	}{
 		{train.Build{Car: 1}, "build car 1 on the target branch"},
 		{train.Build{Car: 2, On: 1}, "build car 2 on car 1"},
-		{train.CancelPipeline{Car: 2, Pipeline: 20}, "cancel pipeline 20 of car 2"},
+		{rebuild(2, 1), "build car 2 on car 1 (cancel pipeline 20)"},
 		{drop(3, train.ReasonDraft), "drop car 3: merge_request_draft"},
-		{train.StartMerge{Car: 4}, "start merging car 4"},
-		{train.FinishMerge{Car: 4, SHA: "c4", From: "t0"}, "finish merging car 4 (t0 -> c4)"},
+		{train.SkipMerged{Car: 5}, "car 5 was merged outside the train"},
+		{merge(4, 0), "merge car 4 (t0 -> c4)"},
+		{train.Merge{Car: 4, Onto: true}, "merge car 4 onto the moved target"},
+		{finish(4), "finish merging car 4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

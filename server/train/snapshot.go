@@ -19,6 +19,8 @@ type Snapshot struct {
 	// TrainsDisabled says the project turned merge trains off; every active
 	// car is dropped.
 	TrainsDisabled bool
+	// Attribution decides when a failed pipeline is a car's own fault.
+	Attribution Attribution
 	// Cars are the train's cars in id order (the order they joined). Include
 	// every refreshable car, and the recent complete ones (GitLab looks at
 	// the last 20): their MergeSHA is how a push made by a merge is told
@@ -37,15 +39,50 @@ type Car struct {
 	MergeRequest MergeRequest
 	// MergeSHA, for a merged or skip_merged car, is the head of the target
 	// branch right after its merge (for a train merge, normally the tested
-	// commit itself). A target head equal to it is a known push.
-	MergeSHA string
-	// Abort, when set, drops the car for this cause at the next refresh. The
-	// caller sets it for outcomes it discovered while applying an earlier
-	// action (a conflict or a missing ref while building, a pipeline that
-	// could not be created, a target branch that refused the merge) and for
-	// a user's cancel. Going through the scheduler keeps the cascade: every
-	// car behind a dropped one is rebuilt.
-	Abort *Cause
+	// commit itself), and MergeFrom the head it moved from: together, a
+	// push the train knows. A skip_merged car whose push the train must not
+	// keep its pipelines over has no MergeSHA. An active car whose MR was
+	// merged outside the train carries them too, when the train may keep
+	// its pipelines over that merge.
+	MergeSHA  string
+	MergeFrom string
+	// Failure is what went wrong while building or testing the car that the
+	// caller recorded (a conflict on the base it was built on); Schedule
+	// decides whether it is the car's own.
+	Failure *Failure
+}
+
+// Failure is a car's failure on one base.
+type Failure struct {
+	Cause Cause
+	// BaseSHA is the commit the car was built on when it failed.
+	BaseSHA string
+}
+
+// Attribution is how Schedule blames a car whose pipeline failed.
+type Attribution int
+
+// Attributions. The zero value is Signalbox's.
+const (
+	// AttributeHold holds a car whose pipeline failed while a car ahead of
+	// it has not passed: the failure may be inherited. If a car ahead fails,
+	// the held car is rebuilt without it; it is dropped only once every car
+	// ahead passed, when the failure is its own.
+	AttributeHold Attribution = iota
+	// AttributeGitLab drops a car as soon as its current pipeline fails, as
+	// GitLab does, even when a car ahead of it is the cause (gitlab#500693).
+	AttributeGitLab
+)
+
+// String names the attribution.
+func (a Attribution) String() string {
+	switch a {
+	case AttributeHold:
+		return "hold"
+	case AttributeGitLab:
+		return "gitlab"
+	}
+	return "Attribution(" + strconv.Itoa(int(a)) + ")"
 }
 
 // Pipeline is a car's pipeline and the commit it tests.
@@ -78,6 +115,8 @@ type MergeRequest struct {
 	// SourceChanged: the MR's head is no longer the commit the car's train
 	// commit merges (a push to the source branch).
 	SourceChanged bool
+	// Retargeted: the MR's target branch is no longer the train's.
+	Retargeted bool
 	// Checks is the state of the MR's external status checks. A project that
 	// does not require them passing reports ChecksPassed.
 	Checks Checks
@@ -90,6 +129,8 @@ type MergeRequestState int
 const (
 	MergeRequestOpen MergeRequestState = iota
 	MergeRequestClosed
+	// MergeRequestMerged: merged outside the train (the train records its
+	// own merges on the car, before the MR).
 	MergeRequestMerged
 )
 

@@ -97,6 +97,10 @@ const (
 	EventStartMerge
 	// EventFinishMerge: the merge landed (merging -> merged).
 	EventFinishMerge
+	// EventRevertMerge: the merge could not land as recorded (the target
+	// moved meanwhile) and never touched the target (merging -> stale), so
+	// the car is rebuilt rather than ejected. Signalbox's, not GitLab's.
+	EventRevertMerge
 )
 
 // String returns GitLab's name for the event.
@@ -110,6 +114,8 @@ func (e Event) String() string {
 		return "start_merge"
 	case EventFinishMerge:
 		return "finish_merge"
+	case EventRevertMerge:
+		return "revert_merge"
 	}
 	return "Event(" + strconv.Itoa(int(e)) + ")"
 }
@@ -137,6 +143,10 @@ func (s State) Apply(e Event) (State, error) {
 		if s == StateMerging {
 			return StateMerged, nil
 		}
+	case EventRevertMerge:
+		if s == StateMerging {
+			return StateStale, nil
+		}
 	}
 	return s, &TransitionError{Event: e, From: s}
 }
@@ -154,3 +164,6 @@ func (s State) StartMerge() (State, error) { return s.Apply(EventStartMerge) }
 
 // FinishMerge is s.Apply(EventFinishMerge): merging becomes merged.
 func (s State) FinishMerge() (State, error) { return s.Apply(EventFinishMerge) }
+
+// RevertMerge is s.Apply(EventRevertMerge): merging becomes stale.
+func (s State) RevertMerge() (State, error) { return s.Apply(EventRevertMerge) }

@@ -69,6 +69,16 @@ type Config struct {
 	Horizon time.Duration
 	// Seed makes the run reproducible; every random draw comes from it.
 	Seed uint64
+	// Jitter spreads build times uniformly over T·(1±Jitter), in [0, 1):
+	// with it, builds finish out of order and a car can fail before the
+	// car ahead of it that broke it. Zero keeps every build exactly T.
+	Jitter float64
+	// Flake is the probability that a build fails although everything in it
+	// is good (a flaky test), in [0, 1).
+	Flake float64
+	// Attribution is how the train blames a failed car (train.Attribution):
+	// Signalbox's hold, the default, or GitLab's.
+	Attribution train.Attribution
 }
 
 // WithDefaults returns c with its zero fields set to their defaults.
@@ -112,6 +122,15 @@ func (c Config) Validate() error {
 	if c.Horizon <= 0 {
 		errs = append(errs, fmt.Errorf("horizon must be positive, got %v", c.Horizon))
 	}
+	if !(c.Jitter >= 0 && c.Jitter < 1) {
+		errs = append(errs, fmt.Errorf("jitter must be in [0, 1), got %v", c.Jitter))
+	}
+	if !(c.Flake >= 0 && c.Flake < 1) {
+		errs = append(errs, fmt.Errorf("flake must be in [0, 1), got %v", c.Flake))
+	}
+	if c.Attribution != train.AttributeHold && c.Attribution != train.AttributeGitLab {
+		errs = append(errs, fmt.Errorf("unknown attribution %d", c.Attribution))
+	}
 	if c.BuildTime > 0 && c.Horizon/c.BuildTime > maxRounds {
 		errs = append(errs, fmt.Errorf("horizon %v is more than %d build times", c.Horizon, maxRounds))
 	}
@@ -131,8 +150,16 @@ func (c Config) Label() string {
 type Result struct {
 	// Config is the run's configuration, defaults applied.
 	Config Config
-	// Merges counts merged MRs; Dropped, MRs dropped from the train.
+	// Merges counts merged MRs; Dropped, MRs dropped from the train:
+	// bad ones, and good ones in the two counts below.
 	Merges, Dropped int
+	// GoodDropped counts good MRs dropped for a failure that came from a
+	// bad MR in their build (someone else's); FlakeDropped, good MRs dropped
+	// because their own build flaked.
+	GoodDropped, FlakeDropped int
+	// FirstGoodDropped is when the first good MR was dropped for someone
+	// else's failure; zero when none was.
+	FirstGoodDropped time.Duration
 	// Builds counts pipelines started, cancelled ones included; Cancelled,
 	// those cancelled before they finished.
 	Builds, Cancelled int

@@ -10,11 +10,11 @@
 //     joins gets a pipeline straight away. Time to merge is measured from
 //     joining the train.
 //   - Each MR is bad with probability p, drawn from the seed when it joins.
-//     A build fails if and only if it contains a bad MR: its own, or one of a
-//     car ahead of it that was still on the train when the build started
-//     (the build's base chain). Builds take exactly T; there are no flakes
-//     and no pushes from outside, so the target only moves by the train's
-//     fast-forwards.
+//     A build fails if it contains a bad MR: its own, or one of a car ahead
+//     of it that was still on the train when the build started (the build's
+//     base chain); a build of good MRs fails with probability Flake. Builds
+//     take T, or T·(1±Jitter) drawn uniformly; there are no pushes from
+//     outside, so the target only moves by the train's fast-forwards.
 //   - Every pipeline that finishes is one event, followed by one refresh: the
 //     scheduler's plan is applied, the train is topped up, and the refresh
 //     repeats until the plan is empty. Events at the same instant are
@@ -33,12 +33,14 @@
 //
 // The simulator checks the invariants of the model as it goes and fails the
 // run if the scheduler breaks one: the target only ever fast-forwards to a
-// tested commit, no merged commit contains a bad MR, no good MR is dropped,
-// and every plan settles.
+// tested commit, no merged commit contains a bad MR, every plan settles,
+// and, with Signalbox's attribution, no good MR is dropped for a failure
+// that is not its own (GitLab's attribution does that; it is counted).
 package trainsim
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -102,6 +104,8 @@ type pipeline struct {
 	p      train.Pipeline
 	finish time.Duration
 	seq    int64
+	// flaked: it failed although it tested only good MRs.
+	flaked bool
 }
 
 func (s *sim) run() error {
@@ -115,8 +119,11 @@ func (s *sim) run() error {
 		}
 		s.now = p.finish
 		p.p.Status = train.PipelineSuccess
-		if s.broken[p.p.SHA] {
+		switch {
+		case s.broken[p.p.SHA]:
 			p.p.Status = train.PipelineFailed
+		case s.cfg.Flake > 0 && s.uniform() < s.cfg.Flake:
+			p.p.Status, p.flaked = train.PipelineFailed, true
 		}
 		if err := s.refresh(); err != nil {
 			return err
@@ -153,11 +160,20 @@ func (s *sim) refresh() error {
 func (s *sim) topUp() {
 	for len(s.cars) < s.cfg.Depth {
 		s.lastID++
-		// 53 random bits, as math/rand's Float64, but fixed here so the
-		// stream cannot change under us.
-		u := float64(s.rng.Uint64()>>11) / (1 << 53)
-		s.cars = append(s.cars, &car{id: s.lastID, state: train.StateIdle, bad: u < s.cfg.P, joined: s.now})
+		s.cars = append(s.cars, &car{id: s.lastID, state: train.StateIdle, bad: s.uniform() < s.cfg.P, joined: s.now})
 	}
+}
+
+// uniform draws from [0, 1) with 53 random bits, as math/rand's Float64,
+// but fixed here so the stream cannot change under us.
+func (s *sim) uniform() float64 { return float64(s.rng.Uint64()>>11) / (1 << 53) }
+
+// buildTime is T, or T·(1±Jitter) with jitter.
+func (s *sim) buildTime() time.Duration {
+	if s.cfg.Jitter == 0 {
+		return s.cfg.BuildTime
+	}
+	return time.Duration(float64(s.cfg.BuildTime) * (1 + s.cfg.Jitter*(2*s.uniform()-1)))
 }
 
 func (s *sim) snapshot() train.Snapshot {
@@ -169,7 +185,7 @@ func (s *sim) snapshot() train.Snapshot {
 		}
 		s.buf = append(s.buf, tc)
 	}
-	return train.Snapshot{TargetSHA: s.target, Limit: s.cfg.Depth, Cars: s.buf}
+	return train.Snapshot{TargetSHA: s.target, Limit: s.cfg.Depth, Attribution: s.cfg.Attribution, Cars: s.buf}
 }
 
 func (s *sim) find(id int64) (*car, error) {
@@ -194,6 +210,9 @@ func (s *sim) apply(a train.Action) error {
 	}
 	switch a := a.(type) {
 	case train.Build:
+		if err := s.cancel(c, a.Cancel); err != nil {
+			return err
+		}
 		base := s.target
 		if a.On != 0 {
 			on, err := s.find(a.On)
@@ -214,33 +233,42 @@ func (s *sim) apply(a train.Action) error {
 		s.broken[sha] = s.broken[base] || c.bad
 		c.pipe = &pipeline{
 			p:      train.Pipeline{ID: s.lastID, SHA: sha, BaseCar: a.On, BaseSHA: base, Status: train.PipelineRunning},
-			finish: s.now + s.cfg.BuildTime,
+			finish: s.now + s.buildTime(),
 			seq:    s.lastSeq,
 		}
 		heap.Push(&s.events, c.pipe)
 		s.res.Builds++
-	case train.CancelPipeline:
-		if c.pipe == nil || c.pipe.p.ID != a.Pipeline || c.pipe.p.Status.Complete() {
-			return fmt.Errorf("car %d has no running pipeline %d", c.id, a.Pipeline)
-		}
-		c.pipe.p.Status = train.PipelineCanceled
-		s.res.Cancelled++
 	case train.Drop:
+		if err := s.cancel(c, a.Cancel); err != nil {
+			return err
+		}
 		if !c.bad {
-			return fmt.Errorf("dropped a good MR (car %d): %s", c.id, a.Cause)
+			switch {
+			case a.Cause.Reason == train.ReasonPipelineFailed && c.pipe != nil && c.pipe.flaked:
+				s.res.FlakeDropped++
+			case s.cfg.Attribution == train.AttributeHold:
+				return fmt.Errorf("dropped a good MR (car %d) for a failure not its own: %s", c.id, a.Cause)
+			default:
+				if s.res.GoodDropped == 0 {
+					s.res.FirstGoodDropped = s.now
+				}
+				s.res.GoodDropped++
+			}
 		}
 		s.remove(c)
 		s.res.Dropped++
-	case train.StartMerge:
-		if c.state, err = c.state.StartMerge(); err != nil {
-			return err
+	case train.Merge:
+		if a.Onto {
+			return errors.New("a merge onto a moved target: the model has no pushes from outside")
 		}
-	case train.FinishMerge:
 		if s.target != a.From {
 			return fmt.Errorf("target is at %s, not %s: not a fast-forward", s.target, a.From)
 		}
 		if s.broken[a.SHA] {
 			return fmt.Errorf("merged %s, which contains a bad MR", a.SHA)
+		}
+		if c.state, err = c.state.StartMerge(); err != nil {
+			return err
 		}
 		if c.state, err = c.state.FinishMerge(); err != nil {
 			return err
@@ -250,8 +278,21 @@ func (s *sim) apply(a train.Action) error {
 		s.res.Merges++
 		s.ttm = append(s.ttm, s.now-c.joined)
 	default:
-		return fmt.Errorf("unknown action %T", a)
+		return fmt.Errorf("%T is not in the model", a)
 	}
+	return nil
+}
+
+// cancel cancels pipeline id of c, when it is not 0.
+func (s *sim) cancel(c *car, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	if c.pipe == nil || c.pipe.p.ID != id || c.pipe.p.Status.Complete() {
+		return fmt.Errorf("car %d has no running pipeline %d", c.id, id)
+	}
+	c.pipe.p.Status = train.PipelineCanceled
+	s.res.Cancelled++
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/signalbox/signalbox/server/train"
 	"github.com/signalbox/signalbox/server/trainsim"
 )
 
@@ -27,13 +28,7 @@ func TestDefaultSweep(t *testing.T) {
 	t.Run("golden", func(t *testing.T) {
 		var got bytes.Buffer
 		require.NoError(t, trainsim.WriteTable(&got, rs))
-		path := filepath.Join("testdata", "seed42.golden")
-		if *update {
-			require.NoError(t, os.WriteFile(path, got.Bytes(), 0o644))
-		}
-		want, err := os.ReadFile(path)
-		require.NoError(t, err)
-		require.Equal(t, string(want), got.String(), "run with -update to accept the new table")
+		requireGolden(t, "seed42.golden", got.String())
 	})
 
 	t.Run("peers", func(t *testing.T) {
@@ -75,6 +70,18 @@ func TestDefaultSweep(t *testing.T) {
 			within("ideal C=5", row.ideal5, g["ideal C=5"].MergesPerHour)
 		}
 	})
+}
+
+// requireGolden compares a table with testdata/name, which -update rewrites.
+func requireGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(want), got, "run with -update to accept the new table")
 }
 
 func TestSameSeedSameTable(t *testing.T) {
@@ -185,4 +192,26 @@ func TestConfig(t *testing.T) {
 	}
 	_, err := trainsim.Sweep{}.Run()
 	require.ErrorContains(t, err, "at least one p and one depth")
+}
+
+// TestAttributionSweep is issue's proof table: with builds finishing out of
+// order, GitLab's attribution drops good merge requests for a bad one's
+// failure, and Signalbox's never does (Run fails the run if it did), at
+// every setting.
+func TestAttributionSweep(t *testing.T) {
+	t.Parallel()
+	rs, err := trainsim.DefaultAttributionSweep().Run()
+	require.NoError(t, err)
+	var got bytes.Buffer
+	require.NoError(t, trainsim.WriteAttributionTable(&got, rs))
+	requireGolden(t, "attribution_seed42.golden", got.String())
+	for _, r := range rs {
+		c := r.Config
+		if c.Attribution == train.AttributeHold {
+			require.Zero(t, r.GoodDropped, "p=%v jitter=%v flake=%v", c.P, c.Jitter, c.Flake)
+		}
+		if c.Attribution == train.AttributeGitLab && c.Jitter > 0 && c.P >= 0.10 {
+			require.Positive(t, r.GoodDropped, "GitLab's attribution ejects innocent cars when builds finish out of order: p=%v", c.P)
+		}
+	}
 }

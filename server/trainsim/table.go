@@ -63,8 +63,13 @@ func (w Sweep) Run() ([]Result, error) {
 			return nil, fmt.Errorf("trainsim: depth must be in [1, %d], got %d", maxDepth, d)
 		}
 	}
-	var rs []Result
-	for _, c := range w.Configs() {
+	return runAll(w.Configs())
+}
+
+// runAll runs configurations in order and stops at the first error.
+func runAll(cs []Config) ([]Result, error) {
+	rs := make([]Result, 0, len(cs))
+	for _, c := range cs {
 		r, err := Run(c)
 		if err != nil {
 			return nil, err

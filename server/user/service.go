@@ -14,6 +14,10 @@ import (
 // ErrNotFound means no user has the id or username given.
 var ErrNotFound = errors.New("user not found")
 
+// ErrExpiryInPast means a new token's expiry date is today or earlier, so it
+// would never work.
+var ErrExpiryInPast = errors.New("the expiry date must be in the future")
+
 // RootUsername is the administrator every instance starts with, as on a
 // fresh GitLab.
 const RootUsername = "root"

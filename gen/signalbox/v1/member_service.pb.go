@@ -459,18 +459,18 @@ var File_signalbox_v1_member_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_member_service_proto_rawDesc = "" +
 	"\n" +
-	"!signalbox/v1/member_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19signalbox/v1/member.proto\"\xd5\x01\n" +
-	"\x10AddMemberRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
+	"!signalbox/v1/member_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19signalbox/v1/member.proto\"\xda\x01\n" +
+	"\x10AddMemberRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\x127\n" +
 	"\faccess_level\x18\x03 \x01(\x05B\x14\xbaH\x11\xc8\x01\x01\x1a\f0\x050\n" +
 	"0\x140\x1e0(02R\vaccessLevel\x12E\n" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\texpiresAt\"A\n" +
 	"\x11AddMemberResponse\x12,\n" +
-	"\x06member\x18\x01 \x01(\v2\x14.signalbox.v1.MemberR\x06member\"\xec\x01\n" +
-	"\x13UpdateMemberRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
+	"\x06member\x18\x01 \x01(\v2\x14.signalbox.v1.MemberR\x06member\"\xf1\x01\n" +
+	"\x13UpdateMemberRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\x127\n" +
 	"\faccess_level\x18\x03 \x01(\x05B\x14\xbaH\x11\xc8\x01\x01\x1a\f0\x050\n" +
 	"0\x140\x1e0(02R\vaccessLevel\x12J\n" +
@@ -478,16 +478,16 @@ const file_signalbox_v1_member_service_proto_rawDesc = "" +
 	"expires_at\x18\x04 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$H\x00R\texpiresAt\x88\x01\x01B\r\n" +
 	"\v_expires_at\"D\n" +
 	"\x14UpdateMemberResponse\x12,\n" +
-	"\x06member\x18\x01 \x01(\v2\x14.signalbox.v1.MemberR\x06member\"X\n" +
-	"\x13RemoveMemberRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
+	"\x06member\x18\x01 \x01(\v2\x14.signalbox.v1.MemberR\x06member\"]\n" +
+	"\x13RemoveMemberRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\auser_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06userId\"\x16\n" +
-	"\x14RemoveMemberResponse\"\x8f\x01\n" +
-	"\x12ListMembersRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1b\n" +
+	"\x14RemoveMemberResponse\"\x9e\x01\n" +
+	"\x12ListMembersRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1b\n" +
 	"\x04page\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
-	"\bper_page\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\x12\x14\n" +
-	"\x05query\x18\x04 \x01(\tR\x05query\"d\n" +
+	"\bper_page\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\x12\x1e\n" +
+	"\x05query\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x05query\"d\n" +
 	"\x13ListMembersResponse\x12.\n" +
 	"\amembers\x18\x01 \x03(\v2\x14.signalbox.v1.MemberR\amembers\x12\x1d\n" +
 	"\n" +

@@ -562,8 +562,13 @@ type MergeMergeRequestRequest struct {
 	Squash              *bool   `protobuf:"varint,4,opt,name=squash,proto3,oneof" json:"squash,omitempty"`
 	MergeCommitMessage  *string `protobuf:"bytes,5,opt,name=merge_commit_message,json=mergeCommitMessage,proto3,oneof" json:"merge_commit_message,omitempty"`
 	SquashCommitMessage *string `protobuf:"bytes,6,opt,name=squash_commit_message,json=squashCommitMessage,proto3,oneof" json:"squash_commit_message,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Merge once the head pipeline and every required check have passed,
+	// when they have not yet (GitLab's auto_merge, and the deprecated
+	// merge_when_pipeline_succeeds). On a project with merge trains, the
+	// merge request joins its train, now or once its checks pass.
+	AutoMerge     bool `protobuf:"varint,7,opt,name=auto_merge,json=autoMerge,proto3" json:"auto_merge,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MergeMergeRequestRequest) Reset() {
@@ -636,6 +641,13 @@ func (x *MergeMergeRequestRequest) GetSquashCommitMessage() string {
 		return *x.SquashCommitMessage
 	}
 	return ""
+}
+
+func (x *MergeMergeRequestRequest) GetAutoMerge() bool {
+	if x != nil {
+		return x.AutoMerge
+	}
+	return false
 }
 
 type MergeMergeRequestResponse struct {
@@ -811,33 +823,33 @@ var File_signalbox_v1_merge_request_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\n" +
-	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf1\x01\n" +
-	"\x19CreateMergeRequestRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x120\n" +
+	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf6\x01\n" +
+	"\x19CreateMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x120\n" +
 	"\rsource_branch\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\fsourceBranch\x120\n" +
 	"\rtarget_branch\x18\x03 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\ftargetBranch\x12!\n" +
 	"\x05title\x18\x04 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x05title\x12+\n" +
 	"\vdescription\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@R\vdescription\"]\n" +
 	"\x1aCreateMergeRequestResponse\x12?\n" +
-	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"n\n" +
-	"\x16GetMergeRequestRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"s\n" +
+	"\x16GetMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"Z\n" +
 	"\x17GetMergeRequestResponse\x12?\n" +
-	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"\x8a\x02\n" +
-	"\x18ListMergeRequestsRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12?\n" +
-	"\x05state\x18\x02 \x01(\x0e2\x1f.signalbox.v1.MergeRequestStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12#\n" +
-	"\rsource_branch\x18\x03 \x01(\tR\fsourceBranch\x12#\n" +
-	"\rtarget_branch\x18\x04 \x01(\tR\ftargetBranch\x12\x1b\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"\xa3\x02\n" +
+	"\x18ListMergeRequestsRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12?\n" +
+	"\x05state\x18\x02 \x01(\x0e2\x1f.signalbox.v1.MergeRequestStateB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05state\x12-\n" +
+	"\rsource_branch\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\fsourceBranch\x12-\n" +
+	"\rtarget_branch\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\ftargetBranch\x12\x1b\n" +
 	"\x04page\x18\x05 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
 	"\bper_page\x18\x06 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\"}\n" +
 	"\x19ListMergeRequestsResponse\x12A\n" +
 	"\x0emerge_requests\x18\x01 \x03(\v2\x1a.signalbox.v1.MergeRequestR\rmergeRequests\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xf1\x02\n" +
-	"\x19UpdateMergeRequestRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xf6\x02\n" +
+	"\x19UpdateMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12%\n" +
 	"\x05title\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xff\x01H\x00R\x05title\x88\x01\x01\x120\n" +
@@ -850,22 +862,24 @@ const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\f_descriptionB\x10\n" +
 	"\x0e_target_branch\"]\n" +
 	"\x1aUpdateMergeRequestResponse\x12?\n" +
-	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"\xda\x02\n" +
-	"\x18MergeMergeRequestRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
-	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x15\n" +
-	"\x03sha\x18\x03 \x01(\tH\x00R\x03sha\x88\x01\x01\x12\x1b\n" +
-	"\x06squash\x18\x04 \x01(\bH\x01R\x06squash\x88\x01\x01\x125\n" +
-	"\x14merge_commit_message\x18\x05 \x01(\tH\x02R\x12mergeCommitMessage\x88\x01\x01\x127\n" +
-	"\x15squash_commit_message\x18\x06 \x01(\tH\x03R\x13squashCommitMessage\x88\x01\x01B\x06\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"\x9e\x03\n" +
+	"\x18MergeMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x1f\n" +
+	"\x03sha\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01H\x00R\x03sha\x88\x01\x01\x12\x1b\n" +
+	"\x06squash\x18\x04 \x01(\bH\x01R\x06squash\x88\x01\x01\x12@\n" +
+	"\x14merge_commit_message\x18\x05 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@H\x02R\x12mergeCommitMessage\x88\x01\x01\x12B\n" +
+	"\x15squash_commit_message\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@H\x03R\x13squashCommitMessage\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"auto_merge\x18\a \x01(\bR\tautoMergeB\x06\n" +
 	"\x04_shaB\t\n" +
 	"\a_squashB\x17\n" +
 	"\x15_merge_commit_messageB\x18\n" +
 	"\x16_squash_commit_message\"\\\n" +
 	"\x19MergeMergeRequestResponse\x12?\n" +
-	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"p\n" +
-	"\x18WatchMergeRequestRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"u\n" +
+	"\x18WatchMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"\x8f\x02\n" +
 	"\x19WatchMergeRequestResponse\x12?\n" +
 	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\x12J\n" +

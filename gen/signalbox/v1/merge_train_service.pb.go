@@ -636,10 +636,10 @@ var File_signalbox_v1_merge_train_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\n" +
-	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\"\xfb\x01\n" +
-	"\x19ListMergeTrainCarsRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12#\n" +
-	"\rtarget_branch\x18\x02 \x01(\tR\ftargetBranch\x126\n" +
+	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\"\x8a\x02\n" +
+	"\x19ListMergeTrainCarsRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12-\n" +
+	"\rtarget_branch\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\ftargetBranch\x126\n" +
 	"\x05scope\x18\x03 \x01(\x0e2\x16.signalbox.v1.CarScopeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05scope\x12\x1c\n" +
 	"\tascending\x18\x04 \x01(\bR\tascending\x12\x1b\n" +
 	"\x04page\x18\x05 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
@@ -647,30 +647,30 @@ const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\x1aListMergeTrainCarsResponse\x12/\n" +
 	"\x04cars\x18\x01 \x03(\v2\x1b.signalbox.v1.MergeTrainCarR\x04cars\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"o\n" +
-	"\x17GetMergeTrainCarRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"t\n" +
+	"\x17GetMergeTrainCarRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"I\n" +
 	"\x18GetMergeTrainCarResponse\x12-\n" +
-	"\x03car\x18\x01 \x01(\v2\x1b.signalbox.v1.MergeTrainCarR\x03car\"\xc4\x01\n" +
-	"\x16AddToMergeTrainRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
-	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x15\n" +
-	"\x03sha\x18\x03 \x01(\tH\x00R\x03sha\x88\x01\x01\x12\x16\n" +
+	"\x03car\x18\x01 \x01(\v2\x1b.signalbox.v1.MergeTrainCarR\x03car\"\xd3\x01\n" +
+	"\x16AddToMergeTrainRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x1f\n" +
+	"\x03sha\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01H\x00R\x03sha\x88\x01\x01\x12\x16\n" +
 	"\x06squash\x18\x04 \x01(\bR\x06squash\x12\x1d\n" +
 	"\n" +
 	"auto_merge\x18\x05 \x01(\bR\tautoMergeB\x06\n" +
 	"\x04_sha\"e\n" +
 	"\x17AddToMergeTrainResponse\x12\x19\n" +
 	"\bon_train\x18\x01 \x01(\bR\aonTrain\x12/\n" +
-	"\x04cars\x18\x02 \x03(\v2\x1b.signalbox.v1.MergeTrainCarR\x04cars\"n\n" +
-	"\x16CancelAutoMergeRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"\x04cars\x18\x02 \x03(\v2\x1b.signalbox.v1.MergeTrainCarR\x04cars\"s\n" +
+	"\x16CancelAutoMergeRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"Z\n" +
 	"\x17CancelAutoMergeResponse\x12?\n" +
-	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"h\n" +
-	"\x10ListNotesRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\"m\n" +
+	"\x10ListNotesRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"=\n" +
 	"\x11ListNotesResponse\x12(\n" +
 	"\x05notes\x18\x01 \x03(\v2\x12.signalbox.v1.NoteR\x05notes*S\n" +

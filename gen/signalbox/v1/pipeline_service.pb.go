@@ -124,8 +124,10 @@ type SetCommitStatusRequest struct {
 	Sha     string                 `protobuf:"bytes,2,opt,name=sha,proto3" json:"sha,omitempty"`
 	State   PipelineStatus         `protobuf:"varint,3,opt,name=state,proto3,enum=signalbox.v1.PipelineStatus" json:"state,omitempty"`
 	// Defaults to "default".
-	Name        string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
-	Ref         string `protobuf:"bytes,5,opt,name=ref,proto3" json:"ref,omitempty"`
+	Name string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	Ref  string `protobuf:"bytes,5,opt,name=ref,proto3" json:"ref,omitempty"`
+	// GitLab's limits for both (the commit status API), and http(s) only, as
+	// GitLab's addressable_url validation of target_url.
 	TargetUrl   string `protobuf:"bytes,6,opt,name=target_url,json=targetUrl,proto3" json:"target_url,omitempty"`
 	Description string `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
 	// The pipeline to report into; the newest one of the commit by default.
@@ -401,12 +403,13 @@ func (x *ListCommitStatusesResponse) GetTotalSize() int64 {
 }
 
 type CreateProjectHookRequest struct {
-	state               protoimpl.MessageState `protogen:"open.v1"`
-	Project             string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
-	Url                 string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
-	PipelineEvents      bool                   `protobuf:"varint,3,opt,name=pipeline_events,json=pipelineEvents,proto3" json:"pipeline_events,omitempty"`
-	MergeRequestsEvents bool                   `protobuf:"varint,4,opt,name=merge_requests_events,json=mergeRequestsEvents,proto3" json:"merge_requests_events,omitempty"`
-	PushEvents          bool                   `protobuf:"varint,5,opt,name=push_events,json=pushEvents,proto3" json:"push_events,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	// http(s) only, as GitLab's webhooks.
+	Url                 string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	PipelineEvents      bool   `protobuf:"varint,3,opt,name=pipeline_events,json=pipelineEvents,proto3" json:"pipeline_events,omitempty"`
+	MergeRequestsEvents bool   `protobuf:"varint,4,opt,name=merge_requests_events,json=mergeRequestsEvents,proto3" json:"merge_requests_events,omitempty"`
+	PushEvents          bool   `protobuf:"varint,5,opt,name=push_events,json=pushEvents,proto3" json:"push_events,omitempty"`
 	// Sent as X-Gitlab-Token and used to sign, as deliveries are signed.
 	Token                 string `protobuf:"bytes,6,opt,name=token,proto3" json:"token,omitempty"`
 	EnableSslVerification bool   `protobuf:"varint,7,opt,name=enable_ssl_verification,json=enableSslVerification,proto3" json:"enable_ssl_verification,omitempty"`
@@ -717,55 +720,57 @@ var File_signalbox_v1_pipeline_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_pipeline_service_proto_rawDesc = "" +
 	"\n" +
-	"#signalbox/v1/pipeline_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/pipeline.proto\"_\n" +
-	"\x12GetPipelineRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12'\n" +
+	"#signalbox/v1/pipeline_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/pipeline.proto\"d\n" +
+	"\x12GetPipelineRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12'\n" +
 	"\vpipeline_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"pipelineId\"I\n" +
 	"\x13GetPipelineResponse\x122\n" +
-	"\bpipeline\x18\x01 \x01(\v2\x16.signalbox.v1.PipelineR\bpipeline\"\xd6\x02\n" +
-	"\x16SetCommitStatusRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x18\n" +
-	"\x03sha\x18\x02 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\x03sha\x12G\n" +
+	"\bpipeline\x18\x01 \x01(\v2\x16.signalbox.v1.PipelineR\bpipeline\"\xe4\x03\n" +
+	"\x16SetCommitStatusRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1d\n" +
+	"\x03sha\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x03sha\x12G\n" +
 	"\x05state\x18\x03 \x01(\x0e2\x1c.signalbox.v1.PipelineStatusB\x13\xbaH\x10\xc8\x01\x01\x82\x01\n" +
 	"\x18\x02\x18\x03\x18\x04\x18\x05\x18\x06R\x05state\x12\x1c\n" +
 	"\x04name\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x04name\x12\x1a\n" +
-	"\x03ref\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x03ref\x12'\n" +
+	"\x03ref\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x03ref\x12\xaa\x01\n" +
 	"\n" +
-	"target_url\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\ttargetUrl\x12*\n" +
-	"\vdescription\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\vdescription\x12(\n" +
+	"target_url\x18\x06 \x01(\tB\x8a\x01\xbaH\x86\x01\xba\x01~\n" +
+	"\x0furl.http_scheme\x12$only http and https URLs are allowed\x1aEthis == '' || (this.isUri() && this.matches('^(?i)https?://[^/?#]+'))r\x03\x18\xff\x01R\ttargetUrl\x12*\n" +
+	"\vdescription\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\vdescription\x12(\n" +
 	"\vpipeline_id\x18\b \x01(\x03B\a\xbaH\x04\"\x02(\x00R\n" +
 	"pipelineId\"M\n" +
 	"\x17SetCommitStatusResponse\x122\n" +
-	"\x06status\x18\x01 \x01(\v2\x1a.signalbox.v1.CommitStatusR\x06status\"\xc0\x01\n" +
-	"\x19ListCommitStatusesRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x18\n" +
-	"\x03sha\x18\x02 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\x03sha\x12\x10\n" +
-	"\x03ref\x18\x03 \x01(\tR\x03ref\x12\x12\n" +
-	"\x04name\x18\x04 \x01(\tR\x04name\x12\x1b\n" +
+	"\x06status\x18\x01 \x01(\v2\x1a.signalbox.v1.CommitStatusR\x06status\"\xde\x01\n" +
+	"\x19ListCommitStatusesRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1d\n" +
+	"\x03sha\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x03sha\x12\x1a\n" +
+	"\x03ref\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x03ref\x12\x1c\n" +
+	"\x04name\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x04name\x12\x1b\n" +
 	"\x04page\x18\x05 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
 	"\bper_page\x18\x06 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\"s\n" +
 	"\x1aListCommitStatusesResponse\x126\n" +
 	"\bstatuses\x18\x01 \x03(\v2\x1a.signalbox.v1.CommitStatusR\bstatuses\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xa7\x02\n" +
-	"\x18CreateProjectHookRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1d\n" +
-	"\x03url\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x88\x01\x01R\x03url\x12'\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xa9\x03\n" +
+	"\x18CreateProjectHookRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x8f\x01\n" +
+	"\x03url\x18\x02 \x01(\tB}\xbaHz\xba\x01l\n" +
+	"\x0furl.http_scheme\x12$only http and https URLs are allowed\x1a3this == '' || this.matches('^(?i)https?://[^/?#]+')\xc8\x01\x01r\x06\x18\x80\x10\x88\x01\x01R\x03url\x12'\n" +
 	"\x0fpipeline_events\x18\x03 \x01(\bR\x0epipelineEvents\x122\n" +
 	"\x15merge_requests_events\x18\x04 \x01(\bR\x13mergeRequestsEvents\x12\x1f\n" +
 	"\vpush_events\x18\x05 \x01(\bR\n" +
-	"pushEvents\x12\x14\n" +
-	"\x05token\x18\x06 \x01(\tR\x05token\x126\n" +
+	"pushEvents\x12\x1e\n" +
+	"\x05token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x05token\x126\n" +
 	"\x17enable_ssl_verification\x18\a \x01(\bR\x15enableSslVerification\"J\n" +
 	"\x19CreateProjectHookResponse\x12-\n" +
-	"\x04hook\x18\x01 \x01(\v2\x19.signalbox.v1.ProjectHookR\x04hook\";\n" +
-	"\x17ListProjectHooksRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\"K\n" +
+	"\x04hook\x18\x01 \x01(\v2\x19.signalbox.v1.ProjectHookR\x04hook\"@\n" +
+	"\x17ListProjectHooksRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\"K\n" +
 	"\x18ListProjectHooksResponse\x12/\n" +
-	"\x05hooks\x18\x01 \x03(\v2\x19.signalbox.v1.ProjectHookR\x05hooks\"]\n" +
-	"\x18DeleteProjectHookRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
+	"\x05hooks\x18\x01 \x03(\v2\x19.signalbox.v1.ProjectHookR\x05hooks\"b\n" +
+	"\x18DeleteProjectHookRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\ahook_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06hookId\"\x1b\n" +
 	"\x19DeleteProjectHookResponse2\xec\x04\n" +
 	"\x0fPipelineService\x12W\n" +

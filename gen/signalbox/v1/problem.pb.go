@@ -86,6 +86,16 @@ const (
 	Reason_REASON_COMMIT_NOT_FOUND Reason = 28
 	// The pipeline named does not exist.
 	Reason_REASON_PIPELINE_NOT_FOUND Reason = 29
+	// The merge request is not set to auto-merge, or its merge train car's
+	// merge has started: its automatic merge can no longer be cancelled.
+	Reason_REASON_CANNOT_CANCEL_AUTO_MERGE Reason = 30
+	// The caller already has as many open watch streams as one user may.
+	Reason_REASON_TOO_MANY_WATCHES Reason = 40
+	// One page of the list would be too large to send; ask for fewer items per
+	// page.
+	Reason_REASON_PAGE_TOO_LARGE Reason = 41
+	// A token's expiry date is today or earlier.
+	Reason_REASON_EXPIRY_IN_PAST Reason = 42
 )
 
 // Enum value maps for Reason.
@@ -121,6 +131,10 @@ var (
 		27: "REASON_NO_MERGE_TRAIN_STRATEGY",
 		28: "REASON_COMMIT_NOT_FOUND",
 		29: "REASON_PIPELINE_NOT_FOUND",
+		30: "REASON_CANNOT_CANCEL_AUTO_MERGE",
+		40: "REASON_TOO_MANY_WATCHES",
+		41: "REASON_PAGE_TOO_LARGE",
+		42: "REASON_EXPIRY_IN_PAST",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":                      0,
@@ -153,6 +167,10 @@ var (
 		"REASON_NO_MERGE_TRAIN_STRATEGY":          27,
 		"REASON_COMMIT_NOT_FOUND":                 28,
 		"REASON_PIPELINE_NOT_FOUND":               29,
+		"REASON_CANNOT_CANCEL_AUTO_MERGE":         30,
+		"REASON_TOO_MANY_WATCHES":                 40,
+		"REASON_PAGE_TOO_LARGE":                   41,
+		"REASON_EXPIRY_IN_PAST":                   42,
 	}
 )
 
@@ -256,7 +274,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\x8c\a\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\x84\b\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -288,7 +306,11 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x1cREASON_MERGE_TRAINS_DISABLED\x10\x1a\x12\"\n" +
 	"\x1eREASON_NO_MERGE_TRAIN_STRATEGY\x10\x1b\x12\x1b\n" +
 	"\x17REASON_COMMIT_NOT_FOUND\x10\x1c\x12\x1d\n" +
-	"\x19REASON_PIPELINE_NOT_FOUND\x10\x1dB\xae\x01\n" +
+	"\x19REASON_PIPELINE_NOT_FOUND\x10\x1d\x12#\n" +
+	"\x1fREASON_CANNOT_CANCEL_AUTO_MERGE\x10\x1e\x12\x1b\n" +
+	"\x17REASON_TOO_MANY_WATCHES\x10(\x12\x19\n" +
+	"\x15REASON_PAGE_TOO_LARGE\x10)\x12\x19\n" +
+	"\x15REASON_EXPIRY_IN_PAST\x10*B\xae\x01\n" +
 	"\x10com.signalbox.v1B\fProblemProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (

@@ -28,7 +28,8 @@ type CreateProjectRequest struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Path string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
 	// The namespace to create the project in; the caller's own by default.
-	NamespaceId int64      `protobuf:"varint,3,opt,name=namespace_id,json=namespaceId,proto3" json:"namespace_id,omitempty"`
+	NamespaceId int64 `protobuf:"varint,3,opt,name=namespace_id,json=namespaceId,proto3" json:"namespace_id,omitempty"`
+	// GitLab's limit (app/models/project.rb).
 	Description string     `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
 	Visibility  Visibility `protobuf:"varint,5,opt,name=visibility,proto3,enum=signalbox.v1.Visibility" json:"visibility,omitempty"`
 	// The default branch; "main" when empty.
@@ -495,12 +496,12 @@ var File_signalbox_v1_project_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_project_service_proto_rawDesc = "" +
 	"\n" +
-	"\"signalbox/v1/project_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1asignalbox/v1/project.proto\"\xd2\x03\n" +
+	"\"signalbox/v1/project_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1asignalbox/v1/project.proto\"\xdc\x03\n" +
 	"\x14CreateProjectRequest\x12\x1c\n" +
 	"\x04name\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x04name\x12>\n" +
 	"\x04path\x18\x02 \x01(\tB*\xbaH'r%\x18\xff\x012 ^([A-Za-z0-9_][A-Za-z0-9_.-]*)?$R\x04path\x12*\n" +
-	"\fnamespace_id\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\vnamespaceId\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\x12B\n" +
+	"\fnamespace_id\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\vnamespaceId\x12*\n" +
+	"\vdescription\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12B\n" +
 	"\n" +
 	"visibility\x18\x05 \x01(\x0e2\x18.signalbox.v1.VisibilityB\b\xbaH\x05\x82\x01\x02\x10\x01R\n" +
 	"visibility\x12/\n" +
@@ -508,9 +509,9 @@ const file_signalbox_v1_project_service_proto_rawDesc = "" +
 	"\bsettings\x18\a \x01(\v2\".signalbox.v1.ProjectSettingsPatchR\bsettings:Y\xbaHV\x1aT\n" +
 	"\x14project.name_or_path\x12\x18name or path is required\x1a\"this.name != '' || this.path != ''\"H\n" +
 	"\x15CreateProjectResponse\x12/\n" +
-	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject\"5\n" +
-	"\x11GetProjectRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\"E\n" +
+	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject\":\n" +
+	"\x11GetProjectRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\"E\n" +
 	"\x12GetProjectResponse\x12/\n" +
 	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject\"x\n" +
 	"\x13ListProjectsRequest\x12\x1b\n" +
@@ -522,12 +523,12 @@ const file_signalbox_v1_project_service_proto_rawDesc = "" +
 	"\x14ListProjectsResponse\x121\n" +
 	"\bprojects\x18\x01 \x03(\v2\x15.signalbox.v1.ProjectR\bprojects\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\x82\x03\n" +
-	"\x14UpdateProjectRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12#\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\x91\x03\n" +
+	"\x14UpdateProjectRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12#\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xff\x01H\x00R\x04name\x88\x01\x01\x12%\n" +
-	"\vdescription\x18\x03 \x01(\tH\x01R\vdescription\x88\x01\x01\x12I\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xff\x01H\x00R\x04name\x88\x01\x01\x12/\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fH\x01R\vdescription\x88\x01\x01\x12I\n" +
 	"\n" +
 	"visibility\x18\x04 \x01(\x0e2\x18.signalbox.v1.VisibilityB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\x02R\n" +

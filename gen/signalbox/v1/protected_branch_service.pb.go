@@ -468,9 +468,9 @@ var File_signalbox_v1_protected_branch_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_protected_branch_service_proto_rawDesc = "" +
 	"\n" +
-	"+signalbox/v1/protected_branch_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a#signalbox/v1/protected_branch.proto\"\xd6\x03\n" +
-	"\x14ProtectBranchRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
+	"+signalbox/v1/protected_branch_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a#signalbox/v1/protected_branch.proto\"\xdb\x03\n" +
+	"\x14ProtectBranchRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\x04name\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x04name\x12>\n" +
 	"\x11push_access_level\x18\x03 \x01(\x05B\r\xbaH\n" +
 	"\x1a\b0\x000\x1e0(0<H\x00R\x0fpushAccessLevel\x88\x01\x01\x12@\n" +
@@ -483,24 +483,24 @@ const file_signalbox_v1_protected_branch_service_proto_rawDesc = "" +
 	"\x13_merge_access_levelB\x19\n" +
 	"\x17_unprotect_access_level\"a\n" +
 	"\x15ProtectBranchResponse\x12H\n" +
-	"\x10protected_branch\x18\x01 \x01(\v2\x1d.signalbox.v1.ProtectedBranchR\x0fprotectedBranch\"Y\n" +
-	"\x19GetProtectedBranchRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1a\n" +
-	"\x04name\x18\x02 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\x04name\"f\n" +
+	"\x10protected_branch\x18\x01 \x01(\v2\x1d.signalbox.v1.ProtectedBranchR\x0fprotectedBranch\"c\n" +
+	"\x19GetProtectedBranchRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
+	"\x04name\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x04name\"f\n" +
 	"\x1aGetProtectedBranchResponse\x12H\n" +
-	"\x10protected_branch\x18\x01 \x01(\v2\x1d.signalbox.v1.ProtectedBranchR\x0fprotectedBranch\"\x9b\x01\n" +
-	"\x1cListProtectedBranchesRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1b\n" +
+	"\x10protected_branch\x18\x01 \x01(\v2\x1d.signalbox.v1.ProtectedBranchR\x0fprotectedBranch\"\xaa\x01\n" +
+	"\x1cListProtectedBranchesRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1b\n" +
 	"\x04page\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
-	"\bper_page\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\x12\x16\n" +
-	"\x06search\x18\x04 \x01(\tR\x06search\"\x8c\x01\n" +
+	"\bper_page\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\x12 \n" +
+	"\x06search\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x06search\"\x8c\x01\n" +
 	"\x1dListProtectedBranchesResponse\x12L\n" +
 	"\x12protected_branches\x18\x01 \x03(\v2\x1d.signalbox.v1.ProtectedBranchR\x11protectedBranches\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"V\n" +
-	"\x16UnprotectBranchRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1a\n" +
-	"\x04name\x18\x02 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\x04name\"\x19\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"`\n" +
+	"\x16UnprotectBranchRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
+	"\x04name\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x04name\"\x19\n" +
 	"\x17UnprotectBranchResponse2\xb7\x03\n" +
 	"\x16ProtectedBranchService\x12X\n" +
 	"\rProtectBranch\x12\".signalbox.v1.ProtectBranchRequest\x1a#.signalbox.v1.ProtectBranchResponse\x12l\n" +

@@ -137,13 +137,14 @@ func (x *ListStatusChecksResponse) GetTotalSize() int64 {
 // The rules on the values themselves (length, URL, uniqueness) live on
 // StatusCheckSettings; this message only says which fields must be present.
 type CreateStatusCheckRequest struct {
-	state              protoimpl.MessageState `protogen:"open.v1"`
-	Project            string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
-	Name               *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
-	ExternalUrl        *string                `protobuf:"bytes,3,opt,name=external_url,json=externalUrl,proto3,oneof" json:"external_url,omitempty"`
-	SharedSecret       *string                `protobuf:"bytes,4,opt,name=shared_secret,json=sharedSecret,proto3,oneof" json:"shared_secret,omitempty"`
-	ProtectedBranchIds []int64                `protobuf:"varint,5,rep,packed,name=protected_branch_ids,json=protectedBranchIds,proto3" json:"protected_branch_ids,omitempty"`
-	TimeoutSeconds     int32                  `protobuf:"varint,6,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Project      string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	Name         *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	ExternalUrl  *string                `protobuf:"bytes,3,opt,name=external_url,json=externalUrl,proto3,oneof" json:"external_url,omitempty"`
+	SharedSecret *string                `protobuf:"bytes,4,opt,name=shared_secret,json=sharedSecret,proto3,oneof" json:"shared_secret,omitempty"`
+	// At most 100, since each one is looked up.
+	ProtectedBranchIds []int64 `protobuf:"varint,5,rep,packed,name=protected_branch_ids,json=protectedBranchIds,proto3" json:"protected_branch_ids,omitempty"`
+	TimeoutSeconds     int32   `protobuf:"varint,6,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -362,8 +363,9 @@ func (x *UpdateStatusCheckRequest) GetTimeoutSeconds() int32 {
 // ProtectedBranchIds wraps a list so that an update can tell "leave as is"
 // from "clear".
 type ProtectedBranchIds struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ids           []int64                `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 100, as on create.
+	Ids           []int64 `protobuf:"varint,1,rep,packed,name=ids,proto3" json:"ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1077,79 +1079,79 @@ var File_signalbox_v1_status_check_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\n" +
-	"'signalbox/v1/status_check_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a\x1fsignalbox/v1/status_check.proto\"~\n" +
-	"\x17ListStatusChecksRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1b\n" +
+	"'signalbox/v1/status_check_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a\x1fsignalbox/v1/status_check.proto\"\x83\x01\n" +
+	"\x17ListStatusChecksRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1b\n" +
 	"\x04page\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
 	"\bper_page\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\"t\n" +
 	"\x18ListStatusChecksResponse\x129\n" +
 	"\x06checks\x18\x01 \x03(\v2!.signalbox.v1.ExternalStatusCheckR\x06checks\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xbe\x02\n" +
-	"\x18CreateStatusCheckRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12\x1f\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xd7\x02\n" +
+	"\x18CreateStatusCheckRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\x04name\x18\x02 \x01(\tB\x06\xbaH\x03\xc8\x01\x01H\x00R\x04name\x88\x01\x01\x12.\n" +
-	"\fexternal_url\x18\x03 \x01(\tB\x06\xbaH\x03\xc8\x01\x01H\x01R\vexternalUrl\x88\x01\x01\x12(\n" +
-	"\rshared_secret\x18\x04 \x01(\tH\x02R\fsharedSecret\x88\x01\x01\x120\n" +
-	"\x14protected_branch_ids\x18\x05 \x03(\x03R\x12protectedBranchIds\x12'\n" +
+	"\fexternal_url\x18\x03 \x01(\tB\x06\xbaH\x03\xc8\x01\x01H\x01R\vexternalUrl\x88\x01\x01\x122\n" +
+	"\rshared_secret\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bH\x02R\fsharedSecret\x88\x01\x01\x12:\n" +
+	"\x14protected_branch_ids\x18\x05 \x03(\x03B\b\xbaH\x05\x92\x01\x02\x10dR\x12protectedBranchIds\x12'\n" +
 	"\x0ftimeout_seconds\x18\x06 \x01(\x05R\x0etimeoutSecondsB\a\n" +
 	"\x05_nameB\x0f\n" +
 	"\r_external_urlB\x10\n" +
 	"\x0e_shared_secret\"T\n" +
 	"\x19CreateStatusCheckResponse\x127\n" +
-	"\x05check\x18\x01 \x01(\v2!.signalbox.v1.ExternalStatusCheckR\x05check\"\x8c\x03\n" +
-	"\x18UpdateStatusCheckRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12!\n" +
+	"\x05check\x18\x01 \x01(\v2!.signalbox.v1.ExternalStatusCheckR\x05check\"\x9b\x03\n" +
+	"\x18UpdateStatusCheckRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12!\n" +
 	"\bcheck_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\acheckId\x12\x17\n" +
 	"\x04name\x18\x03 \x01(\tH\x00R\x04name\x88\x01\x01\x12&\n" +
-	"\fexternal_url\x18\x04 \x01(\tH\x01R\vexternalUrl\x88\x01\x01\x12(\n" +
-	"\rshared_secret\x18\x05 \x01(\tH\x02R\fsharedSecret\x88\x01\x01\x12R\n" +
+	"\fexternal_url\x18\x04 \x01(\tH\x01R\vexternalUrl\x88\x01\x01\x122\n" +
+	"\rshared_secret\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bH\x02R\fsharedSecret\x88\x01\x01\x12R\n" +
 	"\x14protected_branch_ids\x18\x06 \x01(\v2 .signalbox.v1.ProtectedBranchIdsR\x12protectedBranchIds\x12,\n" +
 	"\x0ftimeout_seconds\x18\a \x01(\x05H\x03R\x0etimeoutSeconds\x88\x01\x01B\a\n" +
 	"\x05_nameB\x0f\n" +
 	"\r_external_urlB\x10\n" +
 	"\x0e_shared_secretB\x12\n" +
-	"\x10_timeout_seconds\"&\n" +
-	"\x12ProtectedBranchIds\x12\x10\n" +
-	"\x03ids\x18\x01 \x03(\x03R\x03ids\"T\n" +
+	"\x10_timeout_seconds\"0\n" +
+	"\x12ProtectedBranchIds\x12\x1a\n" +
+	"\x03ids\x18\x01 \x03(\x03B\b\xbaH\x05\x92\x01\x02\x10dR\x03ids\"T\n" +
 	"\x19UpdateStatusCheckResponse\x127\n" +
-	"\x05check\x18\x01 \x01(\v2!.signalbox.v1.ExternalStatusCheckR\x05check\"_\n" +
-	"\x18DeleteStatusCheckRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12!\n" +
+	"\x05check\x18\x01 \x01(\v2!.signalbox.v1.ExternalStatusCheckR\x05check\"d\n" +
+	"\x18DeleteStatusCheckRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12!\n" +
 	"\bcheck_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\acheckId\"\x1b\n" +
-	"\x19DeleteStatusCheckResponse\"\xbe\x01\n" +
-	"#ListMergeRequestStatusChecksRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"\x19DeleteStatusCheckResponse\"\xc3\x01\n" +
+	"#ListMergeRequestStatusChecksRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x1b\n" +
 	"\x04page\x18\x03 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
 	"\bper_page\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\"\x91\x01\n" +
 	"$ListMergeRequestStatusChecksResponse\x12J\n" +
 	"\rstatus_checks\x18\x01 \x03(\v2%.signalbox.v1.MergeRequestStatusCheckR\fstatusChecks\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xa3\x02\n" +
-	"\x1dSetStatusCheckResponseRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"total_size\x18\x02 \x01(\x03R\ttotalSize\"\xad\x02\n" +
+	"\x1dSetStatusCheckResponseRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12?\n" +
-	"\x18external_status_check_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x15externalStatusCheckId\x12\x1d\n" +
-	"\x03sha\x18\x04 \x01(\tB\x06\xbaH\x03\xc8\x01\x01H\x00R\x03sha\x88\x01\x01\x12D\n" +
+	"\x18external_status_check_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x15externalStatusCheckId\x12\"\n" +
+	"\x03sha\x18\x04 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01H\x00R\x03sha\x88\x01\x01\x12D\n" +
 	"\x06status\x18\x05 \x01(\x0e2\x1f.signalbox.v1.StatusCheckStatusB\v\xbaH\b\xc8\x01\x01\x82\x01\x02\x10\x01R\x06statusB\x06\n" +
 	"\x04_sha\"_\n" +
 	"\x1eSetStatusCheckResponseResponse\x12=\n" +
-	"\bresponse\x18\x01 \x01(\v2!.signalbox.v1.StatusCheckResponseR\bresponse\"\xb0\x01\n" +
-	"\x17RetryStatusCheckRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x122\n" +
+	"\bresponse\x18\x01 \x01(\v2!.signalbox.v1.StatusCheckResponseR\bresponse\"\xb5\x01\n" +
+	"\x17RetryStatusCheckRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
 	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12?\n" +
 	"\x18external_status_check_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x15externalStatusCheckId\"\x1a\n" +
-	"\x18RetryStatusCheckResponse\"\\\n" +
-	"\x15ListDeliveriesRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12!\n" +
+	"\x18RetryStatusCheckResponse\"a\n" +
+	"\x15ListDeliveriesRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12!\n" +
 	"\bcheck_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\acheckId\"P\n" +
 	"\x16ListDeliveriesResponse\x126\n" +
 	"\n" +
 	"deliveries\x18\x01 \x03(\v2\x16.signalbox.v1.DeliveryR\n" +
-	"deliveries\"\x80\x01\n" +
-	"\x10RedeliverRequest\x12 \n" +
-	"\aproject\x18\x01 \x01(\tB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12!\n" +
+	"deliveries\"\x85\x01\n" +
+	"\x10RedeliverRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12!\n" +
 	"\bcheck_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\acheckId\x12'\n" +
 	"\vdelivery_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"deliveryId\"G\n" +

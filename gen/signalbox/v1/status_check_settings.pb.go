@@ -155,18 +155,19 @@ const file_signalbox_v1_status_check_settings_proto_rawDesc = "" +
 	"\x13StatusCheckSettings\x12\x82\x02\n" +
 	"\x06checks\x18\x01 \x03(\v2\x1d.signalbox.v1.StatusCheckSpecB\xca\x01\xbaH\xc6\x01\xba\x01T\n" +
 	"\x17status_check.name_taken\x12\x1bName has already been taken\x1a\x1cthis.map(c, c.name).unique()\xba\x01l\n" +
-	"\x1fstatus_check.external_url_taken\x12#External url has already been taken\x1a$this.map(c, c.external_url).unique()R\x06checks\"\xe2\x06\n" +
+	"\x1fstatus_check.external_url_taken\x12#External url has already been taken\x1a$this.map(c, c.external_url).unique()R\x06checks\"\xd3\a\n" +
 	"\x0fStatusCheckSpec\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x02id\x12\xbe\x01\n" +
 	"\x04name\x18\x02 \x01(\tB\xa9\x01\xbaH\xa5\x01\xba\x01A\n" +
 	"\x17status_check.name_blank\x12\x13Name can't be blank\x1a\x11this.trim() != ''\xba\x01^\n" +
-	"\x1astatus_check.name_too_long\x12,Name is too long (maximum is 255 characters)\x1a\x12this.size() <= 255R\x04name\x12\xfc\x03\n" +
-	"\fexternal_url\x18\x03 \x01(\tB\xd8\x03\xbaH\xd4\x03\xba\x01J\n" +
+	"\x1astatus_check.name_too_long\x12,Name is too long (maximum is 255 characters)\x1a\x12this.size() <= 255R\x04name\x12\xed\x04\n" +
+	"\fexternal_url\x18\x03 \x01(\tB\xc9\x04\xbaH\xc5\x04\xba\x01J\n" +
 	"\x1fstatus_check.external_url_blank\x12\x1bExternal url can't be blank\x1a\n" +
 	"this != ''\xba\x01a\n" +
 	"!status_check.external_url_invalid\x12 External url must be a valid URL\x1a\x1athis == '' || this.isUri()\xba\x01\x90\x01\n" +
 	" status_check.external_url_scheme\x12=External url is blocked: Only allowed schemes are http, https\x1a-!this.isUri() || this.matches('^(?i)https?:')\xba\x01\x8b\x01\n" +
-	"\x1estatus_check.external_url_host\x12 External url must be a valid URL\x1aG!this.matches('^(?i)https?:') || this.matches('^(?i)https?://[^/?#@]+')R\vexternalUrl\x12@\n" +
+	"\x1estatus_check.external_url_host\x12 External url must be a valid URL\x1aG!this.matches('^(?i)https?:') || this.matches('^(?i)https?://[^/?#@]+')\xba\x01n\n" +
+	"\"status_check.external_url_too_long\x124External url is too long (maximum is 255 characters)\x1a\x12this.size() <= 255R\vexternalUrl\x12@\n" +
 	"\x14protected_branch_ids\x18\x04 \x03(\x03B\x0e\xbaH\v\x92\x01\b\x18\x01\"\x04\"\x02 \x00R\x12protectedBranchIds\x124\n" +
 	"\x0ftimeout_seconds\x18\x05 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x80\xa3\x05(\x00R\x0etimeoutSecondsB\xba\x01\n" +
 	"\x10com.signalbox.v1B\x18StatusCheckSettingsProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"

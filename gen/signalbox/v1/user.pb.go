@@ -79,9 +79,12 @@ type User struct {
 	Username string                 `protobuf:"bytes,2,opt,name=username,proto3" json:"username,omitempty"`
 	Name     string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Visible to administrators and to the user themself; empty otherwise.
-	Email         string                 `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
-	State         UserState              `protobuf:"varint,5,opt,name=state,proto3,enum=signalbox.v1.UserState" json:"state,omitempty"`
-	Admin         bool                   `protobuf:"varint,6,opt,name=admin,proto3" json:"admin,omitempty"`
+	Email string    `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
+	State UserState `protobuf:"varint,5,opt,name=state,proto3,enum=signalbox.v1.UserState" json:"state,omitempty"`
+	// Whether the user is an administrator: set only for administrators
+	// asking, and for the user asking about themself; absent otherwise, as
+	// GitLab shows is_admin only to administrators.
+	Admin         *bool                  `protobuf:"varint,6,opt,name=admin,proto3,oneof" json:"admin,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	WebUrl        string                 `protobuf:"bytes,8,opt,name=web_url,json=webUrl,proto3" json:"web_url,omitempty"`
 	Bot           bool                   `protobuf:"varint,9,opt,name=bot,proto3" json:"bot,omitempty"`
@@ -155,8 +158,8 @@ func (x *User) GetState() UserState {
 }
 
 func (x *User) GetAdmin() bool {
-	if x != nil {
-		return x.Admin
+	if x != nil && x.Admin != nil {
+		return *x.Admin
 	}
 	return false
 }
@@ -298,18 +301,19 @@ var File_signalbox_v1_user_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x17signalbox/v1/user.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x89\x02\n" +
+	"\x17signalbox/v1/user.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1a\n" +
 	"\busername\x18\x02 \x01(\tR\busername\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12-\n" +
-	"\x05state\x18\x05 \x01(\x0e2\x17.signalbox.v1.UserStateR\x05state\x12\x14\n" +
-	"\x05admin\x18\x06 \x01(\bR\x05admin\x12;\n" +
+	"\x05state\x18\x05 \x01(\x0e2\x17.signalbox.v1.UserStateR\x05state\x12\x19\n" +
+	"\x05admin\x18\x06 \x01(\bH\x00R\x05admin\x88\x01\x01\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x17\n" +
 	"\aweb_url\x18\b \x01(\tR\x06webUrl\x12\x10\n" +
-	"\x03bot\x18\t \x01(\bR\x03bot\"\x8e\x02\n" +
+	"\x03bot\x18\t \x01(\bR\x03botB\b\n" +
+	"\x06_admin\"\x8e\x02\n" +
 	"\x13PersonalAccessToken\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12\x12\n" +
@@ -364,6 +368,7 @@ func file_signalbox_v1_user_proto_init() {
 	if File_signalbox_v1_user_proto != nil {
 		return
 	}
+	file_signalbox_v1_user_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -424,14 +424,86 @@ func (x *CreatePersonalAccessTokenResponse) GetToken() *PersonalAccessToken {
 	return nil
 }
 
+type RevokeCurrentPersonalAccessTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCurrentPersonalAccessTokenRequest) Reset() {
+	*x = RevokeCurrentPersonalAccessTokenRequest{}
+	mi := &file_signalbox_v1_user_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCurrentPersonalAccessTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCurrentPersonalAccessTokenRequest) ProtoMessage() {}
+
+func (x *RevokeCurrentPersonalAccessTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_user_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCurrentPersonalAccessTokenRequest.ProtoReflect.Descriptor instead.
+func (*RevokeCurrentPersonalAccessTokenRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_user_service_proto_rawDescGZIP(), []int{8}
+}
+
+type RevokeCurrentPersonalAccessTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCurrentPersonalAccessTokenResponse) Reset() {
+	*x = RevokeCurrentPersonalAccessTokenResponse{}
+	mi := &file_signalbox_v1_user_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCurrentPersonalAccessTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCurrentPersonalAccessTokenResponse) ProtoMessage() {}
+
+func (x *RevokeCurrentPersonalAccessTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_user_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCurrentPersonalAccessTokenResponse.ProtoReflect.Descriptor instead.
+func (*RevokeCurrentPersonalAccessTokenResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_user_service_proto_rawDescGZIP(), []int{9}
+}
+
 var File_signalbox_v1_user_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_user_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fsignalbox/v1/user_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17signalbox/v1/user.proto\"\xc6\x01\n" +
-	"\x11CreateUserRequest\x12 \n" +
-	"\x05email\x18\x01 \x01(\tB\n" +
-	"\xbaH\a\xc8\x01\x01r\x02`\x01R\x05email\x12\x1f\n" +
+	"\x1fsignalbox/v1/user_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17signalbox/v1/user.proto\"\xc9\x01\n" +
+	"\x11CreateUserRequest\x12#\n" +
+	"\x05email\x18\x01 \x01(\tB\r\xbaH\n" +
+	"\xc8\x01\x01r\x05\x18\xff\x01`\x01R\x05email\x12\x1f\n" +
 	"\x04name\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x04name\x12F\n" +
 	"\busername\x18\x03 \x01(\tB*\xbaH'\xc8\x01\x01r\"\x18\xff\x012\x1d^[A-Za-z0-9_][A-Za-z0-9_.-]*$R\busername\x12\x14\n" +
 	"\x05admin\x18\x04 \x01(\bR\x05admin\x12\x10\n" +
@@ -452,13 +524,16 @@ const file_signalbox_v1_user_service_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x04 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\texpiresAt\"\\\n" +
 	"!CreatePersonalAccessTokenResponse\x127\n" +
-	"\x05token\x18\x01 \x01(\v2!.signalbox.v1.PersonalAccessTokenR\x05token2\x8b\x03\n" +
+	"\x05token\x18\x01 \x01(\v2!.signalbox.v1.PersonalAccessTokenR\x05token\")\n" +
+	"'RevokeCurrentPersonalAccessTokenRequest\"*\n" +
+	"(RevokeCurrentPersonalAccessTokenResponse2\xa4\x04\n" +
 	"\vUserService\x12O\n" +
 	"\n" +
 	"CreateUser\x12\x1f.signalbox.v1.CreateUserRequest\x1a .signalbox.v1.CreateUserResponse\x12K\n" +
 	"\aGetUser\x12\x1c.signalbox.v1.GetUserRequest\x1a\x1d.signalbox.v1.GetUserResponse\"\x03\x90\x02\x01\x12`\n" +
 	"\x0eGetCurrentUser\x12#.signalbox.v1.GetCurrentUserRequest\x1a$.signalbox.v1.GetCurrentUserResponse\"\x03\x90\x02\x01\x12|\n" +
-	"\x19CreatePersonalAccessToken\x12..signalbox.v1.CreatePersonalAccessTokenRequest\x1a/.signalbox.v1.CreatePersonalAccessTokenResponseB\xb2\x01\n" +
+	"\x19CreatePersonalAccessToken\x12..signalbox.v1.CreatePersonalAccessTokenRequest\x1a/.signalbox.v1.CreatePersonalAccessTokenResponse\x12\x96\x01\n" +
+	" RevokeCurrentPersonalAccessToken\x125.signalbox.v1.RevokeCurrentPersonalAccessTokenRequest\x1a6.signalbox.v1.RevokeCurrentPersonalAccessTokenResponse\"\x03\x90\x02\x02B\xb2\x01\n" +
 	"\x10com.signalbox.v1B\x10UserServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -473,37 +548,41 @@ func file_signalbox_v1_user_service_proto_rawDescGZIP() []byte {
 	return file_signalbox_v1_user_service_proto_rawDescData
 }
 
-var file_signalbox_v1_user_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_signalbox_v1_user_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_signalbox_v1_user_service_proto_goTypes = []any{
-	(*CreateUserRequest)(nil),                 // 0: signalbox.v1.CreateUserRequest
-	(*CreateUserResponse)(nil),                // 1: signalbox.v1.CreateUserResponse
-	(*GetUserRequest)(nil),                    // 2: signalbox.v1.GetUserRequest
-	(*GetUserResponse)(nil),                   // 3: signalbox.v1.GetUserResponse
-	(*GetCurrentUserRequest)(nil),             // 4: signalbox.v1.GetCurrentUserRequest
-	(*GetCurrentUserResponse)(nil),            // 5: signalbox.v1.GetCurrentUserResponse
-	(*CreatePersonalAccessTokenRequest)(nil),  // 6: signalbox.v1.CreatePersonalAccessTokenRequest
-	(*CreatePersonalAccessTokenResponse)(nil), // 7: signalbox.v1.CreatePersonalAccessTokenResponse
-	(*User)(nil),                              // 8: signalbox.v1.User
-	(*PersonalAccessToken)(nil),               // 9: signalbox.v1.PersonalAccessToken
+	(*CreateUserRequest)(nil),                        // 0: signalbox.v1.CreateUserRequest
+	(*CreateUserResponse)(nil),                       // 1: signalbox.v1.CreateUserResponse
+	(*GetUserRequest)(nil),                           // 2: signalbox.v1.GetUserRequest
+	(*GetUserResponse)(nil),                          // 3: signalbox.v1.GetUserResponse
+	(*GetCurrentUserRequest)(nil),                    // 4: signalbox.v1.GetCurrentUserRequest
+	(*GetCurrentUserResponse)(nil),                   // 5: signalbox.v1.GetCurrentUserResponse
+	(*CreatePersonalAccessTokenRequest)(nil),         // 6: signalbox.v1.CreatePersonalAccessTokenRequest
+	(*CreatePersonalAccessTokenResponse)(nil),        // 7: signalbox.v1.CreatePersonalAccessTokenResponse
+	(*RevokeCurrentPersonalAccessTokenRequest)(nil),  // 8: signalbox.v1.RevokeCurrentPersonalAccessTokenRequest
+	(*RevokeCurrentPersonalAccessTokenResponse)(nil), // 9: signalbox.v1.RevokeCurrentPersonalAccessTokenResponse
+	(*User)(nil),                // 10: signalbox.v1.User
+	(*PersonalAccessToken)(nil), // 11: signalbox.v1.PersonalAccessToken
 }
 var file_signalbox_v1_user_service_proto_depIdxs = []int32{
-	8, // 0: signalbox.v1.CreateUserResponse.user:type_name -> signalbox.v1.User
-	8, // 1: signalbox.v1.GetUserResponse.user:type_name -> signalbox.v1.User
-	8, // 2: signalbox.v1.GetCurrentUserResponse.user:type_name -> signalbox.v1.User
-	9, // 3: signalbox.v1.CreatePersonalAccessTokenResponse.token:type_name -> signalbox.v1.PersonalAccessToken
-	0, // 4: signalbox.v1.UserService.CreateUser:input_type -> signalbox.v1.CreateUserRequest
-	2, // 5: signalbox.v1.UserService.GetUser:input_type -> signalbox.v1.GetUserRequest
-	4, // 6: signalbox.v1.UserService.GetCurrentUser:input_type -> signalbox.v1.GetCurrentUserRequest
-	6, // 7: signalbox.v1.UserService.CreatePersonalAccessToken:input_type -> signalbox.v1.CreatePersonalAccessTokenRequest
-	1, // 8: signalbox.v1.UserService.CreateUser:output_type -> signalbox.v1.CreateUserResponse
-	3, // 9: signalbox.v1.UserService.GetUser:output_type -> signalbox.v1.GetUserResponse
-	5, // 10: signalbox.v1.UserService.GetCurrentUser:output_type -> signalbox.v1.GetCurrentUserResponse
-	7, // 11: signalbox.v1.UserService.CreatePersonalAccessToken:output_type -> signalbox.v1.CreatePersonalAccessTokenResponse
-	8, // [8:12] is the sub-list for method output_type
-	4, // [4:8] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	10, // 0: signalbox.v1.CreateUserResponse.user:type_name -> signalbox.v1.User
+	10, // 1: signalbox.v1.GetUserResponse.user:type_name -> signalbox.v1.User
+	10, // 2: signalbox.v1.GetCurrentUserResponse.user:type_name -> signalbox.v1.User
+	11, // 3: signalbox.v1.CreatePersonalAccessTokenResponse.token:type_name -> signalbox.v1.PersonalAccessToken
+	0,  // 4: signalbox.v1.UserService.CreateUser:input_type -> signalbox.v1.CreateUserRequest
+	2,  // 5: signalbox.v1.UserService.GetUser:input_type -> signalbox.v1.GetUserRequest
+	4,  // 6: signalbox.v1.UserService.GetCurrentUser:input_type -> signalbox.v1.GetCurrentUserRequest
+	6,  // 7: signalbox.v1.UserService.CreatePersonalAccessToken:input_type -> signalbox.v1.CreatePersonalAccessTokenRequest
+	8,  // 8: signalbox.v1.UserService.RevokeCurrentPersonalAccessToken:input_type -> signalbox.v1.RevokeCurrentPersonalAccessTokenRequest
+	1,  // 9: signalbox.v1.UserService.CreateUser:output_type -> signalbox.v1.CreateUserResponse
+	3,  // 10: signalbox.v1.UserService.GetUser:output_type -> signalbox.v1.GetUserResponse
+	5,  // 11: signalbox.v1.UserService.GetCurrentUser:output_type -> signalbox.v1.GetCurrentUserResponse
+	7,  // 12: signalbox.v1.UserService.CreatePersonalAccessToken:output_type -> signalbox.v1.CreatePersonalAccessTokenResponse
+	9,  // 13: signalbox.v1.UserService.RevokeCurrentPersonalAccessToken:output_type -> signalbox.v1.RevokeCurrentPersonalAccessTokenResponse
+	9,  // [9:14] is the sub-list for method output_type
+	4,  // [4:9] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_user_service_proto_init() }
@@ -518,7 +597,7 @@ func file_signalbox_v1_user_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_user_service_proto_rawDesc), len(file_signalbox_v1_user_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

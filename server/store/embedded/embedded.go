@@ -6,7 +6,9 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -35,7 +37,11 @@ func Start(dataDir string, logger *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := redka.Open(filepath.Join(dataDir, DBFileName), &redka.Options{
+	path := filepath.Join(dataDir, DBFileName)
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
+	db, err := redka.Open(path, &redka.Options{
 		DriverName: "sqlite",
 		Logger:     quiet(logger),
 	})
@@ -68,6 +74,27 @@ func Start(dataDir string, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("start embedded store: timed out")
 	}
 	return &Server{srv: srv, sockDir: sockDir, sock: sock}, nil
+}
+
+// ownerOnly makes sure the database exists and only its owner can read or
+// write it, whatever the umask and however open the data directory is: it
+// holds every token hash, user and record. SQLite gives the -wal and -shm
+// files it creates next to it the database's own permissions. A database
+// left readable by an older version is closed up, its companions with it.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open embedded store: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open embedded store: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("open embedded store: %w", err)
+		}
+	}
+	return nil
 }
 
 // Options returns go-redis options that reach this server.

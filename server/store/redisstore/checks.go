@@ -25,12 +25,16 @@ func (cs checks) Create(ctx context.Context, c *storagev1.StatusCheck) (*storage
 	if err != nil {
 		return nil, err
 	}
+	c.Id = cid
+	rec, err := encode(c)
+	if err != nil {
+		return nil, err
+	}
 	claims := []claim{cs.nameClaim(c), cs.urlClaim(c)}
 	if err := s.claimAll(ctx, cid, claims...); err != nil {
 		return nil, err
 	}
-	c.Id = cid
-	if err := s.rdb.HSet(ctx, s.keys.checks(c.GetProjectId()), id(cid), encode(c)).Err(); err != nil {
+	if err := s.rdb.HSet(ctx, s.keys.checks(c.GetProjectId()), id(cid), rec).Err(); err != nil {
 		return nil, errors.Join(err, s.releaseAll(ctx, cid, claims...))
 	}
 	return c, nil
@@ -39,6 +43,10 @@ func (cs checks) Create(ctx context.Context, c *storagev1.StatusCheck) (*storage
 func (cs checks) Update(ctx context.Context, old, updated *storagev1.StatusCheck) error {
 	s := cs.s
 	cid := old.GetId()
+	rec, err := encode(updated)
+	if err != nil {
+		return err
+	}
 	var claims, released []claim
 	if updated.GetName() != old.GetName() {
 		claims = append(claims, cs.nameClaim(updated))
@@ -51,8 +59,8 @@ func (cs checks) Update(ctx context.Context, old, updated *storagev1.StatusCheck
 	if err := s.claimAll(ctx, cid, claims...); err != nil {
 		return err
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, s.keys.checks(old.GetProjectId()), id(cid), encode(updated))
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, s.keys.checks(old.GetProjectId()), id(cid), rec)
 		for _, c := range released {
 			tx.HDel(ctx, c.key, c.field)
 		}

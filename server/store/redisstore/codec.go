@@ -15,14 +15,18 @@ import (
 // Records are stored as binary protobuf (signalbox.storage.v1): compact, and
 // safe to evolve by adding fields.
 
-func encode(m proto.Message) []byte {
+// encode marshals a record. It fails when a string field is not valid
+// UTF-8, which proto3 forbids: every write encodes first and writes nothing
+// when that fails, so a bad string is refused rather than stored (a record
+// that could not be read back) or allowed to crash the process. Only the ids
+// a create drew from its sequences are used up, as a failed insert uses up a
+// database sequence value.
+func encode(m proto.Message) ([]byte, error) {
 	b, err := proto.Marshal(m)
 	if err != nil {
-		// Marshal fails only for messages with invalid UTF-8 or missing
-		// required fields, neither of which storage records can have.
-		panic(fmt.Sprintf("redisstore: encode %T: %v", m, err))
+		return nil, fmt.Errorf("redisstore: encode %T: %w", m, err)
 	}
-	return b
+	return b, nil
 }
 
 func decode[T proto.Message](b []byte, m T) (T, error) {

@@ -45,9 +45,13 @@ func (ds deliveries) Enqueue(ctx context.Context, d *storagev1.Delivery) (*stora
 		return nil, err
 	}
 	d.Id = did
+	rec, err := encode(d)
+	if err != nil {
+		return nil, err
+	}
 	pid := d.GetProjectId()
 	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		ds.queue(ctx, tx, d, encode(d))
+		ds.queue(ctx, tx, d, rec)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -98,8 +102,12 @@ func (ds deliveries) Get(ctx context.Context, ref store.DeliveryRef) (*storagev1
 func (ds deliveries) Save(ctx context.Context, d *storagev1.Delivery, pending bool) error {
 	s := ds.s
 	pid, did := d.GetProjectId(), d.GetId()
+	rec, err := encode(d)
+	if err != nil {
+		return err
+	}
 	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.Set(ctx, s.keys.delivery(pid, did), encode(d), 0)
+		tx.Set(ctx, s.keys.delivery(pid, did), rec, 0)
 		if pending {
 			tx.ZAdd(ctx, s.keys.projectDeliveriesDue(pid), redis.Z{Score: score(d.GetNextAttemptTime().AsTime()), Member: did})
 		} else {

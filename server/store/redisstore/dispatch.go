@@ -39,14 +39,22 @@ func (rs responses) Dispatch(ctx context.Context, d store.Dispatch) error {
 	fields := make([]any, 0, 2*len(d.Responses))
 	var deadlines []redis.Z
 	for _, r := range d.Responses {
-		fields = append(fields, responseField(r.GetCheckId(), r.GetSha()), encode(r))
+		rec, err := encode(r)
+		if err != nil {
+			return err
+		}
+		fields = append(fields, responseField(r.GetCheckId(), r.GetSha()), rec)
 		if r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil {
 			deadlines = append(deadlines, redis.Z{Score: score(r.GetDeadline().AsTime()), Member: dueMember(r)})
 		}
 	}
 	records := make([][]byte, len(d.Deliveries))
 	for i, dl := range d.Deliveries {
-		records[i] = encode(dl)
+		rec, err := encode(dl)
+		if err != nil {
+			return err
+		}
+		records[i] = rec
 	}
 	// The deadline index is global, outside the project's slot, so it is
 	// written first: entries whose responses never land are stale, and the
@@ -60,6 +68,8 @@ func (rs responses) Dispatch(ctx context.Context, d store.Dispatch) error {
 	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
 		if len(fields) > 0 {
 			tx.HSet(ctx, s.keys.responses(pid, iid), fields...)
+			// Trains and auto-merge wait on status checks.
+			s.markDirty(ctx, tx, pid)
 		}
 		for i, dl := range d.Deliveries {
 			dls.queue(ctx, tx, dl, records[i])

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"strconv"
 	"strings"
+
+	"github.com/signalbox/signalbox/server/store"
 )
 
 // keys names every key. Keys of one project share the hash tag {p:<id>} and
@@ -46,6 +48,9 @@ func (k keys) checkURLs(pid int64) string  { return k.projectTag(pid) + "checks:
 func fold(s string) string { return strings.ToLower(s) }
 
 func (k keys) mergeRequests(pid int64) string { return k.projectTag(pid) + "merge_requests" }
+func (k keys) mergeRequestsArmed(pid int64) string {
+	return k.projectTag(pid) + "merge_requests:armed"
+}
 func (k keys) mergeRequestIIDs(pid int64) string {
 	return k.projectTag(pid) + "merge_requests:iid"
 }
@@ -60,9 +65,25 @@ func (k keys) deliveryLog(pid, cid int64) string {
 func (k keys) deliveriesDue() string    { return k.prefix + "deliveries:due" }
 func (k keys) lease(name string) string { return k.prefix + "lease:" + name }
 
-func (k keys) cars(pid int64) string         { return k.projectTag(pid) + "cars" }
-func (k keys) carsByMR(pid int64) string     { return k.projectTag(pid) + "cars:by_mr" }
-func (k keys) trainsDirty() string           { return k.prefix + "trains:dirty" }
+func (k keys) trains(pid int64) string { return k.projectTag(pid) + "trains" }
+func (k keys) train(t store.TrainRef) string {
+	return k.projectTag(t.ProjectID) + "train:" + branchKey(t.Branch)
+}
+func (k keys) trainVersion(t store.TrainRef, n int64) string { return k.train(t) + ":v:" + id(n) }
+func (k keys) trainVersions(t store.TrainRef) string         { return k.train(t) + ":versions" }
+func (k keys) trainCommands(t store.TrainRef) string         { return k.train(t) + ":commands" }
+func (k keys) carArchive(pid int64) string                   { return k.projectTag(pid) + "cars:archive" }
+
+// legacyCars and legacyCarsByMR held cars before trains had records.
+func (k keys) legacyCars(pid int64) string     { return k.projectTag(pid) + "cars" }
+func (k keys) legacyCarsByMR(pid int64) string { return k.projectTag(pid) + "cars:by_mr" }
+func (k keys) news(pid int64) string           { return k.projectTag(pid) + "news" }
+
+// trainsDirty is global, and is written inside project transactions so that
+// a change and the refresh it causes are stored together. On Redis Cluster
+// it must move into the project's slot (with a per-slot index to scan).
+func (k keys) trainsDirty() string { return k.prefix + "trains:dirty" }
+
 func (k keys) pipelines(pid int64) string    { return k.projectTag(pid) + "pipelines" }
 func (k keys) pipelineIIDs(pid int64) string { return k.projectTag(pid) + "pipelines:iid" }
 func (k keys) pipelinesBySHA(pid int64, sha string) string {
@@ -72,6 +93,14 @@ func (k keys) statuses(pid, pipelineID int64) string {
 	return k.projectTag(pid) + "pipeline:" + id(pipelineID) + ":statuses"
 }
 func (k keys) hooks(pid int64) string { return k.projectTag(pid) + "hooks" }
-func (k keys) notes(pid, iid int64) string {
+
+// legacyNotes is the list notes were kept in before they had keys.
+func (k keys) legacyNotes(pid, iid int64) string {
 	return k.projectTag(pid) + "merge_request:" + id(iid) + ":notes"
+}
+func (k keys) notes(pid, iid int64) string {
+	return k.projectTag(pid) + "merge_request:" + id(iid) + ":note_records"
+}
+func (k keys) noteKeys(pid, iid int64) string {
+	return k.projectTag(pid) + "merge_request:" + id(iid) + ":note_keys"
 }

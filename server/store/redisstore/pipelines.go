@@ -24,9 +24,14 @@ func (ps pipelines) Create(ctx context.Context, p *storagev1.Pipeline) (*storage
 		return nil, err
 	}
 	p.Id, p.Iid = plid, iid
+	rec, err := encode(p)
+	if err != nil {
+		return nil, err
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), encode(p))
+		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), rec)
 		tx.SAdd(ctx, s.keys.pipelinesBySHA(pid, p.GetSha()), plid)
+		s.markDirty(ctx, tx, pid)
 		return nil
 	})
 	return p, err
@@ -38,7 +43,17 @@ func (ps pipelines) Get(ctx context.Context, pid, plid int64) (*storagev1.Pipeli
 }
 
 func (ps pipelines) Update(ctx context.Context, p *storagev1.Pipeline) error {
-	return ps.s.rdb.HSet(ctx, ps.s.keys.pipelines(p.GetProjectId()), id(p.GetId()), encode(p)).Err()
+	s := ps.s
+	b, err := encode(p)
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, s.keys.pipelines(p.GetProjectId()), id(p.GetId()), b)
+		s.markDirty(ctx, tx, p.GetProjectId())
+		return nil
+	})
+	return err
 }
 
 func (ps pipelines) ForSHA(ctx context.Context, pid int64, sha string) ([]*storagev1.Pipeline, error) {
@@ -84,7 +99,16 @@ func (ps pipelines) PutStatus(ctx context.Context, st *storagev1.CommitStatus) (
 			return nil, err
 		}
 	}
-	return st, s.rdb.HSet(ctx, key, st.GetName(), encode(st)).Err()
+	b, err := encode(st)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, key, st.GetName(), b)
+		s.markDirty(ctx, tx, st.GetProjectId())
+		return nil
+	})
+	return st, err
 }
 
 func (ps pipelines) Statuses(ctx context.Context, pid, plid int64) ([]*storagev1.CommitStatus, error) {
@@ -103,7 +127,11 @@ func (hs hooks) Create(ctx context.Context, h *storagev1.ProjectHook) (*storagev
 		return nil, err
 	}
 	h.Id = hid
-	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), encode(h)).Err()
+	rec, err := encode(h)
+	if err != nil {
+		return nil, err
+	}
+	return h, hs.s.rdb.HSet(ctx, hs.s.keys.hooks(h.GetProjectId()), id(hid), rec).Err()
 }
 
 func (hs hooks) Get(ctx context.Context, pid, hid int64) (*storagev1.ProjectHook, error) {
@@ -132,27 +160,75 @@ func (hs hooks) Delete(ctx context.Context, pid, hid int64) error {
 
 type notes struct{ s *Store }
 
-func (ns notes) Add(ctx context.Context, n *storagev1.Note) (*storagev1.Note, error) {
-	nid, err := ns.s.nextID(ctx, "notes")
+// Notes are a hash by id, so that adding one is idempotent: a keyed note
+// claims its key with the id it will have (HSETNX), and a writer that finds
+// the key claimed writes the claimed id again, which replaces rather than
+// duplicates whatever a crashed or concurrent writer stored there.
+func (ns notes) Add(ctx context.Context, n *storagev1.Note, key string) (*storagev1.Note, error) {
+	s := ns.s
+	pid, iid := n.GetProjectId(), n.GetMergeRequestIid()
+	nid, err := s.nextID(ctx, "notes")
 	if err != nil {
 		return nil, err
 	}
 	n.Id = nid
-	return n, ns.s.rdb.RPush(ctx, ns.s.keys.notes(n.GetProjectId(), n.GetMergeRequestIid()), encode(n)).Err()
-}
-
-func (ns notes) List(ctx context.Context, pid, iid int64) ([]*storagev1.Note, error) {
-	all, err := ns.s.rdb.LRange(ctx, ns.s.keys.notes(pid, iid), 0, -1).Result()
+	rec, err := encode(n)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*storagev1.Note, 0, len(all))
-	for _, v := range all {
+	if key != "" {
+		claimed, err := s.rdb.HSetNX(ctx, s.keys.noteKeys(pid, iid), key, nid).Result()
+		if err != nil {
+			return nil, err
+		}
+		if !claimed {
+			if nid, err = s.rdb.HGet(ctx, s.keys.noteKeys(pid, iid), key).Int64(); err != nil {
+				return nil, err
+			}
+			b, err := s.rdb.HGet(ctx, s.keys.notes(pid, iid), id(nid)).Bytes()
+			if err == nil {
+				return decode(b, &storagev1.Note{})
+			}
+			if !errors.Is(err, redis.Nil) {
+				return nil, err
+			}
+		}
+	}
+	if nid != n.GetId() { // taking over a claim whose note was never stored
+		n.Id = nid
+		if rec, err = encode(n); err != nil {
+			return nil, err
+		}
+	}
+	return n, s.rdb.HSet(ctx, s.keys.notes(pid, iid), id(nid), rec).Err()
+}
+
+func (ns notes) List(ctx context.Context, pid, iid int64) ([]*storagev1.Note, error) {
+	s := ns.s
+	all, err := s.rdb.HGetAll(ctx, s.keys.notes(pid, iid)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeAll(all, func() *storagev1.Note { return &storagev1.Note{} }, (*storagev1.Note).GetId)
+	if err != nil {
+		return nil, err
+	}
+	// Notes written before notes had keys. EXISTS first: redka fails an
+	// LRANGE of a missing key.
+	if n, err := s.rdb.Exists(ctx, s.keys.legacyNotes(pid, iid)).Result(); err != nil || n == 0 {
+		return out, err
+	}
+	legacy, err := s.rdb.LRange(ctx, s.keys.legacyNotes(pid, iid), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range legacy {
 		n, err := decode([]byte(v), &storagev1.Note{})
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, n)
 	}
+	sortBy(out, (*storagev1.Note).GetId)
 	return out, nil
 }

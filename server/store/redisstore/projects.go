@@ -26,6 +26,15 @@ func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *stor
 	if err != nil {
 		return nil, err
 	}
+	p.Id = pid
+	rec, err := encode(p)
+	if err != nil {
+		return nil, err
+	}
+	ownerRec, err := encode(owner)
+	if err != nil {
+		return nil, err
+	}
 	claims := []claim{
 		{name: "name", key: s.keys.projectNames(), field: projectName(p)},
 		{name: "path", key: s.keys.projectPaths(), field: projectPath(p)},
@@ -33,10 +42,9 @@ func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *stor
 	if err := s.claimAll(ctx, pid, claims...); err != nil {
 		return nil, err
 	}
-	p.Id = pid
 	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		tx.Set(ctx, s.keys.project(pid), encode(p), 0)
-		tx.HSet(ctx, s.keys.members(pid), id(owner.GetUserId()), encode(owner))
+		tx.Set(ctx, s.keys.project(pid), rec, 0)
+		tx.HSet(ctx, s.keys.members(pid), id(owner.GetUserId()), ownerRec)
 		return nil
 	})
 	if err != nil {
@@ -81,6 +89,10 @@ func (ps projects) IDs(ctx context.Context) ([]int64, error) {
 func (ps projects) Update(ctx context.Context, old, updated *storagev1.Project) error {
 	s := ps.s
 	pid := old.GetId()
+	rec, err := encode(updated)
+	if err != nil {
+		return err
+	}
 	var claims, released []claim
 	if projectName(updated) != projectName(old) {
 		claims = append(claims, claim{name: "name", key: s.keys.projectNames(), field: projectName(updated)})
@@ -89,7 +101,7 @@ func (ps projects) Update(ctx context.Context, old, updated *storagev1.Project) 
 	if err := s.claimAll(ctx, pid, claims...); err != nil {
 		return err
 	}
-	if err := s.rdb.Set(ctx, s.keys.project(pid), encode(updated), 0).Err(); err != nil {
+	if err := s.rdb.Set(ctx, s.keys.project(pid), rec, 0).Err(); err != nil {
 		return errors.Join(err, s.releaseAll(ctx, pid, claims...))
 	}
 	return s.releaseAll(ctx, pid, released...)
@@ -99,7 +111,11 @@ type members struct{ s *Store }
 
 func (ms members) Add(ctx context.Context, pid int64, m *storagev1.Member) error {
 	s := ms.s
-	added, err := s.rdb.HSetNX(ctx, s.keys.members(pid), id(m.GetUserId()), encode(m)).Result()
+	rec, err := encode(m)
+	if err != nil {
+		return err
+	}
+	added, err := s.rdb.HSetNX(ctx, s.keys.members(pid), id(m.GetUserId()), rec).Result()
 	if err != nil {
 		return err
 	}
@@ -110,10 +126,14 @@ func (ms members) Add(ctx context.Context, pid int64, m *storagev1.Member) error
 }
 
 func (ms members) Update(ctx context.Context, pid int64, m *storagev1.Member) error {
+	rec, err := encode(m)
+	if err != nil {
+		return err
+	}
 	if _, err := ms.Get(ctx, pid, m.GetUserId()); err != nil {
 		return err
 	}
-	return ms.s.rdb.HSet(ctx, ms.s.keys.members(pid), id(m.GetUserId()), encode(m)).Err()
+	return ms.s.rdb.HSet(ctx, ms.s.keys.members(pid), id(m.GetUserId()), rec).Err()
 }
 
 func (ms members) Remove(ctx context.Context, pid, uid int64) error {

@@ -19,20 +19,24 @@ func (ps protectedBranches) Create(ctx context.Context, pb *storagev1.ProtectedB
 	if err != nil {
 		return nil, err
 	}
-	name := claim{name: "name", key: s.keys.protectedBranchNames(pid), field: pb.GetName()}
-	if err := s.claimAll(ctx, pbid, name); err != nil {
-		return nil, err
-	}
 	pb.Id = pbid
 	for _, level := range []*storagev1.AccessLevel{pb.GetPush(), pb.GetMerge(), pb.GetUnprotect()} {
 		if level == nil {
 			continue
 		}
 		if level.Id, err = s.nextID(ctx, "access_levels"); err != nil {
-			return nil, errors.Join(err, s.releaseAll(ctx, pbid, name))
+			return nil, err
 		}
 	}
-	if err := s.rdb.HSet(ctx, s.keys.protectedBranches(pid), id(pbid), encode(pb)).Err(); err != nil {
+	rec, err := encode(pb)
+	if err != nil {
+		return nil, err
+	}
+	name := claim{name: "name", key: s.keys.protectedBranchNames(pid), field: pb.GetName()}
+	if err := s.claimAll(ctx, pbid, name); err != nil {
+		return nil, err
+	}
+	if err := s.rdb.HSet(ctx, s.keys.protectedBranches(pid), id(pbid), rec).Err(); err != nil {
 		return nil, errors.Join(err, s.releaseAll(ctx, pbid, name))
 	}
 	if err := s.rdb.HSet(ctx, s.keys.protectedBranchProjects(), id(pbid), pid).Err(); err != nil {

@@ -59,6 +59,10 @@ func (rs responses) Put(ctx context.Context, r *storagev1.StatusCheckResponse) (
 
 func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error {
 	s := rs.s
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
 	pending := r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
 	if pending {
 		// The deadline goes in first: a crash before the response is written
@@ -69,7 +73,13 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 			return err
 		}
 	}
-	return s.rdb.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), encode(r)).Err()
+	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
+		// Trains and auto-merge wait on status checks.
+		s.markDirty(ctx, tx, r.GetProjectId())
+		return nil
+	})
+	return err
 }
 
 func (rs responses) Newest(ctx context.Context, pid, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error) {
@@ -122,9 +132,17 @@ func (rs responses) Due(ctx context.Context, now time.Time, limit int) ([]store.
 }
 
 func (rs responses) ClaimDue(ctx context.Context, d store.DueResponse) (bool, error) {
-	n, err := rs.s.rdb.ZRem(ctx, rs.s.keys.responsesDue(), d.Member()).Result()
+	s := rs.s
+	var rem *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		rem = tx.ZRem(ctx, s.keys.responsesDue(), d.Member())
+		// A check that timed out may stop a train or an auto-merge: they
+		// look again. A loser's mark is harmless.
+		s.markDirty(ctx, tx, d.Key.ProjectID)
+		return nil
+	})
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}
-	return n == 1, err
+	return rem.Val() == 1, err
 }

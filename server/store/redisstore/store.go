@@ -74,8 +74,8 @@ func (s *Store) Deliveries() store.Deliveries { return deliveries{s} }
 // Leases returns the lease store.
 func (s *Store) Leases() store.Leases { return leases{s} }
 
-// Cars returns the merge train car store.
-func (s *Store) Cars() store.Cars { return cars{s} }
+// Trains returns the merge train store.
+func (s *Store) Trains() store.Trains { return trains{s} }
 
 // Pipelines returns the pipeline store.
 func (s *Store) Pipelines() store.Pipelines { return pipelines{s} }

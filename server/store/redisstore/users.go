@@ -19,6 +19,11 @@ func (u users) Create(ctx context.Context, rec *storagev1.User) (*storagev1.User
 	if err != nil {
 		return nil, err
 	}
+	rec.Id = uid
+	b, err := encode(rec)
+	if err != nil {
+		return nil, err
+	}
 	claims := []claim{{name: "username", key: s.keys.usernames(), field: fold(rec.GetUsername())}}
 	if rec.GetEmail() != "" {
 		claims = append(claims, claim{name: "email", key: s.keys.emails(), field: fold(rec.GetEmail())})
@@ -26,8 +31,7 @@ func (u users) Create(ctx context.Context, rec *storagev1.User) (*storagev1.User
 	if err := s.claimAll(ctx, uid, claims...); err != nil {
 		return nil, err
 	}
-	rec.Id = uid
-	if err := s.rdb.Set(ctx, s.keys.user(uid), encode(rec), 0).Err(); err != nil {
+	if err := s.rdb.Set(ctx, s.keys.user(uid), b, 0).Err(); err != nil {
 		return nil, errors.Join(err, s.releaseAll(ctx, uid, claims...))
 	}
 	return rec, nil
@@ -56,8 +60,12 @@ func (u users) CreateToken(ctx context.Context, t *storagev1.Token, hash string)
 		return nil, err
 	}
 	t.Id = tid
+	rec, err := encode(t)
+	if err != nil {
+		return nil, err
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.keys.token(hash), encode(t), 0)
+		p.Set(ctx, s.keys.token(hash), rec, 0)
 		p.SAdd(ctx, s.keys.userTokens(t.GetUserId()), hash)
 		return nil
 	})
@@ -98,7 +106,11 @@ func (u users) RevokeToken(ctx context.Context, hash string) error {
 		return err
 	}
 	t.Revoked = true
-	return u.s.rdb.Set(ctx, u.s.keys.token(hash), encode(t), 0).Err()
+	rec, err := encode(t)
+	if err != nil {
+		return err
+	}
+	return u.s.rdb.Set(ctx, u.s.keys.token(hash), rec, 0).Err()
 }
 
 // parseIDs turns Redis members into ids, ascending.

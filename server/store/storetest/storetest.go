@@ -23,6 +23,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, h) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
-	t.Run("Cars", func(t *testing.T) { testCars(t, h) })
+	t.Run("Trains", func(t *testing.T) { testTrains(t, h) })
+	t.Run("Notes", func(t *testing.T) { testNotes(t, h) })
 	t.Run("Pipelines", func(t *testing.T) { testPipelines(t, h) })
 }

@@ -1,69 +1,265 @@
 package storetest
 
 import (
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/store"
 )
 
-func testCars(t *testing.T, h Harness) {
-	t.Run("OneCarPerMergeRequest", func(t *testing.T) {
+func testTrains(t *testing.T, h Harness) {
+	main := store.TrainRef{ProjectID: 1, Branch: "main"}
+	t.Run("VersionsCommitOnce", func(t *testing.T) {
 		s := h(t)
 		ctx := t.Context()
-		a, err := s.Cars().Create(ctx, &storagev1.Car{ProjectId: 1, TargetBranch: "main", MergeRequestIid: 3})
+		v0, err := s.Trains().Load(ctx, main)
 		require.NoError(t, err)
-		_, err = s.Cars().Create(ctx, &storagev1.Car{ProjectId: 1, TargetBranch: "main", MergeRequestIid: 3})
-		require.ErrorIs(t, err, store.ErrExists)
-		b, err := s.Cars().Create(ctx, &storagev1.Car{ProjectId: 1, TargetBranch: "main", MergeRequestIid: 4})
-		require.NoError(t, err)
+		require.Zero(t, v0.GetVersion(), "a train that never had a car")
+		require.Equal(t, "main", v0.GetTargetBranch())
 
-		got, err := s.Cars().ForMergeRequest(ctx, 1, 3)
+		v1 := next(v0, "one")
+		require.NoError(t, s.Trains().Commit(ctx, v1))
+		require.ErrorIs(t, s.Trains().Commit(ctx, next(v0, "other")), store.ErrConflict,
+			"a second writer of the same version loses")
+		got, err := s.Trains().Load(ctx, main)
 		require.NoError(t, err)
-		require.Equal(t, a.GetId(), got.GetId())
-		got.State = 3
-		require.NoError(t, s.Cars().Update(ctx, got))
-		all, err := s.Cars().List(ctx, 1)
+		require.Equal(t, "one", got.GetId())
+		require.EqualValues(t, 1, got.GetVersion())
+
+		for i := range 40 { // past the trimmed index
+			cur, err := s.Trains().Load(ctx, main)
+			require.NoError(t, err)
+			require.NoError(t, s.Trains().Commit(ctx, next(cur, fmt.Sprint("v", i))))
+		}
+		got, err = s.Trains().Load(ctx, main)
+		require.NoError(t, err)
+		require.EqualValues(t, 41, got.GetVersion())
+		require.Equal(t, "v39", got.GetId())
+		branches, err := s.Trains().Branches(ctx, 1)
+		require.NoError(t, err)
+		require.Equal(t, []string{"main"}, branches)
+	})
+	t.Run("ConcurrentWritersOneWinsEachVersion", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		for round := range 10 {
+			cur, err := s.Trains().Load(ctx, main)
+			require.NoError(t, err)
+			var wins atomic.Int32
+			var wg sync.WaitGroup
+			for w := range 8 {
+				wg.Go(func() {
+					err := s.Trains().Commit(ctx, next(cur, fmt.Sprintf("r%d-w%d", round, w)))
+					if err == nil {
+						wins.Add(1)
+						return
+					}
+					require.ErrorIs(t, err, store.ErrConflict)
+				})
+			}
+			wg.Wait()
+			require.EqualValues(t, 1, wins.Load(), "round %d", round)
+		}
+	})
+	t.Run("ABranchNameCannotReachAnotherTrain", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		odd := store.TrainRef{ProjectID: 1, Branch: "main:v:1"}
+		v0, err := s.Trains().Load(ctx, main)
+		require.NoError(t, err)
+		require.NoError(t, s.Trains().Commit(ctx, next(v0, "main")))
+		o0, err := s.Trains().Load(ctx, odd)
+		require.NoError(t, err)
+		require.Zero(t, o0.GetVersion())
+		require.NoError(t, s.Trains().Commit(ctx, next(o0, "odd")))
+		got, err := s.Trains().Load(ctx, main)
+		require.NoError(t, err)
+		require.Equal(t, "main", got.GetId())
+		branches, err := s.Trains().Branches(ctx, 1)
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{"main", "main:v:1"}, branches)
+	})
+	t.Run("CommandsAreQueuedWithTheMergeRequest", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		mr, err := s.MergeRequests().Create(ctx, &storagev1.MergeRequest{ProjectId: 1, Title: "a"})
+		require.NoError(t, err)
+		require.NoError(t, s.Trains().Clean(ctx, 1))
+		mr.AutoMergeStrategy = "merge_train"
+		join, err := s.Trains().Submit(ctx, main, &storagev1.TrainCommand{Kind: &storagev1.TrainCommand_Join{Join: &storagev1.JoinTrain{MergeRequestIid: mr.GetIid()}}}, mr)
+		require.NoError(t, err)
+		leave, err := s.Trains().Submit(ctx, main, &storagev1.TrainCommand{Kind: &storagev1.TrainCommand_Leave{Leave: &storagev1.LeaveTrain{MergeRequestIid: mr.GetIid()}}}, nil)
+		require.NoError(t, err)
+		require.Less(t, join.GetId(), leave.GetId())
+		got, err := s.MergeRequests().Get(ctx, 1, mr.GetIid())
+		require.NoError(t, err)
+		require.Equal(t, "merge_train", got.GetAutoMergeStrategy())
+		cmds, err := s.Trains().Commands(ctx, main)
+		require.NoError(t, err)
+		require.Len(t, cmds, 2)
+		require.NotNil(t, cmds[0].GetJoin())
+		require.NotNil(t, cmds[1].GetLeave())
+		dirty, err := s.Trains().Dirty(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []int64{1}, dirty, "a command marks its project")
+
+		require.NoError(t, s.Trains().Forget(ctx, main, []int64{join.GetId()}))
+		cmds, err = s.Trains().Commands(ctx, main)
+		require.NoError(t, err)
+		require.Len(t, cmds, 1)
+		require.NoError(t, s.Trains().Forget(ctx, main, []int64{leave.GetId()}))
+		cmds, err = s.Trains().Commands(ctx, main)
+		require.NoError(t, err)
+		require.Empty(t, cmds)
+	})
+	t.Run("WritesThatMoveTrainsMarkTheProject", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		mark := func(name string, write func()) {
+			t.Helper()
+			require.NoError(t, s.Trains().Clean(ctx, 7))
+			before, err := s.Trains().News(ctx, 7)
+			require.NoError(t, err)
+			write()
+			dirty, err := s.Trains().Dirty(ctx)
+			require.NoError(t, err)
+			require.Equal(t, []int64{7}, dirty, name)
+			after, err := s.Trains().News(ctx, 7)
+			require.NoError(t, err)
+			require.Greater(t, after, before, "%s counts as news", name)
+		}
+		var mr *storagev1.MergeRequest
+		mark("merge request created", func() {
+			var err error
+			mr, err = s.MergeRequests().Create(ctx, &storagev1.MergeRequest{ProjectId: 7})
+			require.NoError(t, err)
+		})
+		mark("merge request updated", func() { require.NoError(t, s.MergeRequests().Update(ctx, mr)) })
+		var pl *storagev1.Pipeline
+		mark("pipeline created", func() {
+			var err error
+			pl, err = s.Pipelines().Create(ctx, &storagev1.Pipeline{ProjectId: 7, Sha: "abc"})
+			require.NoError(t, err)
+		})
+		mark("pipeline updated", func() { require.NoError(t, s.Pipelines().Update(ctx, pl)) })
+		mark("commit status", func() {
+			_, err := s.Pipelines().PutStatus(ctx, &storagev1.CommitStatus{ProjectId: 7, PipelineId: pl.GetId(), Name: "test"})
+			require.NoError(t, err)
+		})
+		mark("status check response", func() {
+			_, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: 7, MergeRequestIid: mr.GetIid(), CheckId: 1, Sha: "abc", Status: 2})
+			require.NoError(t, err)
+		})
+		mark("status check timed out", func() {
+			_, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: 7, MergeRequestIid: mr.GetIid(), CheckId: 2, Sha: "abc",
+				Status: int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING), Deadline: timestamppb.New(time.UnixMilli(1000))})
+			require.NoError(t, err)
+			require.NoError(t, s.Trains().Clean(ctx, 7))
+			due, err := s.Responses().Due(ctx, time.UnixMilli(2000), 10)
+			require.NoError(t, err)
+			require.Len(t, due, 1)
+			won, err := s.Responses().ClaimDue(ctx, due[0])
+			require.NoError(t, err)
+			require.True(t, won)
+		})
+		mark("explicit", func() { require.NoError(t, s.Trains().MarkDirty(ctx, 7)) })
+		require.NoError(t, s.Trains().Clean(ctx, 7))
+		dirty, err := s.Trains().Dirty(ctx)
+		require.NoError(t, err)
+		require.Empty(t, dirty)
+	})
+	t.Run("ArmedMergeRequestsAreIndexed", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		var mrs []*storagev1.MergeRequest
+		for range 3 {
+			mr, err := s.MergeRequests().Create(ctx, &storagev1.MergeRequest{ProjectId: 1})
+			require.NoError(t, err)
+			mrs = append(mrs, mr)
+		}
+		mrs[0].AutoMergeStrategy = "merge_when_checks_pass"
+		mrs[1].AutoMergeStrategy = "merge_train"
+		mrs[2].AutoMergeStrategy = "add_to_merge_train_when_checks_pass"
+		for _, mr := range mrs {
+			require.NoError(t, s.MergeRequests().Update(ctx, mr))
+		}
+		armed, err := s.MergeRequests().Armed(ctx, 1)
+		require.NoError(t, err)
+		require.Equal(t, []int64{mrs[0].GetIid(), mrs[2].GetIid()}, armed, "on a train is not armed")
+		mrs[0].AutoMergeStrategy = ""
+		require.NoError(t, s.MergeRequests().Update(ctx, mrs[0]))
+		mrs[2].AutoMergeStrategy = "merge_train"
+		_, err = s.Trains().Submit(ctx, main, &storagev1.TrainCommand{}, mrs[2])
+		require.NoError(t, err)
+		armed, err = s.MergeRequests().Armed(ctx, 1)
+		require.NoError(t, err)
+		require.Empty(t, armed)
+	})
+	t.Run("ArchivedCars", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		a, err := s.Trains().NextCarID(ctx)
+		require.NoError(t, err)
+		b, err := s.Trains().NextCarID(ctx)
+		require.NoError(t, err)
+		require.Less(t, a, b)
+		require.NoError(t, s.Trains().Archive(ctx, 1, []*storagev1.Car{{Id: b, MergeRequestIid: 2}, {Id: a, MergeRequestIid: 1}}))
+		require.NoError(t, s.Trains().Archive(ctx, 1, []*storagev1.Car{{Id: a, MergeRequestIid: 1}}), "archiving twice is harmless")
+		all, err := s.Trains().Archived(ctx, 1)
 		require.NoError(t, err)
 		require.Len(t, all, 2)
-		require.EqualValues(t, 3, all[0].GetState())
-
-		require.NoError(t, s.Cars().Delete(ctx, a))
-		_, err = s.Cars().ForMergeRequest(ctx, 1, 3)
-		require.ErrorIs(t, err, store.ErrNotFound)
-		_, err = s.Cars().Create(ctx, &storagev1.Car{ProjectId: 1, TargetBranch: "main", MergeRequestIid: 3})
-		require.NoError(t, err, "a dropped merge request can join again")
-		_, err = s.Cars().Get(ctx, 1, b.GetId())
+		require.Equal(t, a, all[0].GetId())
+		none, err := s.Trains().Archived(ctx, 2)
 		require.NoError(t, err)
+		require.Empty(t, none)
 	})
-	t.Run("DirtyTrainsAreClaimedOnce", func(t *testing.T) {
+}
+
+// next is the version after cur, with id.
+func next(cur *storagev1.Train, id string) *storagev1.Train {
+	n := proto.CloneOf(cur)
+	n.Version, n.ParentId, n.Id = cur.GetVersion()+1, cur.GetId(), id
+	return n
+}
+
+func testNotes(t *testing.T, h Harness) {
+	t.Run("KeyedNotesAreWrittenOnce", func(t *testing.T) {
 		s := h(t)
 		ctx := t.Context()
-		require.NoError(t, s.Cars().MarkDirty(ctx, 1, "main"))
-		require.NoError(t, s.Cars().MarkDirty(ctx, 1, "main"))
-		require.NoError(t, s.Cars().MarkDirty(ctx, 2, "release/1.0"))
-		dirty, err := s.Cars().Dirty(ctx)
-		require.NoError(t, err)
-		require.ElementsMatch(t, []store.TrainRef{{ProjectID: 1, Branch: "main"}, {ProjectID: 2, Branch: "release/1.0"}}, dirty)
-		var wins int
-		var mu sync.Mutex
+		empty, err := s.Notes().List(ctx, 1, 2)
+		require.NoError(t, err, "a merge request without notes")
+		require.Empty(t, empty)
 		var wg sync.WaitGroup
-		for range 8 {
+		ids := make([]int64, 8)
+		for i := range ids {
 			wg.Go(func() {
-				ok, err := s.Cars().ClaimDirty(ctx, store.TrainRef{ProjectID: 1, Branch: "main"})
+				n, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: 1, MergeRequestIid: 2, Body: "dropped"}, "drop:5")
 				require.NoError(t, err)
-				if ok {
-					mu.Lock()
-					wins++
-					mu.Unlock()
-				}
+				ids[i] = n.GetId()
 			})
 		}
 		wg.Wait()
-		require.Equal(t, 1, wins)
+		for _, id := range ids {
+			require.Equal(t, ids[0], id, "every writer gets the one note")
+		}
+		_, err = s.Notes().Add(ctx, &storagev1.Note{ProjectId: 1, MergeRequestIid: 2, Body: "plain"}, "")
+		require.NoError(t, err)
+		_, err = s.Notes().Add(ctx, &storagev1.Note{ProjectId: 1, MergeRequestIid: 2, Body: "plain"}, "")
+		require.NoError(t, err)
+		notes, err := s.Notes().List(ctx, 1, 2)
+		require.NoError(t, err)
+		require.Len(t, notes, 3)
+		require.Equal(t, "dropped", notes[0].GetBody())
+		require.Equal(t, ids[0], notes[0].GetId())
 	})
 }
 
@@ -104,7 +300,7 @@ func testPipelines(t *testing.T, h Harness) {
 		require.ErrorIs(t, s.Hooks().Delete(ctx, 1, hook.GetId()), store.ErrNotFound)
 
 		for _, body := range []string{"first", "second"} {
-			_, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: 1, MergeRequestIid: 2, Body: body})
+			_, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: 1, MergeRequestIid: 2, Body: body}, "")
 			require.NoError(t, err)
 		}
 		notes, err := s.Notes().List(ctx, 1, 2)

@@ -842,12 +842,23 @@ type MergeRequest struct {
 	// Set while the source branch is missing from the repository.
 	SourceMissing bool  `protobuf:"varint,22,opt,name=source_missing,json=sourceMissing,proto3" json:"source_missing,omitempty"`
 	ClosedById    int64 `protobuf:"varint,23,opt,name=closed_by_id,json=closedById,proto3" json:"closed_by_id,omitempty"`
-	// "merge_train" or "add_to_merge_train_when_checks_pass" while set.
+	// "merge_train", "add_to_merge_train_when_checks_pass" or
+	// "merge_when_checks_pass" while set.
 	AutoMergeStrategy string `protobuf:"bytes,24,opt,name=auto_merge_strategy,json=autoMergeStrategy,proto3" json:"auto_merge_strategy,omitempty"`
 	// Who set auto-merge.
 	MergeUserId int64 `protobuf:"varint,25,opt,name=merge_user_id,json=mergeUserId,proto3" json:"merge_user_id,omitempty"`
 	// The head sha auto-merge was set for.
-	AutoMergeSha  string `protobuf:"bytes,26,opt,name=auto_merge_sha,json=autoMergeSha,proto3" json:"auto_merge_sha,omitempty"`
+	AutoMergeSha string `protobuf:"bytes,26,opt,name=auto_merge_sha,json=autoMergeSha,proto3" json:"auto_merge_sha,omitempty"`
+	// With strategy merge_train: the car the merge request joined as, on the
+	// train of train_branch (its target branch when it joined).
+	TrainCarId  int64  `protobuf:"varint,27,opt,name=train_car_id,json=trainCarId,proto3" json:"train_car_id,omitempty"`
+	TrainBranch string `protobuf:"bytes,28,opt,name=train_branch,json=trainBranch,proto3" json:"train_branch,omitempty"`
+	// A merge outside a train moves the target from landing_from to
+	// landing_sha. Both are set before the target moves (and cleared if it
+	// does not), and kept once merged, so that a train seeing the target at
+	// landing_sha knows the push.
+	LandingSha    string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
+	LandingFrom   string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1060,6 +1071,34 @@ func (x *MergeRequest) GetMergeUserId() int64 {
 func (x *MergeRequest) GetAutoMergeSha() string {
 	if x != nil {
 		return x.AutoMergeSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetTrainCarId() int64 {
+	if x != nil {
+		return x.TrainCarId
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetTrainBranch() string {
+	if x != nil {
+		return x.TrainBranch
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetLandingSha() string {
+	if x != nil {
+		return x.LandingSha
+	}
+	return ""
+}
+
+func (x *MergeRequest) GetLandingFrom() string {
+	if x != nil {
+		return x.LandingFrom
 	}
 	return ""
 }
@@ -1429,7 +1468,8 @@ func (x *DeliveryAttempt) GetError() string {
 	return ""
 }
 
-// Car is one merge request on the merge train of its target branch.
+// Car is one merge request on the merge train of its target branch. Cars
+// live inside their Train record, which only the train's owner writes.
 type Car struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1447,16 +1487,26 @@ type Car struct {
 	TrainSha   string `protobuf:"bytes,10,opt,name=train_sha,json=trainSha,proto3" json:"train_sha,omitempty"`
 	BaseCarId  int64  `protobuf:"varint,11,opt,name=base_car_id,json=baseCarId,proto3" json:"base_car_id,omitempty"`
 	BaseSha    string `protobuf:"bytes,12,opt,name=base_sha,json=baseSha,proto3" json:"base_sha,omitempty"`
-	// What landed, for merged and skip_merged cars.
+	// What lands (merging) or landed (merged, skip_merged): the head of the
+	// target branch right after the merge.
 	MergeSha   string                 `protobuf:"bytes,13,opt,name=merge_sha,json=mergeSha,proto3" json:"merge_sha,omitempty"`
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	MergeTime  *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=merge_time,json=mergeTime,proto3" json:"merge_time,omitempty"`
-	// Why the car must leave, found while applying an action (a conflict, a
-	// refused merge): a train.Reason value, its detail and paths.
-	AbortReason   int32    `protobuf:"varint,17,opt,name=abort_reason,json=abortReason,proto3" json:"abort_reason,omitempty"`
-	AbortDetail   string   `protobuf:"bytes,18,opt,name=abort_detail,json=abortDetail,proto3" json:"abort_detail,omitempty"`
-	AbortPaths    []string `protobuf:"bytes,19,rep,name=abort_paths,json=abortPaths,proto3" json:"abort_paths,omitempty"`
+	// For a merging car: the head the target moves from.
+	MergeFromSha string `protobuf:"bytes,20,opt,name=merge_from_sha,json=mergeFromSha,proto3" json:"merge_from_sha,omitempty"`
+	// A failure seen while building or testing the car, on the base it was
+	// built on; the scheduler decides whether it is the car's own.
+	Failure *Cause `protobuf:"bytes,21,opt,name=failure,proto3" json:"failure,omitempty"`
+	// For a dropped car: why it left.
+	Drop     *Cause                 `protobuf:"bytes,22,opt,name=drop,proto3" json:"drop,omitempty"`
+	DropTime *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=drop_time,json=dropTime,proto3" json:"drop_time,omitempty"`
+	// For a dropped or skip_merged car: its pipeline, train ref, note and
+	// auto-merge are not yet dealt with (an outbox the next owner completes).
+	EffectsPending bool `protobuf:"varint,24,opt,name=effects_pending,json=effectsPending,proto3" json:"effects_pending,omitempty"`
+	// Who took the car off the train: the canceller, or for a drop by the
+	// train the user who added it.
+	DropUserId    int64 `protobuf:"varint,25,opt,name=drop_user_id,json=dropUserId,proto3" json:"drop_user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1603,23 +1653,533 @@ func (x *Car) GetMergeTime() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *Car) GetAbortReason() int32 {
+func (x *Car) GetMergeFromSha() string {
 	if x != nil {
-		return x.AbortReason
-	}
-	return 0
-}
-
-func (x *Car) GetAbortDetail() string {
-	if x != nil {
-		return x.AbortDetail
+		return x.MergeFromSha
 	}
 	return ""
 }
 
-func (x *Car) GetAbortPaths() []string {
+func (x *Car) GetFailure() *Cause {
 	if x != nil {
-		return x.AbortPaths
+		return x.Failure
+	}
+	return nil
+}
+
+func (x *Car) GetDrop() *Cause {
+	if x != nil {
+		return x.Drop
+	}
+	return nil
+}
+
+func (x *Car) GetDropTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DropTime
+	}
+	return nil
+}
+
+func (x *Car) GetEffectsPending() bool {
+	if x != nil {
+		return x.EffectsPending
+	}
+	return false
+}
+
+func (x *Car) GetDropUserId() int64 {
+	if x != nil {
+		return x.DropUserId
+	}
+	return 0
+}
+
+// Cause is why a car failed or left: a train.Reason value and its details.
+type Cause struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Reason int32                  `protobuf:"varint,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	Detail string                 `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	// Conflicting paths, as git names them: any bytes, not always UTF-8.
+	Paths [][]byte `protobuf:"bytes,3,rep,name=paths,proto3" json:"paths,omitempty"`
+	// The commit the car was built on when it failed.
+	BaseSha       string `protobuf:"bytes,4,opt,name=base_sha,json=baseSha,proto3" json:"base_sha,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cause) Reset() {
+	*x = Cause{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cause) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cause) ProtoMessage() {}
+
+func (x *Cause) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cause.ProtoReflect.Descriptor instead.
+func (*Cause) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Cause) GetReason() int32 {
+	if x != nil {
+		return x.Reason
+	}
+	return 0
+}
+
+func (x *Cause) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *Cause) GetPaths() [][]byte {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
+func (x *Cause) GetBaseSha() string {
+	if x != nil {
+		return x.BaseSha
+	}
+	return ""
+}
+
+// Train is one merge train (project, target branch) at one version. Only the
+// train's owner writes it, and only on top of the version it read: each
+// version is stored once (SET NX) and names its parent, so a writer that lost
+// its lease cannot overwrite a newer decision.
+type Train struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId    int64                  `protobuf:"varint,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	TargetBranch string                 `protobuf:"bytes,2,opt,name=target_branch,json=targetBranch,proto3" json:"target_branch,omitempty"`
+	Version      int64                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	// A random id of this version, and of the version it was made from.
+	Id       string `protobuf:"bytes,4,opt,name=id,proto3" json:"id,omitempty"`
+	ParentId string `protobuf:"bytes,5,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	// Cars in id order: recent merged and skip_merged ones (history, which
+	// tells the train's own pushes from others), merging ones, active ones.
+	Cars []*Car `protobuf:"bytes,6,rep,name=cars,proto3" json:"cars,omitempty"`
+	// Recently dropped cars, oldest first.
+	Dropped []*Car `protobuf:"bytes,7,rep,name=dropped,proto3" json:"dropped,omitempty"`
+	// Recently applied commands and their outcomes.
+	Applied    []*AppliedCommand      `protobuf:"bytes,8,rep,name=applied,proto3" json:"applied,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The replica that wrote this version.
+	Holder        string `protobuf:"bytes,10,opt,name=holder,proto3" json:"holder,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Train) Reset() {
+	*x = Train{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Train) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Train) ProtoMessage() {}
+
+func (x *Train) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Train.ProtoReflect.Descriptor instead.
+func (*Train) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Train) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *Train) GetTargetBranch() string {
+	if x != nil {
+		return x.TargetBranch
+	}
+	return ""
+}
+
+func (x *Train) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Train) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Train) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *Train) GetCars() []*Car {
+	if x != nil {
+		return x.Cars
+	}
+	return nil
+}
+
+func (x *Train) GetDropped() []*Car {
+	if x != nil {
+		return x.Dropped
+	}
+	return nil
+}
+
+func (x *Train) GetApplied() []*AppliedCommand {
+	if x != nil {
+		return x.Applied
+	}
+	return nil
+}
+
+func (x *Train) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Train) GetHolder() string {
+	if x != nil {
+		return x.Holder
+	}
+	return ""
+}
+
+// TrainCommand asks a train's owner for a change: a merge request joins or
+// leaves. It is queued with the merge request's own change, in one
+// transaction, and answered through Train.applied.
+type TrainCommand struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	UserId     int64                  `protobuf:"varint,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*TrainCommand_Join
+	//	*TrainCommand_Leave
+	Kind          isTrainCommand_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrainCommand) Reset() {
+	*x = TrainCommand{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrainCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrainCommand) ProtoMessage() {}
+
+func (x *TrainCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
+func (*TrainCommand) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *TrainCommand) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *TrainCommand) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *TrainCommand) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *TrainCommand) GetKind() isTrainCommand_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *TrainCommand) GetJoin() *JoinTrain {
+	if x != nil {
+		if x, ok := x.Kind.(*TrainCommand_Join); ok {
+			return x.Join
+		}
+	}
+	return nil
+}
+
+func (x *TrainCommand) GetLeave() *LeaveTrain {
+	if x != nil {
+		if x, ok := x.Kind.(*TrainCommand_Leave); ok {
+			return x.Leave
+		}
+	}
+	return nil
+}
+
+type isTrainCommand_Kind interface {
+	isTrainCommand_Kind()
+}
+
+type TrainCommand_Join struct {
+	Join *JoinTrain `protobuf:"bytes,4,opt,name=join,proto3,oneof"`
+}
+
+type TrainCommand_Leave struct {
+	Leave *LeaveTrain `protobuf:"bytes,5,opt,name=leave,proto3,oneof"`
+}
+
+func (*TrainCommand_Join) isTrainCommand_Kind() {}
+
+func (*TrainCommand_Leave) isTrainCommand_Kind() {}
+
+// JoinTrain puts a merge request on the train as car car_id.
+type JoinTrain struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	CarId           int64                  `protobuf:"varint,1,opt,name=car_id,json=carId,proto3" json:"car_id,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	HeadSha         string                 `protobuf:"bytes,3,opt,name=head_sha,json=headSha,proto3" json:"head_sha,omitempty"`
+	Squash          bool                   `protobuf:"varint,4,opt,name=squash,proto3" json:"squash,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *JoinTrain) Reset() {
+	*x = JoinTrain{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JoinTrain) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JoinTrain) ProtoMessage() {}
+
+func (x *JoinTrain) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
+func (*JoinTrain) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *JoinTrain) GetCarId() int64 {
+	if x != nil {
+		return x.CarId
+	}
+	return 0
+}
+
+func (x *JoinTrain) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *JoinTrain) GetHeadSha() string {
+	if x != nil {
+		return x.HeadSha
+	}
+	return ""
+}
+
+func (x *JoinTrain) GetSquash() bool {
+	if x != nil {
+		return x.Squash
+	}
+	return false
+}
+
+// LeaveTrain takes a merge request off the train unless its merge started.
+type LeaveTrain struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	MergeRequestIid int64                  `protobuf:"varint,1,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *LeaveTrain) Reset() {
+	*x = LeaveTrain{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeaveTrain) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeaveTrain) ProtoMessage() {}
+
+func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
+func (*LeaveTrain) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *LeaveTrain) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+// AppliedCommand is a command's outcome (a mergetrain.Outcome value).
+type AppliedCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Outcome       int32                  `protobuf:"varint,2,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	CarId         int64                  `protobuf:"varint,3,opt,name=car_id,json=carId,proto3" json:"car_id,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppliedCommand) Reset() {
+	*x = AppliedCommand{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppliedCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppliedCommand) ProtoMessage() {}
+
+func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
+func (*AppliedCommand) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AppliedCommand) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *AppliedCommand) GetOutcome() int32 {
+	if x != nil {
+		return x.Outcome
+	}
+	return 0
+}
+
+func (x *AppliedCommand) GetCarId() int64 {
+	if x != nil {
+		return x.CarId
+	}
+	return 0
+}
+
+func (x *AppliedCommand) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
 	}
 	return nil
 }
@@ -1650,7 +2210,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1662,7 +2222,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1675,7 +2235,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -1800,7 +2360,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1812,7 +2372,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1825,7 +2385,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -1945,7 +2505,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1957,7 +2517,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1970,7 +2530,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2052,7 +2612,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2064,7 +2624,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2637,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Note) GetId() int64 {
@@ -2217,7 +2777,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xb0\a\n" +
+	"updateTime\"\xb9\b\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -2252,7 +2812,13 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"closedById\x12.\n" +
 	"\x13auto_merge_strategy\x18\x18 \x01(\tR\x11autoMergeStrategy\x12\"\n" +
 	"\rmerge_user_id\x18\x19 \x01(\x03R\vmergeUserId\x12$\n" +
-	"\x0eauto_merge_sha\x18\x1a \x01(\tR\fautoMergeSha\"\x8c\x03\n" +
+	"\x0eauto_merge_sha\x18\x1a \x01(\tR\fautoMergeSha\x12 \n" +
+	"\ftrain_car_id\x18\x1b \x01(\x03R\n" +
+	"trainCarId\x12!\n" +
+	"\ftrain_branch\x18\x1c \x01(\tR\vtrainBranch\x12\x1f\n" +
+	"\vlanding_sha\x18\x1d \x01(\tR\n" +
+	"landingSha\x12!\n" +
+	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x8c\x03\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -2295,7 +2861,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"httpStatus\x12\x1f\n" +
 	"\vduration_ms\x18\x04 \x01(\x03R\n" +
 	"durationMs\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05error\"\x99\x05\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\"\xff\x06\n" +
 	"\x03Car\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -2318,11 +2884,54 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x129\n" +
 	"\n" +
-	"merge_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tmergeTime\x12!\n" +
-	"\fabort_reason\x18\x11 \x01(\x05R\vabortReason\x12!\n" +
-	"\fabort_detail\x18\x12 \x01(\tR\vabortDetail\x12\x1f\n" +
-	"\vabort_paths\x18\x13 \x03(\tR\n" +
-	"abortPaths\"\xe5\x03\n" +
+	"merge_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tmergeTime\x12$\n" +
+	"\x0emerge_from_sha\x18\x14 \x01(\tR\fmergeFromSha\x125\n" +
+	"\afailure\x18\x15 \x01(\v2\x1b.signalbox.storage.v1.CauseR\afailure\x12/\n" +
+	"\x04drop\x18\x16 \x01(\v2\x1b.signalbox.storage.v1.CauseR\x04drop\x127\n" +
+	"\tdrop_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\bdropTime\x12'\n" +
+	"\x0feffects_pending\x18\x18 \x01(\bR\x0eeffectsPending\x12 \n" +
+	"\fdrop_user_id\x18\x19 \x01(\x03R\n" +
+	"dropUserIdJ\x04\b\x11\x10\x12J\x04\b\x12\x10\x13J\x04\b\x13\x10\x14R\fabort_reasonR\fabort_detailR\vabort_paths\"h\n" +
+	"\x05Cause\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\x05R\x06reason\x12\x16\n" +
+	"\x06detail\x18\x02 \x01(\tR\x06detail\x12\x14\n" +
+	"\x05paths\x18\x03 \x03(\fR\x05paths\x12\x19\n" +
+	"\bbase_sha\x18\x04 \x01(\tR\abaseSha\"\x8b\x03\n" +
+	"\x05Train\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\x12#\n" +
+	"\rtarget_branch\x18\x02 \x01(\tR\ftargetBranch\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x03R\aversion\x12\x0e\n" +
+	"\x02id\x18\x04 \x01(\tR\x02id\x12\x1b\n" +
+	"\tparent_id\x18\x05 \x01(\tR\bparentId\x12-\n" +
+	"\x04cars\x18\x06 \x03(\v2\x19.signalbox.storage.v1.CarR\x04cars\x123\n" +
+	"\adropped\x18\a \x03(\v2\x19.signalbox.storage.v1.CarR\adropped\x12>\n" +
+	"\aapplied\x18\b \x03(\v2$.signalbox.storage.v1.AppliedCommandR\aapplied\x12;\n" +
+	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12\x16\n" +
+	"\x06holder\x18\n" +
+	" \x01(\tR\x06holder\"\xed\x01\n" +
+	"\fTrainCommand\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x125\n" +
+	"\x04join\x18\x04 \x01(\v2\x1f.signalbox.storage.v1.JoinTrainH\x00R\x04join\x128\n" +
+	"\x05leave\x18\x05 \x01(\v2 .signalbox.storage.v1.LeaveTrainH\x00R\x05leaveB\x06\n" +
+	"\x04kind\"\x81\x01\n" +
+	"\tJoinTrain\x12\x15\n" +
+	"\x06car_id\x18\x01 \x01(\x03R\x05carId\x12*\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03R\x0fmergeRequestIid\x12\x19\n" +
+	"\bhead_sha\x18\x03 \x01(\tR\aheadSha\x12\x16\n" +
+	"\x06squash\x18\x04 \x01(\bR\x06squash\"8\n" +
+	"\n" +
+	"LeaveTrain\x12*\n" +
+	"\x11merge_request_iid\x18\x01 \x01(\x03R\x0fmergeRequestIid\"\x81\x01\n" +
+	"\x0eAppliedCommand\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x18\n" +
+	"\aoutcome\x18\x02 \x01(\x05R\aoutcome\x12\x15\n" +
+	"\x06car_id\x18\x03 \x01(\x03R\x05carId\x12.\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xe5\x03\n" +
 	"\bPipeline\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -2404,7 +3013,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -2419,54 +3028,71 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*Delivery)(nil),              // 10: signalbox.storage.v1.Delivery
 	(*DeliveryAttempt)(nil),       // 11: signalbox.storage.v1.DeliveryAttempt
 	(*Car)(nil),                   // 12: signalbox.storage.v1.Car
-	(*Pipeline)(nil),              // 13: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 14: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 15: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 16: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(*Cause)(nil),                 // 13: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 14: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 15: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 16: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 17: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 18: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 19: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 20: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 21: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 22: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	17, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	17, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	17, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	17, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	23, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	23, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	23, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	23, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	17, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	23, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	17, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	17, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	17, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	17, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	17, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	17, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	17, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	17, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	17, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	17, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	17, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	17, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	23, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	23, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	23, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	23, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	23, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	23, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	23, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	23, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	23, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	23, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	23, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	23, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
 	11, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	17, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	17, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	17, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	17, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	17, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	17, // 27: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	17, // 28: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	17, // 29: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	17, // 30: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	17, // 31: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	17, // 32: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	17, // 33: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	17, // 34: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	17, // 35: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	36, // [36:36] is the sub-list for method output_type
-	36, // [36:36] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	23, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	23, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	23, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	23, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	23, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	13, // 27: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	13, // 28: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	23, // 29: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	12, // 30: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	12, // 31: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	18, // 32: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	23, // 33: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	23, // 34: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	16, // 35: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	17, // 36: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	23, // 37: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	23, // 38: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	23, // 39: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	23, // 40: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	23, // 41: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	23, // 42: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	23, // 43: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	23, // 44: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	23, // 45: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	23, // 46: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	47, // [47:47] is the sub-list for method output_type
+	47, // [47:47] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -2474,13 +3100,17 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
+	file_signalbox_storage_v1_records_proto_msgTypes[15].OneofWrappers = []any{
+		(*TrainCommand_Join)(nil),
+		(*TrainCommand_Leave)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -110,7 +110,13 @@ type MergeRequestServiceClient interface {
 	MergeMergeRequest(context.Context, *v1.MergeMergeRequestRequest) (*v1.MergeMergeRequestResponse, error)
 	// WatchMergeRequest streams the merge request and its status checks: once
 	// at once, then again after every change (head moved, a check's status,
-	// merge status, a delivery attempt), so a UI never polls.
+	// merge status, a delivery attempt), so a UI never polls. The caller's
+	// credentials are checked again before every message and every few seconds:
+	// a revoked or expired token or a blocked user ends the stream with
+	// UNAUTHENTICATED, a caller who lost access to the project with
+	// PERMISSION_DENIED. One user may hold a bounded number of streams at once
+	// (--max-watch-streams-per-user); beyond it the call fails with
+	// RESOURCE_EXHAUSTED.
 	WatchMergeRequest(context.Context, *v1.WatchMergeRequestRequest) (MergeRequestServiceWatchMergeRequestClientStream, error)
 }
 
@@ -159,7 +165,13 @@ type MergeRequestServiceHandler interface {
 	MergeMergeRequest(context.Context, *v1.MergeMergeRequestRequest) (*v1.MergeMergeRequestResponse, error)
 	// WatchMergeRequest streams the merge request and its status checks: once
 	// at once, then again after every change (head moved, a check's status,
-	// merge status, a delivery attempt), so a UI never polls.
+	// merge status, a delivery attempt), so a UI never polls. The caller's
+	// credentials are checked again before every message and every few seconds:
+	// a revoked or expired token or a blocked user ends the stream with
+	// UNAUTHENTICATED, a caller who lost access to the project with
+	// PERMISSION_DENIED. One user may hold a bounded number of streams at once
+	// (--max-watch-streams-per-user); beyond it the call fails with
+	// RESOURCE_EXHAUSTED.
 	WatchMergeRequest(context.Context, *v1.WatchMergeRequestRequest, MergeRequestServiceWatchMergeRequestServerStream) error
 }
 

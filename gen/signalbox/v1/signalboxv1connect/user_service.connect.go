@@ -33,6 +33,9 @@ const (
 	// UserServiceCreatePersonalAccessTokenProcedure is the procedure name of the UserService's
 	// CreatePersonalAccessToken RPC.
 	UserServiceCreatePersonalAccessTokenProcedure = "/signalbox.v1.UserService/CreatePersonalAccessToken"
+	// UserServiceRevokeCurrentPersonalAccessTokenProcedure is the procedure name of the UserService's
+	// RevokeCurrentPersonalAccessToken RPC.
+	UserServiceRevokeCurrentPersonalAccessTokenProcedure = "/signalbox.v1.UserService/RevokeCurrentPersonalAccessToken"
 )
 
 var (
@@ -66,6 +69,14 @@ var (
 			Procedure:  UserServiceCreatePersonalAccessTokenProcedure,
 		}
 	})
+	userServiceRevokeCurrentPersonalAccessTokenSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_user_service_proto.Services().ByName("UserService").Methods().ByName("RevokeCurrentPersonalAccessToken"),
+			Procedure:        UserServiceRevokeCurrentPersonalAccessTokenProcedure,
+			IdempotencyLevel: connect.IdempotencyIdempotent,
+		}
+	})
 )
 
 // UserServiceClient is a client for the signalbox.v1.UserService service.
@@ -78,6 +89,11 @@ type UserServiceClient interface {
 	GetCurrentUser(context.Context, *v1.GetCurrentUserRequest) (*v1.GetCurrentUserResponse, error)
 	// CreatePersonalAccessToken issues a token for a user. Administrators only.
 	CreatePersonalAccessToken(context.Context, *v1.CreatePersonalAccessTokenRequest) (*v1.CreatePersonalAccessTokenResponse, error)
+	// RevokeCurrentPersonalAccessToken revokes the token the call is made with,
+	// as GitLab's DELETE /personal_access_tokens/self does. Any token may revoke
+	// itself, whatever its scopes. Open watch streams that use it end within
+	// seconds.
+	RevokeCurrentPersonalAccessToken(context.Context, *v1.RevokeCurrentPersonalAccessTokenRequest) (*v1.RevokeCurrentPersonalAccessTokenResponse, error)
 }
 
 // NewUserServiceClient constructs a client for the signalbox.v1.UserService service. Multiple
@@ -96,6 +112,11 @@ type UserServiceHandler interface {
 	GetCurrentUser(context.Context, *v1.GetCurrentUserRequest) (*v1.GetCurrentUserResponse, error)
 	// CreatePersonalAccessToken issues a token for a user. Administrators only.
 	CreatePersonalAccessToken(context.Context, *v1.CreatePersonalAccessTokenRequest) (*v1.CreatePersonalAccessTokenResponse, error)
+	// RevokeCurrentPersonalAccessToken revokes the token the call is made with,
+	// as GitLab's DELETE /personal_access_tokens/self does. Any token may revoke
+	// itself, whatever its scopes. Open watch streams that use it end within
+	// seconds.
+	RevokeCurrentPersonalAccessToken(context.Context, *v1.RevokeCurrentPersonalAccessTokenRequest) (*v1.RevokeCurrentPersonalAccessTokenResponse, error)
 }
 
 // RegisterUserServiceHandler registers svc as the signalbox.v1.UserService implementation on
@@ -107,6 +128,7 @@ func RegisterUserServiceHandler(server *connect.Server, svc UserServiceHandler) 
 		connect.Method{Spec: userServiceGetUserSpec(), Handler: adapter.getUser},
 		connect.Method{Spec: userServiceGetCurrentUserSpec(), Handler: adapter.getCurrentUser},
 		connect.Method{Spec: userServiceCreatePersonalAccessTokenSpec(), Handler: adapter.createPersonalAccessToken},
+		connect.Method{Spec: userServiceRevokeCurrentPersonalAccessTokenSpec(), Handler: adapter.revokeCurrentPersonalAccessToken},
 	)
 }
 
@@ -127,6 +149,10 @@ func (UnimplementedUserServiceHandler) GetCurrentUser(context.Context, *v1.GetCu
 
 func (UnimplementedUserServiceHandler) CreatePersonalAccessToken(context.Context, *v1.CreatePersonalAccessTokenRequest) (*v1.CreatePersonalAccessTokenResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.UserService.CreatePersonalAccessToken is not implemented")
+}
+
+func (UnimplementedUserServiceHandler) RevokeCurrentPersonalAccessToken(context.Context, *v1.RevokeCurrentPersonalAccessTokenRequest) (*v1.RevokeCurrentPersonalAccessTokenResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.UserService.RevokeCurrentPersonalAccessToken is not implemented")
 }
 
 type userServiceClient struct {
@@ -160,6 +186,14 @@ func (c *userServiceClient) GetCurrentUser(ctx context.Context, req *v1.GetCurre
 func (c *userServiceClient) CreatePersonalAccessToken(ctx context.Context, req *v1.CreatePersonalAccessTokenRequest) (*v1.CreatePersonalAccessTokenResponse, error) {
 	var res v1.CreatePersonalAccessTokenResponse
 	if err := c.client.CallUnary(ctx, userServiceCreatePersonalAccessTokenSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *userServiceClient) RevokeCurrentPersonalAccessToken(ctx context.Context, req *v1.RevokeCurrentPersonalAccessTokenRequest) (*v1.RevokeCurrentPersonalAccessTokenResponse, error) {
+	var res v1.RevokeCurrentPersonalAccessTokenResponse
+	if err := c.client.CallUnary(ctx, userServiceRevokeCurrentPersonalAccessTokenSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -209,6 +243,18 @@ func (h userServiceHandler) createPersonalAccessToken(ctx context.Context, _ con
 		return err
 	}
 	res, err := h.svc.CreatePersonalAccessToken(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h userServiceHandler) revokeCurrentPersonalAccessToken(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.RevokeCurrentPersonalAccessTokenRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.RevokeCurrentPersonalAccessToken(ctx, &req)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,12 @@
 // Command trainsim prints the merge-train simulator's table: merges per
 // hour, time to merge and CI builds per merge for sequential merging,
 // GitLab-style trains and the ideal bound. With no flags it reproduces the
-// sanity run of peers.md §6.
+// sanity run of peers.md §6. With -attribution it prints instead how
+// GitLab's and Signalbox's trains blame failed cars when builds finish out
+// of order or flake (the table in docs/performance.md).
 //
 //	go run ./server/trainsim/cmd/trainsim -T 30m -p 0.02,0.05,0.10,0.20,0.30 -hours 1000 -seed 42 -depth 5,20
+//	go run ./server/trainsim/cmd/trainsim -attribution -p 0.02,0.10,0.30 -jitter 0,0.2 -flake 0,0.02 -depth 20
 package main
 
 import (
@@ -30,6 +33,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	hours := fs.Float64("hours", def.Horizon.Hours(), "simulated hours per run")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
 	depths := fs.String("depth", "5,20", "comma-separated train depths (max pipelines), also used as C for the ideal bound")
+	attribution := fs.Bool("attribution", false, "compare GitLab's and Signalbox's failure attribution (one depth)")
+	jitters := fs.String("jitter", "0,0.2", "with -attribution: comma-separated build time spreads, T·(1±jitter)")
+	flakes := fs.String("flake", "0,0.02", "with -attribution: comma-separated probabilities that a good build fails")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -47,12 +53,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "trainsim: -depth: %v\n", err)
 		return 2
 	}
+	if *attribution {
+		return runAttribution(w, *jitters, *flakes, stdout, stderr)
+	}
 	rs, err := w.Run()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if err := trainsim.WriteTable(stdout, rs); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// runAttribution prints the attribution table for the sweep's settings.
+func runAttribution(w trainsim.Sweep, jitters, flakes string, stdout, stderr io.Writer) int {
+	if len(w.Depths) != 1 {
+		fmt.Fprintln(stderr, "trainsim: -attribution takes one -depth")
+		return 2
+	}
+	a := trainsim.AttributionSweep{BuildTime: w.BuildTime, Horizon: w.Horizon, Seed: w.Seed, Depth: w.Depths[0], Ps: w.Ps}
+	var err error
+	parse := func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+	if a.Jitters, err = list(jitters, parse); err != nil {
+		fmt.Fprintf(stderr, "trainsim: -jitter: %v\n", err)
+		return 2
+	}
+	if a.Flakes, err = list(flakes, parse); err != nil {
+		fmt.Fprintf(stderr, "trainsim: -flake: %v\n", err)
+		return 2
+	}
+	rs, err := a.Run()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := trainsim.WriteAttributionTable(stdout, rs); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}

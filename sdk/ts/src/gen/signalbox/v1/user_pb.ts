@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/user.proto.
  */
 export const file_signalbox_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaWduYWxib3gvdjEvdXNlci5wcm90bxIMc2lnbmFsYm94LnYxIscBCgRVc2VyEgoKAmlkGAEgASgDEhAKCHVzZXJuYW1lGAIgASgJEgwKBG5hbWUYAyABKAkSDQoFZW1haWwYBCABKAkSJgoFc3RhdGUYBSABKA4yFy5zaWduYWxib3gudjEuVXNlclN0YXRlEg0KBWFkbWluGAYgASgIEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd3ZWJfdXJsGAggASgJEgsKA2JvdBgJIAEoCCLFAQoTUGVyc29uYWxBY2Nlc3NUb2tlbhIKCgJpZBgBIAEoAxIPCgd1c2VyX2lkGAIgASgDEgwKBG5hbWUYAyABKAkSDgoGc2NvcGVzGAQgAygJEhIKCmV4cGlyZXNfYXQYBSABKAkSDwoHcmV2b2tlZBgGIAEoCBIOCgZhY3RpdmUYByABKAgSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBXRva2VuGAkgASgJKlYKCVVzZXJTdGF0ZRIaChZVU0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRVVNFUl9TVEFURV9BQ1RJVkUQARIWChJVU0VSX1NUQVRFX0JMT0NLRUQQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChdzaWduYWxib3gvdjEvdXNlci5wcm90bxIMc2lnbmFsYm94LnYxItYBCgRVc2VyEgoKAmlkGAEgASgDEhAKCHVzZXJuYW1lGAIgASgJEgwKBG5hbWUYAyABKAkSDQoFZW1haWwYBCABKAkSJgoFc3RhdGUYBSABKA4yFy5zaWduYWxib3gudjEuVXNlclN0YXRlEhIKBWFkbWluGAYgASgISACIAQESLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3dlYl91cmwYCCABKAkSCwoDYm90GAkgASgIQggKBl9hZG1pbiLFAQoTUGVyc29uYWxBY2Nlc3NUb2tlbhIKCgJpZBgBIAEoAxIPCgd1c2VyX2lkGAIgASgDEgwKBG5hbWUYAyABKAkSDgoGc2NvcGVzGAQgAygJEhIKCmV4cGlyZXNfYXQYBSABKAkSDwoHcmV2b2tlZBgGIAEoCBIOCgZhY3RpdmUYByABKAgSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBXRva2VuGAkgASgJKlYKCVVzZXJTdGF0ZRIaChZVU0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRVVNFUl9TVEFURV9BQ1RJVkUQARIWChJVU0VSX1NUQVRFX0JMT0NLRUQQAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * User is a person or bot that signs in with personal access tokens.
@@ -48,9 +48,13 @@ export type User = Message<"signalbox.v1.User"> & {
   state: UserState;
 
   /**
-   * @generated from field: bool admin = 6;
+   * Whether the user is an administrator: set only for administrators
+   * asking, and for the user asking about themself; absent otherwise, as
+   * GitLab shows is_admin only to administrators.
+   *
+   * @generated from field: optional bool admin = 6;
    */
-  admin: boolean;
+  admin?: boolean | undefined;
 
   /**
    * @generated from field: google.protobuf.Timestamp create_time = 7;
