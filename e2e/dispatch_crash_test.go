@@ -223,7 +223,9 @@ func (r *dispatchRig) statuses(iid int64) map[int64]string {
 func (r *dispatchRig) requireInvariant(branch string) {
 	r.t.Helper()
 	iid, sha := r.mergeRequest(branch)
-	require.Eventually(r.t, func() bool { return r.log.asked(sha, r.checks) == dispatchChecks }, 30*time.Second, 20*time.Millisecond,
+	// A delivery whose attempt the kill cut short is due again when its
+	// lease (30 s) lapses.
+	require.Eventually(r.t, func() bool { return r.log.asked(sha, r.checks) == dispatchChecks }, 60*time.Second, 20*time.Millisecond,
 		"every check is asked about the head %s", sha)
 	var last map[int64]string
 	require.Eventually(r.t, func() bool {
