@@ -28,7 +28,10 @@ type config struct {
 	ExpiryRounds  int
 	ExpiryTimeout int
 
-	// Phases are the parts to run: throughput, fanout, expiry.
+	NoisyHanging int
+	NoisyRounds  int
+
+	// Phases are the parts to run: throughput, fanout, expiry, noisy.
 	Phases map[string]bool
 
 	LogLevel string
@@ -61,7 +64,9 @@ func parseConfig(args []string, output io.Writer) (config, error) {
 	fs.IntVar(&c.ExpiryMRs, "expiry-mrs", 20, "merge requests watched at once for expiry")
 	fs.IntVar(&c.ExpiryRounds, "expiry-rounds", 15, "pending responses per watched merge request")
 	fs.IntVar(&c.ExpiryTimeout, "expiry-timeout", 1, "the never-answering check's timeout_seconds")
-	phases := fs.String("phases", "throughput,fanout,expiry", "the phases to run, comma-separated")
+	fs.IntVar(&c.NoisyHanging, "noisy-hanging", 400, "the noisy neighbour's checks whose receivers never answer")
+	fs.IntVar(&c.NoisyRounds, "noisy-rounds", 100, "the victim's merge request creations, alone and then beside the noisy neighbour")
+	phases := fs.String("phases", "throughput,fanout,expiry,noisy", "the phases to run, comma-separated")
 	fs.StringVar(&c.LogLevel, "log-level", "warn", "the server's --log-level")
 	fs.BoolVar(&c.AutoPipeline, "autopipeline", false, "start the server with --redis-autopipeline")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory (server log, data, worktrees)")
@@ -81,10 +86,10 @@ func parseConfig(args []string, output io.Writer) (config, error) {
 	c.Phases = map[string]bool{}
 	for p := range strings.SplitSeq(*phases, ",") {
 		switch p = strings.TrimSpace(p); p {
-		case "throughput", "fanout", "expiry":
+		case "throughput", "fanout", "expiry", "noisy":
 			c.Phases[p] = true
 		default:
-			return c, fmt.Errorf("-phases: unknown phase %q (want throughput, fanout, expiry)", p)
+			return c, fmt.Errorf("-phases: unknown phase %q (want throughput, fanout, expiry, noisy)", p)
 		}
 	}
 	switch {
@@ -96,6 +101,8 @@ func parseConfig(args []string, output io.Writer) (config, error) {
 		return c, errors.New("-fanout-rounds must be at least 1 and -create-rounds not negative")
 	case c.ExpiryMRs < 1 || c.ExpiryRounds < 1 || c.ExpiryTimeout < 1:
 		return c, errors.New("-expiry-mrs, -expiry-rounds and -expiry-timeout must be at least 1")
+	case c.NoisyHanging < 1 || c.NoisyRounds < 1:
+		return c, errors.New("-noisy-hanging and -noisy-rounds must be at least 1")
 	}
 	return c, nil
 }

@@ -44,6 +44,7 @@ type results struct {
 	Levels   []levelRow
 	Fanout   []fanoutResult
 	Expiry   expiryResult
+	Noisy    noisyResult
 	LoadPeak int64 // VmRSS peak during the throughput levels
 	End      memory
 	Log      logSummary
@@ -136,6 +137,14 @@ func runPhases(ctx context.Context, cfg config, e *env, rd *redisTarget, sampler
 			return err
 		}
 		if res.Expiry, err = measureExpiry(ctx, e, client, cfg.ExpiryMRs, cfg.ExpiryRounds, cfg.ExpiryTimeout); err != nil {
+			return err
+		}
+	}
+	// Last: the noisy neighbour's attempts keep hanging until the run ends.
+	if cfg.Phases["noisy"] {
+		sampler.Phase("noisy")
+		logger.Info("noisy neighbour", "hanging_checks", cfg.NoisyHanging, "victim_rounds", cfg.NoisyRounds)
+		if err := noisyPhase(ctx, cfg, e, res); err != nil {
 			return err
 		}
 	}

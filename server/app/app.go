@@ -177,13 +177,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	}
 	holder := replicaName()
 	wake := loop.NewNudge()
+	crash := crashpoint.Parse(cfg.CrashAt, logger)
 
 	users := user.NewService(a.store.Users(), o.clock, logger)
 	projects := project.NewService(a.store, o.clock, logger, project.WithCreateHook(git.Init))
 	queue := delivery.NewQueue(a.store, commits{git}, o.clock, logger, cfg.ExternalURL, wake)
 	checks := statuscheck.NewService(statuscheck.Deps{
 		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
-		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue,
+		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue, Holder: holder, Crash: crash,
 	})
 	pipelines := pipeline.NewService(pipeline.Deps{
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
@@ -198,7 +199,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	mergeTrains := mergetrain.NewService(mergetrain.Deps{
 		Store: a.store, Repos: trainRepos, Pipelines: pipelines, Checks: checks, MergeRequests: mergeRequests,
 		Events: a.events, Clock: o.clock, Logger: logger, Holder: holder, ExternalURL: cfg.ExternalURL,
-		Crash: crashpoint.Parse(cfg.CrashAt, logger),
+		Crash: crash,
 	})
 	worker := delivery.NewWorker(delivery.WorkerConfig{Holder: holder}, a.store,
 		delivery.NewClient(delivery.WithAllowLocalNetwork(cfg.AllowLocalNetwork)),
@@ -209,6 +210,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	}
 	a.loops = append(a.loops,
 		worker.Run,
+		// Dispatches a dying process cut short are finished once, at start.
+		checks.CompleteDispatchesAtStart,
 		func(ctx context.Context) {
 			// Reads already report an expired response as failed; the
 			// sweeper writes it down and wakes watchers within this period.

@@ -4,7 +4,8 @@
 // success, retryable or terminal, and the retry schedule bounded by the
 // check's pending deadline ([Backoff]).
 //
-// It keeps no state and stores nothing. Queueing, leases, persistence of
-// attempts for the delivery log, and deciding which checks an event goes to
-// belong to the worker that calls it.
+// Around them, [Queue] builds the deliveries a change causes for the caller
+// to store with it, and [Worker] attempts due deliveries on every replica,
+// fairly: per-project queues, bounds per project, per receiver and in all,
+// one lease per attempt, and a recovered panic per attempt.
 package delivery

@@ -25,8 +25,9 @@ type Commits interface {
 }
 
 // Queue turns merge request events into durable deliveries: it builds the
-// payload once (so every attempt sends the same bytes), stores the delivery
-// and makes it due, and wakes the worker. It implements statuscheck.Sender.
+// payload once (so every attempt sends the same bytes) for the caller to
+// store with what caused it, and wakes the worker once stored. It
+// implements statuscheck.Sender.
 type Queue struct {
 	store       store.Store
 	commits     Commits
@@ -44,34 +45,37 @@ func NewQueue(st store.Store, commits Commits, clk clock.Clock, logger *slog.Log
 	return &Queue{store: st, commits: commits, clock: clk, logger: logger, externalURL: strings.TrimRight(externalURL, "/"), wake: wake}
 }
 
-// Send queues one event for one check.
-func (q *Queue) Send(ctx context.Context, o statuscheck.Outgoing) error {
-	body, err := q.payload(ctx, o)
-	if err != nil {
-		return err
-	}
+// Deliveries builds one pending delivery per event, due now, without
+// storing them. Events of one change share their head commit and actor,
+// which are read once.
+func (q *Queue) Deliveries(ctx context.Context, outs []statuscheck.Outgoing) ([]*storagev1.Delivery, error) {
 	now := q.clock.Now()
-	d, err := q.store.Deliveries().Enqueue(ctx, &storagev1.Delivery{
-		ProjectId:       o.Project.GetId(),
-		CheckId:         o.Check.GetId(),
-		MergeRequestIid: o.MergeRequest.GetIid(),
-		Event:           o.Action,
-		Sha:             o.MergeRequest.GetHeadSha(),
-		WebhookId:       newWebhookID(),
-		Payload:         body,
-		CreateTime:      timestamppb.New(now),
-		Deadline:        timestamppb.New(o.Deadline),
-		State:           int32(signalboxv1.DeliveryState_DELIVERY_STATE_PENDING),
-		NextAttemptTime: timestamppb.New(now),
-	})
-	if err != nil {
-		return err
+	reads := payloadReads{commits: map[string]Commit{}, users: map[int64]*storagev1.User{}}
+	out := make([]*storagev1.Delivery, 0, len(outs))
+	for _, o := range outs {
+		body, err := q.payload(ctx, o, &reads)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &storagev1.Delivery{
+			ProjectId:       o.Project.GetId(),
+			CheckId:         o.Check.GetId(),
+			MergeRequestIid: o.MergeRequest.GetIid(),
+			Event:           o.Action,
+			Sha:             o.MergeRequest.GetHeadSha(),
+			WebhookId:       newWebhookID(),
+			Payload:         body,
+			CreateTime:      timestamppb.New(now),
+			Deadline:        timestamppb.New(o.Deadline),
+			State:           int32(signalboxv1.DeliveryState_DELIVERY_STATE_PENDING),
+			NextAttemptTime: timestamppb.New(now),
+		})
 	}
-	q.logger.DebugContext(ctx, "delivery queued", "project_id", d.GetProjectId(), "check_id", d.GetCheckId(),
-		"mr_iid", d.GetMergeRequestIid(), "delivery_id", d.GetId(), "event", d.GetEvent())
-	q.wake.Wake()
-	return nil
+	return out, nil
 }
+
+// Queued wakes the worker: deliveries were stored.
+func (q *Queue) Queued() { q.wake.Wake() }
 
 // Resend queues a copy of an earlier delivery with the same payload and
 // webhook id, so a receiver that deduplicates by id sees the same event.
@@ -97,19 +101,34 @@ func (q *Queue) Resend(ctx context.Context, old *storagev1.Delivery, deadline ti
 	return d, nil
 }
 
+// payloadReads caches what payloads of one change read from git and the
+// store.
+type payloadReads struct {
+	commits map[string]Commit
+	users   map[int64]*storagev1.User
+}
+
 // payload builds the body for o. A retry sends GitLab's retry payload,
 // which has no action.
-func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing) ([]byte, error) {
+func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payloadReads) ([]byte, error) {
 	p, mr := o.Project, o.MergeRequest
 	fullPath := p.GetNamespacePath() + "/" + p.GetPath()
 	web := q.externalURL + "/" + fullPath
-	commit, err := q.commits.Commit(ctx, p, mr.GetHeadSha())
-	if err != nil {
-		return nil, fmt.Errorf("read head commit: %w", err)
+	commit, ok := reads.commits[mr.GetHeadSha()]
+	if !ok {
+		var err error
+		if commit, err = q.commits.Commit(ctx, p, mr.GetHeadSha()); err != nil {
+			return nil, fmt.Errorf("read head commit: %w", err)
+		}
+		reads.commits[mr.GetHeadSha()] = commit
 	}
-	actor, err := q.user(ctx, o.ActorID)
-	if err != nil {
-		return nil, err
+	actor, ok := reads.users[o.ActorID]
+	if !ok {
+		var err error
+		if actor, err = q.user(ctx, o.ActorID); err != nil {
+			return nil, err
+		}
+		reads.users[o.ActorID] = actor
 	}
 	action := o.Action
 	if action == "retry" {

@@ -8,8 +8,8 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
-	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/store"
 )
 
 // Outgoing is one merge request event to send to one check.
@@ -30,9 +30,13 @@ type Outgoing struct {
 	Deadline time.Time
 }
 
-// Sender queues deliveries; the delivery package implements it durably.
+// Sender builds deliveries; the delivery package implements it.
 type Sender interface {
-	Send(ctx context.Context, o Outgoing) error
+	// Deliveries builds one delivery per event, without storing them: the
+	// caller stores them with the responses they belong to, in one write.
+	Deliveries(ctx context.Context, outs []Outgoing) ([]*storagev1.Delivery, error)
+	// Queued tells the worker that deliveries were stored.
+	Queued()
 	// Resend queues a copy of an earlier delivery: the same payload and
 	// webhook id, attempted until deadline.
 	Resend(ctx context.Context, d *storagev1.Delivery, deadline time.Time) (*storagev1.Delivery, error)
@@ -54,49 +58,96 @@ type Change struct {
 	NewHead bool
 }
 
+// Crash points of a dispatch, for the crash tests (see crashpoint).
+const (
+	// CrashDispatchBegin: the merge request's change is stored, nothing of
+	// its dispatch is.
+	CrashDispatchBegin = "statuscheck.dispatch.begin"
+	// CrashDispatchBuilt: the payloads are built, nothing is written.
+	CrashDispatchBuilt = "statuscheck.dispatch.built"
+	// CrashDispatchWritten: responses, deliveries and the dispatched head
+	// are written; the worker has not been woken.
+	CrashDispatchWritten = "statuscheck.dispatch.written"
+	// CrashRetryWritten: a retry's pending response and delivery are
+	// written; the caller has no answer yet.
+	CrashRetryWritten = "statuscheck.retry.written"
+)
+
 // Dispatch tells every check that applies to the merge request about a
 // change, and, for a new head, marks each check pending at it. GitLab marks
 // only newly opened merge requests, so after a push its computed "pending"
 // never times out; here every new head gets a deadline.
+//
+// Everything a dispatch writes is one write (store.Responses.Dispatch): the
+// pending responses, their deliveries, and the head as dispatched. The
+// merge request's own record, stored before, is the outbox: a process that
+// dies between the two leaves a head that is not the dispatched one, and
+// CompleteDispatches finishes it when the server starts.
 func (s *Service) Dispatch(ctx context.Context, ch Change) error {
+	s.crash.Here(CrashDispatchBegin)
 	checks, err := s.applicable(ctx, ch.Project.GetId(), ch.MergeRequest.GetTargetBranch())
-	if err != nil || len(checks) == 0 {
+	if err != nil {
 		return err
 	}
+	return s.dispatch(ctx, ch, checks)
+}
+
+// dispatch asks checks about ch and, for a new head, marks them pending,
+// in one write.
+func (s *Service) dispatch(ctx context.Context, ch Change, checks []*Check) error {
+	pid, iid := ch.Project.GetId(), ch.MergeRequest.GetIid()
+	w := store.Dispatch{ProjectID: pid, MergeRequestIID: iid}
+	if ch.NewHead {
+		w.Head = ch.MergeRequest.GetHeadSha()
+	}
+	if len(checks) == 0 {
+		if w.Head == "" {
+			return nil
+		}
+		return s.store.Responses().Dispatch(ctx, w)
+	}
 	now := s.clock.Now()
-	for _, c := range checks {
+	outs := make([]Outgoing, len(checks))
+	ids := make([]int64, len(checks))
+	for i, c := range checks {
 		deadline := now.Add(s.timeout(ch.Project, c.Record))
+		ids[i] = c.Record.GetId()
+		outs[i] = Outgoing{
+			Project: ch.Project, MergeRequest: ch.MergeRequest, Check: c.Record, ActorID: ch.ActorID,
+			Action: ch.Action, OldRev: ch.OldRev, MergeStatus: ch.MergeStatus, Deadline: deadline,
+		}
 		if ch.NewHead {
-			if _, err := s.store.Responses().Put(ctx, &storagev1.StatusCheckResponse{
-				ProjectId:       ch.Project.GetId(),
-				MergeRequestIid: ch.MergeRequest.GetIid(),
+			w.Responses = append(w.Responses, &storagev1.StatusCheckResponse{
+				ProjectId:       pid,
+				MergeRequestIid: iid,
 				CheckId:         c.Record.GetId(),
 				Sha:             ch.MergeRequest.GetHeadSha(),
 				Status:          int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING),
 				CreateTime:      timestamppb.New(now),
 				Deadline:        timestamppb.New(deadline),
-			}); err != nil {
-				return err
-			}
-		}
-		if err := s.sender.Send(ctx, Outgoing{
-			Project: ch.Project, MergeRequest: ch.MergeRequest, Check: c.Record, ActorID: ch.ActorID,
-			Action: ch.Action, OldRev: ch.OldRev, MergeStatus: ch.MergeStatus, Deadline: deadline,
-		}); err != nil {
-			return err
+			})
 		}
 	}
+	var err error
+	if w.Deliveries, err = s.sender.Deliveries(ctx, outs); err != nil {
+		return err
+	}
+	s.crash.Here(CrashDispatchBuilt)
+	write := func() error { return s.store.Responses().Dispatch(ctx, w) }
 	if ch.NewHead {
-		s.events.Publish(ctx, event.Event{Kind: event.StatusCheckChanged, ProjectID: ch.Project.GetId(), MergeRequestIID: ch.MergeRequest.GetIid()})
+		// Writing responses: serialised with answers and retries of the
+		// same pairs.
+		err = s.holdPairs(ctx, pid, iid, ids, write)
+	} else {
+		err = write()
+	}
+	if err != nil {
+		return err
+	}
+	s.crash.Here(CrashDispatchWritten)
+	s.sender.Queued()
+	if ch.NewHead {
+		s.events.Publish(ctx, event.Event{Kind: event.StatusCheckChanged, ProjectID: pid, MergeRequestIID: iid})
 	}
 	return nil
-}
-
-// send queues one delivery on behalf of the caller in ctx.
-func (s *Service) send(ctx context.Context, p *storagev1.Project, mr *storagev1.MergeRequest, c *Check, action, oldRev string, deadline time.Time) error {
-	var actor int64
-	if caller := auth.FromContext(ctx); caller != nil {
-		actor = caller.UserID
-	}
-	return s.sender.Send(ctx, Outgoing{Project: p, MergeRequest: mr, Check: c.Record, ActorID: actor, Action: action, OldRev: oldRev, Deadline: deadline})
 }

@@ -23,6 +23,8 @@ type Answer struct {
 // (GitLab's E6), in GitLab's order: the merge request, the caller's right to
 // approve it, the check, the sha, the caller's right to answer. A new answer
 // always becomes the newest; an explicit pending one gets a deadline.
+// Answers, retries and dispatches of one (merge request, check) pair take
+// turns (see holdPairs), so the last one acknowledged is what stays.
 func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID int64, sha string, status signalboxv1.StatusCheckStatus) (*Answer, error) {
 	mr, err := s.mergeRequest(ctx, sc, iid)
 	if err != nil {
@@ -53,7 +55,11 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 	if status == signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING {
 		r.Deadline = timestamppb.New(now.Add(s.timeout(sc.Project, rec)))
 	}
-	if r, err = s.store.Responses().Put(ctx, r); err != nil {
+	// Under the pair's lease, so that no retry's read and write straddle it.
+	if err := s.holdPairs(ctx, sc.Project.GetId(), iid, []int64{checkID}, func() error {
+		_, err := s.store.Responses().Put(ctx, r)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	s.logger.InfoContext(ctx, "status check response", "project_id", sc.Project.GetId(), "mr_iid", iid,

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"buf.build/go/protovalidate"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/clock"
+	"github.com/signalbox/signalbox/server/crashpoint"
 	"github.com/signalbox/signalbox/server/event"
 	"github.com/signalbox/signalbox/server/secret"
 	"github.com/signalbox/signalbox/server/store"
@@ -53,6 +55,12 @@ type Service struct {
 	events         event.Bus
 	defaultTimeout time.Duration
 	sender         Sender
+	holder         string
+	crash          crashpoint.Set
+	// holds numbers this replica's pair leases, and pairs queues its
+	// writers of a pair (see holdPairs).
+	holds atomic.Int64
+	pairs keyedMutex
 }
 
 // Deps are what a Service needs.
@@ -69,15 +77,20 @@ type Deps struct {
 	// DefaultTimeout is how long a pending response waits before it fails,
 	// unless the check or the project says otherwise.
 	DefaultTimeout time.Duration
-	// Sender queues deliveries to checks.
+	// Sender builds deliveries to checks.
 	Sender Sender
+	// Holder names this replica in leases.
+	Holder string
+	// Crash kills the process at named points, for crash tests; the zero
+	// Set never does.
+	Crash crashpoint.Set
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
 	return &Service{
 		store: d.Store, validator: d.Validator, box: d.Box, clock: d.Clock, logger: d.Logger,
-		events: d.Events, defaultTimeout: d.DefaultTimeout, sender: d.Sender,
+		events: d.Events, defaultTimeout: d.DefaultTimeout, sender: d.Sender, holder: d.Holder, crash: d.Crash,
 	}
 }
 

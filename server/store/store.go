@@ -162,6 +162,35 @@ type Responses interface {
 	// it, so that of several sweepers exactly one handles it. It marks the
 	// project dirty, as the timeout may stop a train or an auto-merge.
 	ClaimDue(ctx context.Context, d DueResponse) (bool, error)
+	// Dispatch writes everything one change to a merge request causes in
+	// one transaction: the responses, the deliveries and the dispatched
+	// head, all or nothing, so that a crash never leaves a pending response
+	// without its delivery. Ids are drawn before the write (a crash wastes
+	// them), and the responses' deadline entries are indexed before it, as
+	// Put does: an entry whose write never landed is stale and dropped by
+	// the sweep. The project's delivery queue is indexed after it (see
+	// Deliveries.Repair for a crash in between).
+	Dispatch(ctx context.Context, d Dispatch) error
+	// DispatchedHeads returns, per merge request iid of the project, the
+	// head sha the last Dispatch with a Head recorded.
+	DispatchedHeads(ctx context.Context, projectID int64) (map[int64]string, error)
+}
+
+// Dispatch is what one change to a merge request writes at once.
+type Dispatch struct {
+	ProjectID       int64
+	MergeRequestIID int64
+	// Head, when not empty, is recorded as the merge request's dispatched
+	// head: every applicable check has a response at it, or is asked by
+	// one of Deliveries.
+	Head string
+	// Responses become the newest of their keys. One without an id gets the
+	// next id (as Put); one with an id keeps it (as Replace). Every one
+	// belongs to the project and merge request above.
+	Responses []*storagev1.StatusCheckResponse
+	// Deliveries are stored, logged and queued as Enqueue does. Every one
+	// belongs to the project above.
+	Deliveries []*storagev1.Delivery
 }
 
 // DueResponse is a pending response whose deadline has come.
@@ -188,16 +217,44 @@ type DeliveryRef struct {
 }
 
 // Deliveries is the durable delivery queue and the per-check delivery log.
+// Every project has a queue of its own, and an index of projects says from
+// when each queue may hold due work, so that a worker serves projects in
+// turn: a project with a long queue of slow receivers never hides the
+// deliveries of another behind its own.
 type Deliveries interface {
 	// Enqueue gives d an id, stores it, logs it under its check (keeping the
-	// newest 100), and makes it due at d.NextAttemptTime.
+	// newest 100), and makes it due at d.NextAttemptTime, in one write; then
+	// it indexes the project's queue.
 	Enqueue(ctx context.Context, d *storagev1.Delivery) (*storagev1.Delivery, error)
 	Get(ctx context.Context, ref DeliveryRef) (*storagev1.Delivery, error)
 	// Save stores d after an attempt and either makes it due again at
-	// d.NextAttemptTime (still pending) or takes it off the queue.
+	// d.NextAttemptTime (still pending) or takes it off the queue, in one
+	// write; then it indexes the project's queue.
 	Save(ctx context.Context, d *storagev1.Delivery, pending bool) error
-	// Due returns up to limit deliveries due at or before now, oldest first.
-	Due(ctx context.Context, now time.Time, limit int) ([]DeliveryRef, error)
+	// Due returns up to limit deliveries of one project that are due at or
+	// before now, oldest first.
+	Due(ctx context.Context, projectID int64, now time.Time, limit int) ([]DeliveryRef, error)
+	// DueProjects returns up to limit projects, skipping the first offset,
+	// whose queue may hold a delivery due at or before now, the one waiting
+	// longest first. The index may run early, never late: Due decides.
+	DueProjects(ctx context.Context, now time.Time, offset, limit int) ([]int64, error)
+	// Postpone makes a queued delivery due at until, leaving its record as
+	// it is. Only the holder of the delivery's lease calls it, just after
+	// reading the delivery as pending (so it is queued): a worker claims a
+	// delivery for the length of an attempt this way, and other replicas no
+	// longer see it as due. It does not index the project's queue again;
+	// Reindex does.
+	Postpone(ctx context.Context, ref DeliveryRef, until time.Time) error
+	// Reindex makes the project's index entry say when its queue is next
+	// due, or removes it when the queue is empty. Concurrent writers of the
+	// queue and Reindex callers leave the entry no later than the queue.
+	Reindex(ctx context.Context, projectID int64) error
+	// Repair re-indexes the queue of every project, and moves deliveries
+	// that earlier versions queued in one queue for all projects into their
+	// projects' queues. A process that died between a write and its index
+	// update leaves a queue nobody looks at until Repair runs; workers run
+	// it when they start and now and then.
+	Repair(ctx context.Context) error
 	// Log returns a check's newest deliveries, newest first.
 	Log(ctx context.Context, projectID, checkID int64, limit int) ([]*storagev1.Delivery, error)
 }

@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
+	"github.com/signalbox/signalbox/server/store"
 )
 
 func status(s signalboxv1.StatusCheckStatus) int32 { return int32(s) }
@@ -97,5 +99,87 @@ func testResponses(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		require.Equal(t, r.GetId(), got[1].GetId())
 		require.NotNil(t, got[1].GetRetryTime())
+	})
+	t.Run("DispatchWritesResponsesDeliveriesAndTheHeadTogether", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		base := time.UnixMilli(1_700_000_000_000)
+		pending := status(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING)
+		// A failed response that a retry sends back to pending keeps its id.
+		failed, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: 2, MergeRequestIid: 5, CheckId: 3, Sha: "h1",
+			Status: status(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED)})
+		require.NoError(t, err)
+		retried := proto.Clone(failed).(*storagev1.StatusCheckResponse)
+		retried.Status, retried.Deadline = pending, timestamppb.New(base.Add(time.Minute))
+
+		d := store.Dispatch{ProjectID: 2, MergeRequestIID: 5, Head: "h1"}
+		for _, c := range []int64{1, 2} {
+			d.Responses = append(d.Responses, &storagev1.StatusCheckResponse{ProjectId: 2, MergeRequestIid: 5, CheckId: c, Sha: "h1",
+				Status: pending, Deadline: timestamppb.New(base.Add(time.Duration(c) * time.Second))})
+		}
+		d.Responses = append(d.Responses, retried)
+		for _, c := range []int64{1, 2, 3} {
+			d.Deliveries = append(d.Deliveries, &storagev1.Delivery{ProjectId: 2, CheckId: c, MergeRequestIid: 5, Sha: "h1",
+				Event: "open", NextAttemptTime: timestamppb.New(base)})
+		}
+		require.NoError(t, s.Responses().Dispatch(ctx, d))
+
+		newest, err := s.Responses().Newest(ctx, 2, 5, "h1", []int64{1, 2, 3})
+		require.NoError(t, err)
+		require.Len(t, newest, 3)
+		require.Equal(t, failed.GetId(), newest[3].GetId(), "a response with an id keeps it")
+		require.NotZero(t, newest[1].GetId())
+		require.NotEqual(t, newest[1].GetId(), newest[2].GetId(), "new responses get ids of their own")
+		for _, r := range newest {
+			require.Equal(t, pending, r.GetStatus())
+		}
+		due, err := s.Responses().Due(ctx, base.Add(time.Hour), 10)
+		require.NoError(t, err)
+		require.Len(t, due, 3, "every pending deadline is indexed")
+
+		queued, err := s.Deliveries().Due(ctx, 2, base, 10)
+		require.NoError(t, err)
+		require.Len(t, queued, 3)
+		pids, err := s.Deliveries().DueProjects(ctx, base, 0, 10)
+		require.NoError(t, err)
+		require.Equal(t, []int64{2}, pids, "the project's queue is indexed")
+		for _, c := range []int64{1, 2, 3} {
+			log, err := s.Deliveries().Log(ctx, 2, c, 10)
+			require.NoError(t, err)
+			require.Len(t, log, 1, "check %d", c)
+			require.NotZero(t, log[0].GetId())
+		}
+		heads, err := s.Responses().DispatchedHeads(ctx, 2)
+		require.NoError(t, err)
+		require.Equal(t, map[int64]string{5: "h1"}, heads)
+
+		// Only a head: nothing else is written.
+		require.NoError(t, s.Responses().Dispatch(ctx, store.Dispatch{ProjectID: 2, MergeRequestIID: 6, Head: "h2"}))
+		heads, err = s.Responses().DispatchedHeads(ctx, 2)
+		require.NoError(t, err)
+		require.Equal(t, map[int64]string{5: "h1", 6: "h2"}, heads)
+		heads, err = s.Responses().DispatchedHeads(ctx, 99)
+		require.NoError(t, err)
+		require.Empty(t, heads)
+	})
+	t.Run("DispatchRefusesRecordsOfAnotherMergeRequestAndWritesNothing", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		err := s.Responses().Dispatch(ctx, store.Dispatch{ProjectID: 2, MergeRequestIID: 5, Head: "h1",
+			Responses:  []*storagev1.StatusCheckResponse{{ProjectId: 2, MergeRequestIid: 6, CheckId: 1, Sha: "h1"}},
+			Deliveries: []*storagev1.Delivery{{ProjectId: 2, CheckId: 1}}})
+		require.Error(t, err)
+		err = s.Responses().Dispatch(ctx, store.Dispatch{ProjectID: 2, MergeRequestIID: 5, Head: "h1",
+			Deliveries: []*storagev1.Delivery{{ProjectId: 3, CheckId: 1}}})
+		require.Error(t, err)
+		heads, err := s.Responses().DispatchedHeads(ctx, 2)
+		require.NoError(t, err)
+		require.Empty(t, heads)
+		newest, err := s.Responses().Newest(ctx, 2, 6, "h1", []int64{1})
+		require.NoError(t, err)
+		require.Empty(t, newest)
+		log, err := s.Deliveries().Log(ctx, 2, 1, 10)
+		require.NoError(t, err)
+		require.Empty(t, log)
 	})
 }

@@ -1,0 +1,110 @@
+package statuscheck
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/signalbox/signalbox/server/lease"
+)
+
+// pairLeaseTTL bounds how long one writer holds a (merge request, check)
+// pair. Its writes take milliseconds; the TTL only frees the pair when a
+// holder dies.
+const pairLeaseTTL = 10 * time.Second
+
+// pairFence is how long after it started asking for its leases a writer
+// may still write. Leases run on the store's clock from when they were
+// granted, which is after the writer started asking, so a writer within
+// the fence still holds every lease it took. Past it, it writes nothing
+// (lease.ErrBusy) rather than risk a write after its lease lapsed and
+// another writer took the pair: without WATCH or Lua, a store write cannot
+// be made conditional on the lease.
+const pairFence = pairLeaseTTL / 2
+
+func pairLeaseName(pid, iid, checkID int64) string {
+	return fmt.Sprintf("response:%d:%d:%d", pid, iid, checkID)
+}
+
+// holdPairs runs f while holding the lease of every (merge request, check)
+// pair named, so that the writers of one pair (an answer, a retry, a
+// dispatch) take turns: a retry's read and write then see no other write
+// land between them, and the final state of a pair is the last write the
+// server acknowledged. Leases are taken in check id order, so two writers
+// of several pairs cannot wait for each other. Each call holds them under
+// a holder name of its own: a lease is released only by the call that took
+// it.
+//
+// This replica's writers of a pair first queue in memory, so they wait for
+// each other without polling Redis; the lease then only has to wait for
+// other replicas.
+func (s *Service) holdPairs(ctx context.Context, pid, iid int64, checkIDs []int64, f func() error) error {
+	ids := slices.Compact(slices.Sorted(slices.Values(checkIDs)))
+	for _, id := range ids {
+		unlock, err := s.pairs.lock(ctx, pairLeaseName(pid, iid, id))
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	holder := fmt.Sprintf("%s/%d", s.holder, s.holds.Add(1))
+	start := time.Now()
+	var hold func(i int) error
+	hold = func(i int) error {
+		if i == len(ids) {
+			if time.Since(start) > pairFence {
+				return lease.ErrBusy
+			}
+			return f()
+		}
+		return lease.Hold(ctx, s.store.Leases(), pairLeaseName(pid, iid, ids[i]), holder, pairLeaseTTL, func() error { return hold(i + 1) })
+	}
+	return hold(0)
+}
+
+// keyedMutex is a mutex per key, for keys that come and go: a key's entry
+// lives while someone holds or waits for it.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyLock
+}
+
+type keyLock struct {
+	held chan struct{} // a token in it means held
+	refs int
+}
+
+// lock waits for key's mutex, or for ctx to end.
+func (k *keyedMutex) lock(ctx context.Context, key string) (unlock func(), err error) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyLock{held: make(chan struct{}, 1)}
+		k.locks[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	select {
+	case l.held <- struct{}{}:
+		return func() {
+			<-l.held
+			k.drop(key, l)
+		}, nil
+	case <-ctx.Done():
+		k.drop(key, l)
+		return nil, ctx.Err()
+	}
+}
+
+func (k *keyedMutex) drop(key string, l *keyLock) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if l.refs--; l.refs == 0 {
+		delete(k.locks, key)
+	}
+}
