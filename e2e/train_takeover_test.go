@@ -59,16 +59,22 @@ func takeover(t testing.TB) time.Duration {
 			// B built it again once A's lease lapsed.
 			took := stored.Sub(at)
 			// A's pipeline tests the same commit (a build on the same base
-			// makes the same commit); no car waits for it any more.
-			orphans := 0
-			for id := int64(1); id < car.Pipeline.ID; id++ {
-				pl, _, err := gl.Pipelines.GetPipeline(p.ID, id)
-				if err == nil && pl.SHA == car.Pipeline.SHA && pl.Ref == car.Pipeline.Ref {
-					orphans++
-					require.Equal(t, "canceled", pl.Status, "the pipeline A left is cancelled")
+			// makes the same commit); no car waits for it any more, so B
+			// cancels it, in the refresh after the build.
+			var orphans, canceled int
+			require.Eventually(t, func() bool {
+				orphans, canceled = 0, 0
+				for id := int64(1); id < car.Pipeline.ID; id++ {
+					pl, _, err := gl.Pipelines.GetPipeline(p.ID, id)
+					if err == nil && pl.SHA == car.Pipeline.SHA && pl.Ref == car.Pipeline.Ref {
+						orphans++
+						if pl.Status == "canceled" {
+							canceled++
+						}
+					}
 				}
-			}
-			require.Equal(t, 1, orphans, "A created one pipeline before it died")
+				return orphans == 1 && canceled == 1
+			}, 30*time.Second, 20*time.Millisecond, "A created one pipeline before it died, and B cancels it")
 			return took
 		default:
 			// B built it: A never held the train this time; try again.
