@@ -189,8 +189,10 @@ type MergeRequest struct {
 	MergeWhenPipelineSucceeds bool `protobuf:"varint,25,opt,name=merge_when_pipeline_succeeds,json=mergeWhenPipelineSucceeds,proto3" json:"merge_when_pipeline_succeeds,omitempty"`
 	// "merge_train" or "add_to_merge_train_when_checks_pass" when set.
 	AutoMergeStrategy string `protobuf:"bytes,26,opt,name=auto_merge_strategy,json=autoMergeStrategy,proto3" json:"auto_merge_strategy,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Whether the caller may merge this merge request (GitLab's user.can_merge).
+	UserCanMerge  bool `protobuf:"varint,27,opt,name=user_can_merge,json=userCanMerge,proto3" json:"user_can_merge,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MergeRequest) Reset() {
@@ -405,6 +407,13 @@ func (x *MergeRequest) GetAutoMergeStrategy() string {
 	return ""
 }
 
+func (x *MergeRequest) GetUserCanMerge() bool {
+	if x != nil {
+		return x.UserCanMerge
+	}
+	return false
+}
+
 // DiffRefs are the three commits a merge request's diff is made of.
 type DiffRefs struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -470,7 +479,7 @@ var File_signalbox_v1_merge_request_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_request_proto_rawDesc = "" +
 	"\n" +
-	" signalbox/v1/merge_request.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x17signalbox/v1/user.proto\"\xe5\b\n" +
+	" signalbox/v1/merge_request.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x17signalbox/v1/user.proto\"\x8b\t\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -504,7 +513,8 @@ const file_signalbox_v1_merge_request_proto_rawDesc = "" +
 	"\rhas_conflicts\x18\x17 \x01(\bR\fhasConflicts\x12;\n" +
 	"\rhead_pipeline\x18\x18 \x01(\v2\x16.signalbox.v1.PipelineR\fheadPipeline\x12?\n" +
 	"\x1cmerge_when_pipeline_succeeds\x18\x19 \x01(\bR\x19mergeWhenPipelineSucceeds\x12.\n" +
-	"\x13auto_merge_strategy\x18\x1a \x01(\tR\x11autoMergeStrategy\"]\n" +
+	"\x13auto_merge_strategy\x18\x1a \x01(\tR\x11autoMergeStrategy\x12$\n" +
+	"\x0euser_can_merge\x18\x1b \x01(\bR\fuserCanMerge\"]\n" +
 	"\bDiffRefs\x12\x19\n" +
 	"\bbase_sha\x18\x01 \x01(\tR\abaseSha\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x1b\n" +

@@ -101,7 +101,11 @@ type MergeTrainCar struct {
 	Status       MergeTrainCarStatus    `protobuf:"varint,8,opt,name=status,proto3,enum=signalbox.v1.MergeTrainCarStatus" json:"status,omitempty"`
 	MergedTime   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=merged_time,json=mergedTime,proto3" json:"merged_time,omitempty"`
 	// Seconds from joining to merging; set once merged.
-	Duration      *int64 `protobuf:"varint,10,opt,name=duration,proto3,oneof" json:"duration,omitempty"`
+	Duration *int64 `protobuf:"varint,10,opt,name=duration,proto3,oneof" json:"duration,omitempty"`
+	// Under a batching strategy, the id of the car that ends this car's batch:
+	// cars with the same batch_id are tested by one pipeline and land together.
+	// 0 under the GitLab-style strategy. A Signalbox extension: never in REST.
+	BatchId       int64 `protobuf:"varint,36,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -202,6 +206,13 @@ func (x *MergeTrainCar) GetMergedTime() *timestamppb.Timestamp {
 func (x *MergeTrainCar) GetDuration() int64 {
 	if x != nil && x.Duration != nil {
 		return *x.Duration
+	}
+	return 0
+}
+
+func (x *MergeTrainCar) GetBatchId() int64 {
+	if x != nil {
+		return x.BatchId
 	}
 	return 0
 }
@@ -421,7 +432,7 @@ var File_signalbox_v1_merge_train_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_train_proto_rawDesc = "" +
 	"\n" +
-	"\x1esignalbox/v1/merge_train.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x17signalbox/v1/user.proto\"\x84\x04\n" +
+	"\x1esignalbox/v1/merge_train.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x17signalbox/v1/user.proto\"\x9f\x04\n" +
 	"\rMergeTrainCar\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12B\n" +
 	"\rmerge_request\x18\x02 \x01(\v2\x1d.signalbox.v1.CarMergeRequestR\fmergeRequest\x12&\n" +
@@ -436,7 +447,8 @@ const file_signalbox_v1_merge_train_proto_rawDesc = "" +
 	"\vmerged_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"mergedTime\x12\x1f\n" +
 	"\bduration\x18\n" +
-	" \x01(\x03H\x00R\bduration\x88\x01\x01B\v\n" +
+	" \x01(\x03H\x00R\bduration\x88\x01\x01\x12\x19\n" +
+	"\bbatch_id\x18$ \x01(\x03R\abatchIdB\v\n" +
 	"\t_duration\"\xb3\x02\n" +
 	"\x0fCarMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
