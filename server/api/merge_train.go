@@ -119,6 +119,7 @@ func (u urls) toCar(p *storagev1.Project, v *mergetrain.CarView) *signalboxv1.Me
 		TargetBranch: c.GetTargetBranch(),
 		Status:       carStatus(v.Status()),
 		MergedTime:   c.GetMergeTime(),
+		BatchId:      c.GetBatchId(),
 	}
 	if v.User != nil {
 		out.User = u.toUser(v.User, false)

@@ -372,8 +372,13 @@ type ProjectSettings struct {
 	MergeMethod               int32 `protobuf:"varint,6,opt,name=merge_method,json=mergeMethod,proto3" json:"merge_method,omitempty"`
 	MaxPipelinesPerMergeTrain int32 `protobuf:"varint,7,opt,name=max_pipelines_per_merge_train,json=maxPipelinesPerMergeTrain,proto3" json:"max_pipelines_per_merge_train,omitempty"`
 	StatusCheckTimeoutSeconds int32 `protobuf:"varint,8,opt,name=status_check_timeout_seconds,json=statusCheckTimeoutSeconds,proto3" json:"status_check_timeout_seconds,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// How the project's merge trains schedule (a Signalbox extension): the
+	// project's default, and overrides for single target branches. Unset is
+	// GitLab's strategy.
+	MergeTrainStrategy         *MergeTrainStrategy   `protobuf:"bytes,15,opt,name=merge_train_strategy,json=mergeTrainStrategy,proto3" json:"merge_train_strategy,omitempty"`
+	MergeTrainBranchStrategies []*MergeTrainStrategy `protobuf:"bytes,16,rep,name=merge_train_branch_strategies,json=mergeTrainBranchStrategies,proto3" json:"merge_train_branch_strategies,omitempty"`
+	unknownFields              protoimpl.UnknownFields
+	sizeCache                  protoimpl.SizeCache
 }
 
 func (x *ProjectSettings) Reset() {
@@ -462,6 +467,93 @@ func (x *ProjectSettings) GetStatusCheckTimeoutSeconds() int32 {
 	return 0
 }
 
+func (x *ProjectSettings) GetMergeTrainStrategy() *MergeTrainStrategy {
+	if x != nil {
+		return x.MergeTrainStrategy
+	}
+	return nil
+}
+
+func (x *ProjectSettings) GetMergeTrainBranchStrategies() []*MergeTrainStrategy {
+	if x != nil {
+		return x.MergeTrainBranchStrategies
+	}
+	return nil
+}
+
+// MergeTrainStrategy is a train scheduling strategy and its settings.
+type MergeTrainStrategy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The target branch it applies to; empty for the project's default.
+	Branch string `protobuf:"bytes,1,opt,name=branch,proto3" json:"branch,omitempty"`
+	// A train.Strategy value: 0 GitLab's, 1 batched.
+	Strategy int32 `protobuf:"varint,2,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	// How many times a car whose own test failed is tested again (0 or 1).
+	FlakeRetries int32 `protobuf:"varint,3,opt,name=flake_retries,json=flakeRetries,proto3" json:"flake_retries,omitempty"`
+	// A later passed batch test lands the cars of an earlier failed one.
+	Optimistic    bool `protobuf:"varint,4,opt,name=optimistic,proto3" json:"optimistic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeTrainStrategy) Reset() {
+	*x = MergeTrainStrategy{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeTrainStrategy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeTrainStrategy) ProtoMessage() {}
+
+func (x *MergeTrainStrategy) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeTrainStrategy.ProtoReflect.Descriptor instead.
+func (*MergeTrainStrategy) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MergeTrainStrategy) GetBranch() string {
+	if x != nil {
+		return x.Branch
+	}
+	return ""
+}
+
+func (x *MergeTrainStrategy) GetStrategy() int32 {
+	if x != nil {
+		return x.Strategy
+	}
+	return 0
+}
+
+func (x *MergeTrainStrategy) GetFlakeRetries() int32 {
+	if x != nil {
+		return x.FlakeRetries
+	}
+	return 0
+}
+
+func (x *MergeTrainStrategy) GetOptimistic() bool {
+	if x != nil {
+		return x.Optimistic
+	}
+	return false
+}
+
 // Member is a user's role in one project.
 type Member struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -476,7 +568,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +580,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +593,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{4}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Member) GetUserId() int64 {
@@ -557,7 +649,7 @@ type ProtectedBranch struct {
 
 func (x *ProtectedBranch) Reset() {
 	*x = ProtectedBranch{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +661,7 @@ func (x *ProtectedBranch) String() string {
 func (*ProtectedBranch) ProtoMessage() {}
 
 func (x *ProtectedBranch) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +674,7 @@ func (x *ProtectedBranch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtectedBranch.ProtoReflect.Descriptor instead.
 func (*ProtectedBranch) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{5}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProtectedBranch) GetId() int64 {
@@ -659,7 +751,7 @@ type AccessLevel struct {
 
 func (x *AccessLevel) Reset() {
 	*x = AccessLevel{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +763,7 @@ func (x *AccessLevel) String() string {
 func (*AccessLevel) ProtoMessage() {}
 
 func (x *AccessLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +776,7 @@ func (x *AccessLevel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessLevel.ProtoReflect.Descriptor instead.
 func (*AccessLevel) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{6}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AccessLevel) GetId() int64 {
@@ -720,7 +812,7 @@ type StatusCheck struct {
 
 func (x *StatusCheck) Reset() {
 	*x = StatusCheck{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -732,7 +824,7 @@ func (x *StatusCheck) String() string {
 func (*StatusCheck) ProtoMessage() {}
 
 func (x *StatusCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -745,7 +837,7 @@ func (x *StatusCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCheck.ProtoReflect.Descriptor instead.
 func (*StatusCheck) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{7}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StatusCheck) GetId() int64 {
@@ -865,7 +957,7 @@ type MergeRequest struct {
 
 func (x *MergeRequest) Reset() {
 	*x = MergeRequest{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +969,7 @@ func (x *MergeRequest) String() string {
 func (*MergeRequest) ProtoMessage() {}
 
 func (x *MergeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +982,7 @@ func (x *MergeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MergeRequest.ProtoReflect.Descriptor instead.
 func (*MergeRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{8}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MergeRequest) GetId() int64 {
@@ -1127,7 +1219,7 @@ type StatusCheckResponse struct {
 
 func (x *StatusCheckResponse) Reset() {
 	*x = StatusCheckResponse{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1231,7 @@ func (x *StatusCheckResponse) String() string {
 func (*StatusCheckResponse) ProtoMessage() {}
 
 func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1244,7 @@ func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCheckResponse.ProtoReflect.Descriptor instead.
 func (*StatusCheckResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StatusCheckResponse) GetId() int64 {
@@ -1258,7 +1350,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1362,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1375,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -1405,7 +1497,7 @@ type DeliveryAttempt struct {
 
 func (x *DeliveryAttempt) Reset() {
 	*x = DeliveryAttempt{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1417,7 +1509,7 @@ func (x *DeliveryAttempt) String() string {
 func (*DeliveryAttempt) ProtoMessage() {}
 
 func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1430,7 +1522,7 @@ func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
 func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeliveryAttempt) GetNumber() int32 {
@@ -1506,14 +1598,25 @@ type Car struct {
 	EffectsPending bool `protobuf:"varint,24,opt,name=effects_pending,json=effectsPending,proto3" json:"effects_pending,omitempty"`
 	// Who took the car off the train: the canceller, or for a drop by the
 	// train the user who added it.
-	DropUserId    int64 `protobuf:"varint,25,opt,name=drop_user_id,json=dropUserId,proto3" json:"drop_user_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DropUserId int64 `protobuf:"varint,25,opt,name=drop_user_id,json=dropUserId,proto3" json:"drop_user_id,omitempty"`
+	// The batched strategy's (train.Car): the car's place in the chain (0:
+	// not admitted), its screen (its merge request alone on the target, at
+	// refs/merge-requests/<iid>/screen), its flake retries, whether it was in
+	// a failed batch, and the car whose test covers it.
+	Seq              int64  `protobuf:"varint,26,opt,name=seq,proto3" json:"seq,omitempty"`
+	ScreenPipelineId int64  `protobuf:"varint,27,opt,name=screen_pipeline_id,json=screenPipelineId,proto3" json:"screen_pipeline_id,omitempty"`
+	ScreenSha        string `protobuf:"bytes,28,opt,name=screen_sha,json=screenSha,proto3" json:"screen_sha,omitempty"`
+	ScreenBaseSha    string `protobuf:"bytes,29,opt,name=screen_base_sha,json=screenBaseSha,proto3" json:"screen_base_sha,omitempty"`
+	Failures         int32  `protobuf:"varint,30,opt,name=failures,proto3" json:"failures,omitempty"`
+	Suspect          bool   `protobuf:"varint,31,opt,name=suspect,proto3" json:"suspect,omitempty"`
+	BatchId          int64  `protobuf:"varint,32,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Car) Reset() {
 	*x = Car{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1525,7 +1628,7 @@ func (x *Car) String() string {
 func (*Car) ProtoMessage() {}
 
 func (x *Car) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1538,7 +1641,7 @@ func (x *Car) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Car.ProtoReflect.Descriptor instead.
 func (*Car) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Car) GetId() int64 {
@@ -1695,6 +1798,55 @@ func (x *Car) GetDropUserId() int64 {
 	return 0
 }
 
+func (x *Car) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Car) GetScreenPipelineId() int64 {
+	if x != nil {
+		return x.ScreenPipelineId
+	}
+	return 0
+}
+
+func (x *Car) GetScreenSha() string {
+	if x != nil {
+		return x.ScreenSha
+	}
+	return ""
+}
+
+func (x *Car) GetScreenBaseSha() string {
+	if x != nil {
+		return x.ScreenBaseSha
+	}
+	return ""
+}
+
+func (x *Car) GetFailures() int32 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+func (x *Car) GetSuspect() bool {
+	if x != nil {
+		return x.Suspect
+	}
+	return false
+}
+
+func (x *Car) GetBatchId() int64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
 // Cause is why a car failed or left: a train.Reason value and its details.
 type Cause struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -1710,7 +1862,7 @@ type Cause struct {
 
 func (x *Cause) Reset() {
 	*x = Cause{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1722,7 +1874,7 @@ func (x *Cause) String() string {
 func (*Cause) ProtoMessage() {}
 
 func (x *Cause) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1735,7 +1887,7 @@ func (x *Cause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cause.ProtoReflect.Descriptor instead.
 func (*Cause) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Cause) GetReason() int32 {
@@ -1787,14 +1939,19 @@ type Train struct {
 	Applied    []*AppliedCommand      `protobuf:"bytes,8,rep,name=applied,proto3" json:"applied,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// The replica that wrote this version.
-	Holder        string `protobuf:"bytes,10,opt,name=holder,proto3" json:"holder,omitempty"`
+	Holder string `protobuf:"bytes,10,opt,name=holder,proto3" json:"holder,omitempty"`
+	// The batched strategy's: recent outcomes, oldest first (true: a car
+	// dropped because its pipeline failed; false: a car that landed), at most
+	// train.HistorySize; and the last chain place given.
+	Outcomes      []bool `protobuf:"varint,11,rep,packed,name=outcomes,proto3" json:"outcomes,omitempty"`
+	LastSeq       int64  `protobuf:"varint,12,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Train) Reset() {
 	*x = Train{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +1963,7 @@ func (x *Train) String() string {
 func (*Train) ProtoMessage() {}
 
 func (x *Train) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +1976,7 @@ func (x *Train) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Train.ProtoReflect.Descriptor instead.
 func (*Train) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Train) GetProjectId() int64 {
@@ -1892,6 +2049,20 @@ func (x *Train) GetHolder() string {
 	return ""
 }
 
+func (x *Train) GetOutcomes() []bool {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+func (x *Train) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
 // TrainCommand asks a train's owner for a change: a merge request joins or
 // leaves. It is queued with the merge request's own change, in one
 // transaction, and answered through Train.applied.
@@ -1911,7 +2082,7 @@ type TrainCommand struct {
 
 func (x *TrainCommand) Reset() {
 	*x = TrainCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1923,7 +2094,7 @@ func (x *TrainCommand) String() string {
 func (*TrainCommand) ProtoMessage() {}
 
 func (x *TrainCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1936,7 +2107,7 @@ func (x *TrainCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
 func (*TrainCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TrainCommand) GetId() int64 {
@@ -2014,7 +2185,7 @@ type JoinTrain struct {
 
 func (x *JoinTrain) Reset() {
 	*x = JoinTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2026,7 +2197,7 @@ func (x *JoinTrain) String() string {
 func (*JoinTrain) ProtoMessage() {}
 
 func (x *JoinTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2039,7 +2210,7 @@ func (x *JoinTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
 func (*JoinTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *JoinTrain) GetCarId() int64 {
@@ -2080,7 +2251,7 @@ type LeaveTrain struct {
 
 func (x *LeaveTrain) Reset() {
 	*x = LeaveTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2263,7 @@ func (x *LeaveTrain) String() string {
 func (*LeaveTrain) ProtoMessage() {}
 
 func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2276,7 @@ func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
 func (*LeaveTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LeaveTrain) GetMergeRequestIid() int64 {
@@ -2128,7 +2299,7 @@ type AppliedCommand struct {
 
 func (x *AppliedCommand) Reset() {
 	*x = AppliedCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2311,7 @@ func (x *AppliedCommand) String() string {
 func (*AppliedCommand) ProtoMessage() {}
 
 func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2324,7 @@ func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
 func (*AppliedCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AppliedCommand) GetId() int64 {
@@ -2210,7 +2381,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2393,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2406,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -2360,7 +2531,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2372,7 +2543,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2385,7 +2556,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -2505,7 +2676,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2517,7 +2688,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2530,7 +2701,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2612,7 +2783,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2624,7 +2795,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2637,7 +2808,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Note) GetId() int64 {
@@ -2732,7 +2903,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x12last_activity_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x10lastActivityTime\x12\x1d\n" +
 	"\n" +
 	"creator_id\x18\f \x01(\x03R\tcreatorId\x12A\n" +
-	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\x95\x04\n" +
+	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xde\x05\n" +
 	"\x0fProjectSettings\x12[\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bR%onlyAllowMergeIfAllStatusChecksPassed\x12O\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bR onlyAllowMergeIfPipelineSucceeds\x126\n" +
@@ -2741,7 +2912,16 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x1fmerge_trains_skip_train_allowed\x18\x05 \x01(\bR\x1bmergeTrainsSkipTrainAllowed\x12!\n" +
 	"\fmerge_method\x18\x06 \x01(\x05R\vmergeMethod\x12@\n" +
 	"\x1dmax_pipelines_per_merge_train\x18\a \x01(\x05R\x19maxPipelinesPerMergeTrain\x12?\n" +
-	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\"\xc4\x01\n" +
+	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\x12Z\n" +
+	"\x14merge_train_strategy\x18\x0f \x01(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x12mergeTrainStrategy\x12k\n" +
+	"\x1dmerge_train_branch_strategies\x18\x10 \x03(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x1amergeTrainBranchStrategies\"\x8d\x01\n" +
+	"\x12MergeTrainStrategy\x12\x16\n" +
+	"\x06branch\x18\x01 \x01(\tR\x06branch\x12\x1a\n" +
+	"\bstrategy\x18\x02 \x01(\x05R\bstrategy\x12#\n" +
+	"\rflake_retries\x18\x03 \x01(\x05R\fflakeRetries\x12\x1e\n" +
+	"\n" +
+	"optimistic\x18\x04 \x01(\bR\n" +
+	"optimistic\"\xc4\x01\n" +
 	"\x06Member\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12!\n" +
 	"\faccess_level\x18\x02 \x01(\x05R\vaccessLevel\x12;\n" +
@@ -2861,7 +3041,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"httpStatus\x12\x1f\n" +
 	"\vduration_ms\x18\x04 \x01(\x03R\n" +
 	"durationMs\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05error\"\xff\x06\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\"\xd7\b\n" +
 	"\x03Car\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -2891,12 +3071,20 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\tdrop_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\bdropTime\x12'\n" +
 	"\x0feffects_pending\x18\x18 \x01(\bR\x0eeffectsPending\x12 \n" +
 	"\fdrop_user_id\x18\x19 \x01(\x03R\n" +
-	"dropUserIdJ\x04\b\x11\x10\x12J\x04\b\x12\x10\x13J\x04\b\x13\x10\x14R\fabort_reasonR\fabort_detailR\vabort_paths\"h\n" +
+	"dropUserId\x12\x10\n" +
+	"\x03seq\x18\x1a \x01(\x03R\x03seq\x12,\n" +
+	"\x12screen_pipeline_id\x18\x1b \x01(\x03R\x10screenPipelineId\x12\x1d\n" +
+	"\n" +
+	"screen_sha\x18\x1c \x01(\tR\tscreenSha\x12&\n" +
+	"\x0fscreen_base_sha\x18\x1d \x01(\tR\rscreenBaseSha\x12\x1a\n" +
+	"\bfailures\x18\x1e \x01(\x05R\bfailures\x12\x18\n" +
+	"\asuspect\x18\x1f \x01(\bR\asuspect\x12\x19\n" +
+	"\bbatch_id\x18  \x01(\x03R\abatchIdJ\x04\b\x11\x10\x12J\x04\b\x12\x10\x13J\x04\b\x13\x10\x14R\fabort_reasonR\fabort_detailR\vabort_paths\"h\n" +
 	"\x05Cause\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\x05R\x06reason\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x12\x14\n" +
 	"\x05paths\x18\x03 \x03(\fR\x05paths\x12\x19\n" +
-	"\bbase_sha\x18\x04 \x01(\tR\abaseSha\"\x8b\x03\n" +
+	"\bbase_sha\x18\x04 \x01(\tR\abaseSha\"\xc2\x03\n" +
 	"\x05Train\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12#\n" +
@@ -2910,7 +3098,9 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x16\n" +
 	"\x06holder\x18\n" +
-	" \x01(\tR\x06holder\"\xed\x01\n" +
+	" \x01(\tR\x06holder\x12\x1a\n" +
+	"\boutcomes\x18\v \x03(\bR\boutcomes\x12\x19\n" +
+	"\blast_seq\x18\f \x01(\x03R\alastSeq\"\xed\x01\n" +
 	"\fTrainCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12;\n" +
@@ -3013,86 +3203,89 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
 	(*Project)(nil),               // 2: signalbox.storage.v1.Project
 	(*ProjectSettings)(nil),       // 3: signalbox.storage.v1.ProjectSettings
-	(*Member)(nil),                // 4: signalbox.storage.v1.Member
-	(*ProtectedBranch)(nil),       // 5: signalbox.storage.v1.ProtectedBranch
-	(*AccessLevel)(nil),           // 6: signalbox.storage.v1.AccessLevel
-	(*StatusCheck)(nil),           // 7: signalbox.storage.v1.StatusCheck
-	(*MergeRequest)(nil),          // 8: signalbox.storage.v1.MergeRequest
-	(*StatusCheckResponse)(nil),   // 9: signalbox.storage.v1.StatusCheckResponse
-	(*Delivery)(nil),              // 10: signalbox.storage.v1.Delivery
-	(*DeliveryAttempt)(nil),       // 11: signalbox.storage.v1.DeliveryAttempt
-	(*Car)(nil),                   // 12: signalbox.storage.v1.Car
-	(*Cause)(nil),                 // 13: signalbox.storage.v1.Cause
-	(*Train)(nil),                 // 14: signalbox.storage.v1.Train
-	(*TrainCommand)(nil),          // 15: signalbox.storage.v1.TrainCommand
-	(*JoinTrain)(nil),             // 16: signalbox.storage.v1.JoinTrain
-	(*LeaveTrain)(nil),            // 17: signalbox.storage.v1.LeaveTrain
-	(*AppliedCommand)(nil),        // 18: signalbox.storage.v1.AppliedCommand
-	(*Pipeline)(nil),              // 19: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 20: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 21: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 22: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*MergeTrainStrategy)(nil),    // 4: signalbox.storage.v1.MergeTrainStrategy
+	(*Member)(nil),                // 5: signalbox.storage.v1.Member
+	(*ProtectedBranch)(nil),       // 6: signalbox.storage.v1.ProtectedBranch
+	(*AccessLevel)(nil),           // 7: signalbox.storage.v1.AccessLevel
+	(*StatusCheck)(nil),           // 8: signalbox.storage.v1.StatusCheck
+	(*MergeRequest)(nil),          // 9: signalbox.storage.v1.MergeRequest
+	(*StatusCheckResponse)(nil),   // 10: signalbox.storage.v1.StatusCheckResponse
+	(*Delivery)(nil),              // 11: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 12: signalbox.storage.v1.DeliveryAttempt
+	(*Car)(nil),                   // 13: signalbox.storage.v1.Car
+	(*Cause)(nil),                 // 14: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 15: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 16: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 17: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 18: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 19: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 20: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 21: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 22: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 23: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	23, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	23, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	23, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	23, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	24, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	24, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	24, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	24, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	23, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
-	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
-	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	23, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	23, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	23, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	23, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	23, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	23, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	23, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	23, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	23, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	23, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	23, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	23, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	11, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	23, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	23, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	23, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	23, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	23, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	13, // 27: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	13, // 28: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	23, // 29: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	12, // 30: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	12, // 31: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	18, // 32: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	23, // 33: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	23, // 34: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	16, // 35: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	17, // 36: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	23, // 37: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	23, // 38: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	23, // 39: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	23, // 40: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	23, // 41: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	23, // 42: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	23, // 43: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	23, // 44: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	23, // 45: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	23, // 46: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	4,  // 5: signalbox.storage.v1.ProjectSettings.merge_train_strategy:type_name -> signalbox.storage.v1.MergeTrainStrategy
+	4,  // 6: signalbox.storage.v1.ProjectSettings.merge_train_branch_strategies:type_name -> signalbox.storage.v1.MergeTrainStrategy
+	24, // 7: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
+	7,  // 9: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
+	7,  // 10: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
+	24, // 11: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	24, // 12: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	24, // 13: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	24, // 14: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	24, // 15: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	24, // 16: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	24, // 17: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	24, // 18: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	24, // 19: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	24, // 20: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	24, // 21: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	24, // 22: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	12, // 23: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	24, // 24: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	24, // 25: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	24, // 26: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	24, // 27: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	24, // 28: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	14, // 29: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	14, // 30: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	24, // 31: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	13, // 32: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	13, // 33: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	19, // 34: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	24, // 35: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	24, // 36: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	17, // 37: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	18, // 38: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	24, // 39: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	24, // 40: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	24, // 41: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	24, // 42: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	24, // 43: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 44: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	24, // 45: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	24, // 46: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 47: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	24, // 48: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -3100,7 +3293,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
-	file_signalbox_storage_v1_records_proto_msgTypes[15].OneofWrappers = []any{
+	file_signalbox_storage_v1_records_proto_msgTypes[16].OneofWrappers = []any{
 		(*TrainCommand_Join)(nil),
 		(*TrainCommand_Leave)(nil),
 	}
@@ -3110,7 +3303,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
