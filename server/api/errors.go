@@ -52,6 +52,7 @@ func problems() []struct {
 		{project.ErrMemberNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_MEMBER_NOT_FOUND, "member not found"}},
 		{project.ErrBranchAlreadyProtected, problem{connect.CodeAlreadyExists, signalboxv1.Reason_REASON_BRANCH_ALREADY_PROTECTED, "the branch is already protected"}},
 		{project.ErrProtectedBranchNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_PROTECTED_BRANCH_NOT_FOUND, "protected branch not found"}},
+		{project.ErrMergeTrainStrategyNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND, "merge train strategy not found"}},
 		{user.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_USER_NOT_FOUND, "user not found"}},
 		{user.ErrExpiryInPast, problem{connect.CodeInvalidArgument, signalboxv1.Reason_REASON_EXPIRY_IN_PAST, "expires_at must be a date after today"}},
 		{errAccessLost, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_PERMISSION_DENIED, "you no longer have access to this merge request"}},

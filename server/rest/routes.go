@@ -50,6 +50,9 @@ func (h *Handler) routes() []route {
 		{"GET /api/v4/projects/{id}/merge_trains/{target_branch}", h.listMergeTrainCars},
 		{"GET /api/v4/projects/{id}/merge_trains/merge_requests/{merge_request_iid}", h.getMergeTrainCar},
 		{"POST /api/v4/projects/{id}/merge_trains/merge_requests/{merge_request_iid}", h.addToMergeTrain},
+		{"GET /api/v4/projects/{id}/merge_train_strategies", h.getMergeTrainStrategies},
+		{"PUT /api/v4/projects/{id}/merge_train_strategies", h.setMergeTrainStrategy},
+		{"DELETE /api/v4/projects/{id}/merge_train_strategies", h.deleteMergeTrainBranchStrategy},
 
 		{"GET /api/v4/projects/{id}/pipelines/{pipeline_id}", h.getPipeline},
 		{"POST /api/v4/projects/{id}/statuses/{sha}", h.setCommitStatus},
