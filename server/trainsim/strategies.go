@@ -96,10 +96,11 @@ func WriteStrategyTable(out io.Writer, rs []Result) error {
 			xm = ratio(r.MergesPerHour, g.MergesPerHour)
 			xb = ratio(r.BuildsPerMerge, g.BuildsPerMerge)
 		}
-		fmt.Fprintf(&b, "%-4s %-5s %-5s %-8s %9.2f %13.2f %8s %8s %5d %7d %9s %9s\n",
+		row := fmt.Sprintf("%-4s %-5s %-5s %-8s %9.2f %13.2f %8s %8s %5d %7d %9s %9s",
 			strconv.FormatFloat(c.BuildTime.Minutes(), 'f', -1, 64), strconv.FormatFloat(c.P, 'f', 2, 64),
 			strconv.FormatFloat(100*c.Flake, 'f', 0, 64)+"%", c.Strategy, r.MergesPerHour, r.BuildsPerMerge,
 			minutes(r.P50), minutes(r.P95), r.GoodDropped, r.FlakeDropped, xm, xb)
+		b.WriteString(strings.TrimRight(row, " ") + "\n")
 	}
 	_, err := io.WriteString(out, b.String())
 	return err
