@@ -600,7 +600,17 @@ func (ci *stressCI) report(pipelineID int64, sha string, iid int64, flake bool) 
 func (ci *stressCI) holdsBad(sha string) (bool, error) {
 	ci.gitMu.Lock()
 	defer ci.gitMu.Unlock()
-	if _, err := ci.work.TryGit("fetch", "--quiet", ci.s.remote(), "+refs/merge-requests/*:refs/mr/*"); err != nil {
+	// A replica killed mid-fetch fails the fetch: try a live one again, so
+	// a report is never lost (a screen, unlike a train commit, is not
+	// rebuilt by later changes, and would wait for it forever).
+	var err error
+	for try := 0; try < 20; try++ {
+		if _, err = ci.work.TryGit("fetch", "--quiet", ci.s.remote(), "+refs/merge-requests/*:refs/mr/*"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
 		return false, err
 	}
 	out, err := ci.work.TryGit("ls-tree", "-r", "--name-only", sha)
