@@ -209,7 +209,9 @@ func (s *Service) SettleCar(ctx context.Context, p *storagev1.Project, ask *stor
 			if r == nil || r.GetObsolete() || r.GetStatus() != int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) {
 				continue
 			}
-			r.Obsolete = true
+			// No deadline: nothing waits for it any more, and its old
+			// deadline entry is stale for the sweeper.
+			r.Obsolete, r.Deadline = true, nil
 			w.Responses = append(w.Responses, r)
 			outs = append(outs, Outgoing{
 				Project: p, MergeRequest: mr, Check: c, Action: EventObsolete,
@@ -269,8 +271,9 @@ func (s *Service) answersCar(ctx context.Context, p *storagev1.Project, mr *stor
 }
 
 // carResponse is the newest response of a check for a car's commit that
-// still takes answers, or nil: the project follows the train, and the
-// check was asked about that commit and the car has not moved on.
+// still takes answers, or nil: the project follows the train, the check
+// was asked about that commit, and the ask is not settled (its car has not
+// moved on).
 func (s *Service) carResponse(ctx context.Context, p *storagev1.Project, iid, checkID int64, sha string) (*storagev1.StatusCheckResponse, error) {
 	if !FollowsTrain(p) || sha == "" {
 		return nil, nil
@@ -283,5 +286,16 @@ func (s *Service) carResponse(ctx context.Context, p *storagev1.Project, iid, ch
 	if r == nil || r.GetCarId() == 0 || r.GetObsolete() {
 		return nil, nil
 	}
-	return r, nil
+	// Answered before its car moved on, it is not obsolete, but its ask is
+	// settled: the car left, and takes no more answers.
+	asks, err := s.store.Responses().CarAsks(ctx, p.GetId())
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range asks {
+		if a.GetMergeRequestIid() == iid && a.GetSha() == sha {
+			return r, nil
+		}
+	}
+	return nil, nil
 }
