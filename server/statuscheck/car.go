@@ -127,16 +127,11 @@ func (s *Service) CarOutcome(ctx context.Context, p *storagev1.Project, mr *stor
 	if err != nil {
 		return false, false, err
 	}
-	passed = true
-	for _, st := range statuses {
-		switch st.Status {
-		case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PASSED:
-		case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED:
-			passed, failed = false, true
-		default:
-			passed = false
-		}
+	all := make([]signalboxv1.StatusCheckStatus, len(statuses))
+	for i, st := range statuses {
+		all[i] = st.Status
 	}
+	passed, failed = sumUp(all)
 	return passed, failed, nil
 }
 

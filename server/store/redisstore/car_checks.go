@@ -45,15 +45,34 @@ func (rs responses) CarAsks(ctx context.Context, pid int64) ([]*storagev1.CarChe
 }
 
 func (rs responses) TreeAnswers(ctx context.Context, pid, iid int64, tree string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error) {
-	out := make(map[int64]*storagev1.StatusCheckResponse, len(checkIDs))
 	if len(checkIDs) == 0 || tree == "" {
-		return out, nil
+		return map[int64]*storagev1.StatusCheckResponse{}, nil
 	}
+	return rs.byCheck(ctx, rs.s.keys.treeAnswers(pid, iid), checkIDs, func(c int64) string { return treeField(c, tree) })
+}
+
+// carAskRecord encodes a dispatch's ask, checking it belongs to the
+// dispatch's merge request.
+func carAskRecord(pid, iid int64, a *storagev1.CarCheckAsk) ([]byte, error) {
+	if a == nil {
+		return nil, nil
+	}
+	if a.GetMergeRequestIid() != iid || a.GetSha() == "" {
+		return nil, fmt.Errorf("redisstore: dispatch for merge request %d!%d holds an ask about %d@%q", pid, iid, a.GetMergeRequestIid(), a.GetSha())
+	}
+	return encode(a)
+}
+
+// byCheck reads one response per check from a hash, at the field each
+// check's id names; checks without one are absent. (Newest reads the same
+// way; it is left as it is, on the hot path.)
+func (rs responses) byCheck(ctx context.Context, key string, checkIDs []int64, field func(int64) string) (map[int64]*storagev1.StatusCheckResponse, error) {
+	out := make(map[int64]*storagev1.StatusCheckResponse, len(checkIDs))
 	fields := make([]string, len(checkIDs))
 	for i, c := range checkIDs {
-		fields[i] = treeField(c, tree)
+		fields[i] = field(c)
 	}
-	vals, err := rs.s.rdb.HMGet(ctx, rs.s.keys.treeAnswers(pid, iid), fields...).Result()
+	vals, err := rs.s.rdb.HMGet(ctx, key, fields...).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -69,16 +88,4 @@ func (rs responses) TreeAnswers(ctx context.Context, pid, iid int64, tree string
 		out[checkIDs[i]] = r
 	}
 	return out, nil
-}
-
-// carAskRecord encodes a dispatch's ask, checking it belongs to the
-// dispatch's merge request.
-func carAskRecord(pid, iid int64, a *storagev1.CarCheckAsk) ([]byte, error) {
-	if a == nil {
-		return nil, nil
-	}
-	if a.GetMergeRequestIid() != iid || a.GetSha() == "" {
-		return nil, fmt.Errorf("redisstore: dispatch for merge request %d!%d holds an ask about %d@%q", pid, iid, a.GetMergeRequestIid(), a.GetSha())
-	}
-	return encode(a)
 }
