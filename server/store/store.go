@@ -151,6 +151,11 @@ type Responses interface {
 	// id (a retry does this), and indexes its deadline as Put does: as an
 	// entry of its own, whatever entries the response had before.
 	Replace(ctx context.Context, r *storagev1.StatusCheckResponse) error
+	// NextIDLeased draws the next response id, as Put does, and tries to
+	// take the lease name for holder, as Leases.Acquire does, in one round
+	// trip: an answer needs both before it writes. The id is used up
+	// whether or not the lease was taken.
+	NextIDLeased(ctx context.Context, name, holder string, ttl time.Duration) (id int64, acquired bool, err error)
 	// Newest returns the newest response of each check for one merge request
 	// head; checks without one are absent.
 	Newest(ctx context.Context, projectID, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error)
