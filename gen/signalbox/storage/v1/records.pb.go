@@ -377,8 +377,11 @@ type ProjectSettings struct {
 	// GitLab's strategy.
 	MergeTrainStrategy         *MergeTrainStrategy   `protobuf:"bytes,15,opt,name=merge_train_strategy,json=mergeTrainStrategy,proto3" json:"merge_train_strategy,omitempty"`
 	MergeTrainBranchStrategies []*MergeTrainStrategy `protobuf:"bytes,16,rep,name=merge_train_branch_strategies,json=mergeTrainBranchStrategies,proto3" json:"merge_train_branch_strategies,omitempty"`
-	unknownFields              protoimpl.UnknownFields
-	sizeCache                  protoimpl.SizeCache
+	// Status checks are also asked about each merge train car's commit, and
+	// a car merges only when they pass (see signalbox.v1.ProjectSettings).
+	StatusChecksFollowMergeTrain bool `protobuf:"varint,20,opt,name=status_checks_follow_merge_train,json=statusChecksFollowMergeTrain,proto3" json:"status_checks_follow_merge_train,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *ProjectSettings) Reset() {
@@ -479,6 +482,13 @@ func (x *ProjectSettings) GetMergeTrainBranchStrategies() []*MergeTrainStrategy 
 		return x.MergeTrainBranchStrategies
 	}
 	return nil
+}
+
+func (x *ProjectSettings) GetStatusChecksFollowMergeTrain() bool {
+	if x != nil {
+		return x.StatusChecksFollowMergeTrain
+	}
+	return false
 }
 
 // MergeTrainStrategy is a train scheduling strategy and its settings.
@@ -1213,6 +1223,17 @@ type StatusCheckResponse struct {
 	// Written by earlier versions when the sweeper failed a response; no
 	// longer set, since reads decide a timeout from the deadline.
 	FailureReason string `protobuf:"bytes,10,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	// For a response about a merge train car's commit (sha is the car's
+	// train commit, not a head): the car, and the commit's tree, under which
+	// a final answer is indexed so a car with the same tree reuses it.
+	CarId   int64  `protobuf:"varint,15,opt,name=car_id,json=carId,proto3" json:"car_id,omitempty"`
+	TreeSha string `protobuf:"bytes,16,opt,name=tree_sha,json=treeSha,proto3" json:"tree_sha,omitempty"`
+	// Set when the status was copied from the answer for this commit of the
+	// same tree, instead of asking the check.
+	ReusedFromSha string `protobuf:"bytes,17,opt,name=reused_from_sha,json=reusedFromSha,proto3" json:"reused_from_sha,omitempty"`
+	// The car was rebuilt or dropped while this response was pending: the
+	// check was told, and no answer for it is taken any more.
+	Obsolete      bool `protobuf:"varint,18,opt,name=obsolete,proto3" json:"obsolete,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1317,6 +1338,114 @@ func (x *StatusCheckResponse) GetFailureReason() string {
 	return ""
 }
 
+func (x *StatusCheckResponse) GetCarId() int64 {
+	if x != nil {
+		return x.CarId
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetTreeSha() string {
+	if x != nil {
+		return x.TreeSha
+	}
+	return ""
+}
+
+func (x *StatusCheckResponse) GetReusedFromSha() string {
+	if x != nil {
+		return x.ReusedFromSha
+	}
+	return ""
+}
+
+func (x *StatusCheckResponse) GetObsolete() bool {
+	if x != nil {
+		return x.Obsolete
+	}
+	return false
+}
+
+// CarCheckAsk records that the checks of a merge request were asked about
+// a merge train car's commit, until the car's checks are settled: the car
+// moved on (rebuilt, dropped, merged) and every response still pending was
+// made obsolete.
+type CarCheckAsk struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	CarId           int64                  `protobuf:"varint,1,opt,name=car_id,json=carId,proto3" json:"car_id,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	Sha             string                 `protobuf:"bytes,3,opt,name=sha,proto3" json:"sha,omitempty"`
+	TreeSha         string                 `protobuf:"bytes,4,opt,name=tree_sha,json=treeSha,proto3" json:"tree_sha,omitempty"`
+	TargetBranch    string                 `protobuf:"bytes,5,opt,name=target_branch,json=targetBranch,proto3" json:"target_branch,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CarCheckAsk) Reset() {
+	*x = CarCheckAsk{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CarCheckAsk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CarCheckAsk) ProtoMessage() {}
+
+func (x *CarCheckAsk) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CarCheckAsk.ProtoReflect.Descriptor instead.
+func (*CarCheckAsk) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CarCheckAsk) GetCarId() int64 {
+	if x != nil {
+		return x.CarId
+	}
+	return 0
+}
+
+func (x *CarCheckAsk) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *CarCheckAsk) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *CarCheckAsk) GetTreeSha() string {
+	if x != nil {
+		return x.TreeSha
+	}
+	return ""
+}
+
+func (x *CarCheckAsk) GetTargetBranch() string {
+	if x != nil {
+		return x.TargetBranch
+	}
+	return ""
+}
+
 // Delivery is one event sent to one check: its payload, its signing
 // identity, and every attempt made.
 type Delivery struct {
@@ -1350,7 +1479,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1362,7 +1491,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1375,7 +1504,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -1497,7 +1626,7 @@ type DeliveryAttempt struct {
 
 func (x *DeliveryAttempt) Reset() {
 	*x = DeliveryAttempt{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1638,7 @@ func (x *DeliveryAttempt) String() string {
 func (*DeliveryAttempt) ProtoMessage() {}
 
 func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1651,7 @@ func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
 func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeliveryAttempt) GetNumber() int32 {
@@ -1616,7 +1745,7 @@ type Car struct {
 
 func (x *Car) Reset() {
 	*x = Car{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +1757,7 @@ func (x *Car) String() string {
 func (*Car) ProtoMessage() {}
 
 func (x *Car) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,7 +1770,7 @@ func (x *Car) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Car.ProtoReflect.Descriptor instead.
 func (*Car) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Car) GetId() int64 {
@@ -1862,7 +1991,7 @@ type Cause struct {
 
 func (x *Cause) Reset() {
 	*x = Cause{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +2003,7 @@ func (x *Cause) String() string {
 func (*Cause) ProtoMessage() {}
 
 func (x *Cause) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +2016,7 @@ func (x *Cause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cause.ProtoReflect.Descriptor instead.
 func (*Cause) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Cause) GetReason() int32 {
@@ -1951,7 +2080,7 @@ type Train struct {
 
 func (x *Train) Reset() {
 	*x = Train{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +2092,7 @@ func (x *Train) String() string {
 func (*Train) ProtoMessage() {}
 
 func (x *Train) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +2105,7 @@ func (x *Train) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Train.ProtoReflect.Descriptor instead.
 func (*Train) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Train) GetProjectId() int64 {
@@ -2082,7 +2211,7 @@ type TrainCommand struct {
 
 func (x *TrainCommand) Reset() {
 	*x = TrainCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2094,7 +2223,7 @@ func (x *TrainCommand) String() string {
 func (*TrainCommand) ProtoMessage() {}
 
 func (x *TrainCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2107,7 +2236,7 @@ func (x *TrainCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
 func (*TrainCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TrainCommand) GetId() int64 {
@@ -2185,7 +2314,7 @@ type JoinTrain struct {
 
 func (x *JoinTrain) Reset() {
 	*x = JoinTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2197,7 +2326,7 @@ func (x *JoinTrain) String() string {
 func (*JoinTrain) ProtoMessage() {}
 
 func (x *JoinTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2210,7 +2339,7 @@ func (x *JoinTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
 func (*JoinTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *JoinTrain) GetCarId() int64 {
@@ -2251,7 +2380,7 @@ type LeaveTrain struct {
 
 func (x *LeaveTrain) Reset() {
 	*x = LeaveTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2263,7 +2392,7 @@ func (x *LeaveTrain) String() string {
 func (*LeaveTrain) ProtoMessage() {}
 
 func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2405,7 @@ func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
 func (*LeaveTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LeaveTrain) GetMergeRequestIid() int64 {
@@ -2299,7 +2428,7 @@ type AppliedCommand struct {
 
 func (x *AppliedCommand) Reset() {
 	*x = AppliedCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2311,7 +2440,7 @@ func (x *AppliedCommand) String() string {
 func (*AppliedCommand) ProtoMessage() {}
 
 func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2324,7 +2453,7 @@ func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
 func (*AppliedCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AppliedCommand) GetId() int64 {
@@ -2381,7 +2510,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2393,7 +2522,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2406,7 +2535,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -2531,7 +2660,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2672,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2685,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -2676,7 +2805,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2688,7 +2817,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2701,7 +2830,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2783,7 +2912,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2795,7 +2924,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2808,7 +2937,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Note) GetId() int64 {
@@ -2903,7 +3032,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x12last_activity_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x10lastActivityTime\x12\x1d\n" +
 	"\n" +
 	"creator_id\x18\f \x01(\x03R\tcreatorId\x12A\n" +
-	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xde\x05\n" +
+	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xa6\x06\n" +
 	"\x0fProjectSettings\x12[\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bR%onlyAllowMergeIfAllStatusChecksPassed\x12O\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bR onlyAllowMergeIfPipelineSucceeds\x126\n" +
@@ -2914,7 +3043,8 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x1dmax_pipelines_per_merge_train\x18\a \x01(\x05R\x19maxPipelinesPerMergeTrain\x12?\n" +
 	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\x12Z\n" +
 	"\x14merge_train_strategy\x18\x0f \x01(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x12mergeTrainStrategy\x12k\n" +
-	"\x1dmerge_train_branch_strategies\x18\x10 \x03(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x1amergeTrainBranchStrategies\"\x8d\x01\n" +
+	"\x1dmerge_train_branch_strategies\x18\x10 \x03(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x1amergeTrainBranchStrategies\x12F\n" +
+	" status_checks_follow_merge_train\x18\x14 \x01(\bR\x1cstatusChecksFollowMergeTrain\"\x8d\x01\n" +
 	"\x12MergeTrainStrategy\x12\x16\n" +
 	"\x06branch\x18\x01 \x01(\tR\x06branch\x12\x1a\n" +
 	"\bstrategy\x18\x02 \x01(\x05R\bstrategy\x12#\n" +
@@ -2998,7 +3128,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\ftrain_branch\x18\x1c \x01(\tR\vtrainBranch\x12\x1f\n" +
 	"\vlanding_sha\x18\x1d \x01(\tR\n" +
 	"landingSha\x12!\n" +
-	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x8c\x03\n" +
+	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x82\x04\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3013,7 +3143,17 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"retry_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tretryTime\x126\n" +
 	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12%\n" +
 	"\x0efailure_reason\x18\n" +
-	" \x01(\tR\rfailureReason\"\xb3\x04\n" +
+	" \x01(\tR\rfailureReason\x12\x15\n" +
+	"\x06car_id\x18\x0f \x01(\x03R\x05carId\x12\x19\n" +
+	"\btree_sha\x18\x10 \x01(\tR\atreeSha\x12&\n" +
+	"\x0freused_from_sha\x18\x11 \x01(\tR\rreusedFromSha\x12\x1a\n" +
+	"\bobsolete\x18\x12 \x01(\bR\bobsolete\"\xa2\x01\n" +
+	"\vCarCheckAsk\x12\x15\n" +
+	"\x06car_id\x18\x01 \x01(\x03R\x05carId\x12*\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03R\x0fmergeRequestIid\x12\x10\n" +
+	"\x03sha\x18\x03 \x01(\tR\x03sha\x12\x19\n" +
+	"\btree_sha\x18\x04 \x01(\tR\atreeSha\x12#\n" +
+	"\rtarget_branch\x18\x05 \x01(\tR\ftargetBranch\"\xb3\x04\n" +
 	"\bDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3203,7 +3343,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -3216,71 +3356,72 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*StatusCheck)(nil),           // 8: signalbox.storage.v1.StatusCheck
 	(*MergeRequest)(nil),          // 9: signalbox.storage.v1.MergeRequest
 	(*StatusCheckResponse)(nil),   // 10: signalbox.storage.v1.StatusCheckResponse
-	(*Delivery)(nil),              // 11: signalbox.storage.v1.Delivery
-	(*DeliveryAttempt)(nil),       // 12: signalbox.storage.v1.DeliveryAttempt
-	(*Car)(nil),                   // 13: signalbox.storage.v1.Car
-	(*Cause)(nil),                 // 14: signalbox.storage.v1.Cause
-	(*Train)(nil),                 // 15: signalbox.storage.v1.Train
-	(*TrainCommand)(nil),          // 16: signalbox.storage.v1.TrainCommand
-	(*JoinTrain)(nil),             // 17: signalbox.storage.v1.JoinTrain
-	(*LeaveTrain)(nil),            // 18: signalbox.storage.v1.LeaveTrain
-	(*AppliedCommand)(nil),        // 19: signalbox.storage.v1.AppliedCommand
-	(*Pipeline)(nil),              // 20: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 21: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 22: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 23: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
+	(*CarCheckAsk)(nil),           // 11: signalbox.storage.v1.CarCheckAsk
+	(*Delivery)(nil),              // 12: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 13: signalbox.storage.v1.DeliveryAttempt
+	(*Car)(nil),                   // 14: signalbox.storage.v1.Car
+	(*Cause)(nil),                 // 15: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 16: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 17: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 18: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 19: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 20: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 21: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 22: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 23: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 24: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	24, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	24, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	24, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	24, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	25, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	25, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	25, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	25, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
 	4,  // 5: signalbox.storage.v1.ProjectSettings.merge_train_strategy:type_name -> signalbox.storage.v1.MergeTrainStrategy
 	4,  // 6: signalbox.storage.v1.ProjectSettings.merge_train_branch_strategies:type_name -> signalbox.storage.v1.MergeTrainStrategy
-	24, // 7: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	25, // 7: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	7,  // 8: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	7,  // 9: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	7,  // 10: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	24, // 11: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	24, // 12: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	24, // 13: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	24, // 14: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	24, // 15: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	24, // 16: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	24, // 17: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	24, // 18: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	24, // 19: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	24, // 20: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	24, // 21: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	24, // 22: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	12, // 23: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	24, // 24: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	24, // 25: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	24, // 26: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	24, // 27: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	24, // 28: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	14, // 29: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	14, // 30: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	24, // 31: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	13, // 32: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	13, // 33: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	19, // 34: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	24, // 35: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	24, // 36: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	17, // 37: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	18, // 38: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	24, // 39: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	24, // 40: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	24, // 41: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	24, // 42: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	24, // 43: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	24, // 44: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	24, // 45: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	24, // 46: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	24, // 47: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	24, // 48: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	25, // 11: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	25, // 12: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	25, // 13: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	25, // 14: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	25, // 15: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	25, // 16: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	25, // 17: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	25, // 18: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	25, // 19: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	25, // 20: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	25, // 21: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	25, // 22: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	13, // 23: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	25, // 24: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	25, // 25: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	25, // 26: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	25, // 27: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	25, // 28: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	15, // 29: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	15, // 30: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	25, // 31: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	14, // 32: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	14, // 33: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	20, // 34: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	25, // 35: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	25, // 36: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	18, // 37: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	19, // 38: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	25, // 39: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	25, // 40: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	25, // 41: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	25, // 42: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	25, // 43: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	25, // 44: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	25, // 45: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	25, // 46: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	25, // 47: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	25, // 48: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
 	49, // [49:49] is the sub-list for method output_type
 	49, // [49:49] is the sub-list for method input_type
 	49, // [49:49] is the sub-list for extension type_name
@@ -3293,7 +3434,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
-	file_signalbox_storage_v1_records_proto_msgTypes[16].OneofWrappers = []any{
+	file_signalbox_storage_v1_records_proto_msgTypes[17].OneofWrappers = []any{
 		(*TrainCommand_Join)(nil),
 		(*TrainCommand_Leave)(nil),
 	}
@@ -3303,7 +3444,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
