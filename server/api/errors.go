@@ -66,6 +66,8 @@ func problems() []struct {
 		{statuscheck.ErrDeliveryNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "delivery not found"}},
 		{mergerequest.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_MERGE_REQUEST_NOT_FOUND, "merge request not found"}},
 		{mergerequest.ErrSameBranch, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_SAME_BRANCH, "source and target are the same branch"}},
+		{mergerequest.ErrCannotApprove, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_CANNOT_APPROVE, "you cannot approve this merge request"}},
+		{mergerequest.ErrNotApproved, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "you have not approved this merge request"}},
 		{mergerequest.ErrCannotMerge, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_CANNOT_MERGE, "not allowed to merge into the target branch"}},
 		{repository.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_BRANCH_NOT_FOUND, "branch not found"}},
 		{repository.ErrBranchMoved, problem{connect.CodeAborted, signalboxv1.Reason_REASON_TARGET_MOVED, "the target branch moved while merging; try again"}},

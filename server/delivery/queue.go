@@ -109,7 +109,8 @@ type payloadReads struct {
 }
 
 // payload builds the body for o. A retry sends GitLab's retry payload,
-// which has no action.
+// which has no action; so does a comment, for which GitLab's merge request
+// payload has no action either.
 func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payloadReads) ([]byte, error) {
 	p, mr := o.Project, o.MergeRequest
 	fullPath := p.GetNamespacePath() + "/" + p.GetPath()
@@ -131,7 +132,8 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 		reads.users[o.ActorID] = actor
 	}
 	action := o.Action
-	if action == "retry" {
+	switch action {
+	case statuscheck.ActionRetry, statuscheck.ActionComment:
 		action = ""
 	}
 	ev := &Event{

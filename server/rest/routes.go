@@ -45,6 +45,10 @@ func (h *Handler) routes() []route {
 		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_checks/{external_status_check_id}/retry", h.retryStatusCheck},
 		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/cancel_merge_when_pipeline_succeeds", h.cancelAutoMerge},
 		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes", h.listNotes},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes", h.createNote},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/approve", h.approve},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/unapprove", h.unapprove},
+		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/approvals", h.approvals},
 
 		{"GET /api/v4/projects/{id}/merge_trains", h.listMergeTrainCars},
 		{"GET /api/v4/projects/{id}/merge_trains/{target_branch}", h.listMergeTrainCars},

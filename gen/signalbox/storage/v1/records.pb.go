@@ -857,8 +857,10 @@ type MergeRequest struct {
 	// landing_sha. Both are set before the target moves (and cleared if it
 	// does not), and kept once merged, so that a train seeing the target at
 	// landing_sha knows the push.
-	LandingSha    string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
-	LandingFrom   string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
+	LandingSha  string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
+	LandingFrom string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
+	// Who approved, oldest first; one entry per user.
+	Approvals     []*MergeRequestApproval `protobuf:"bytes,31,rep,name=approvals,proto3" json:"approvals,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1103,6 +1105,66 @@ func (x *MergeRequest) GetLandingFrom() string {
 	return ""
 }
 
+func (x *MergeRequest) GetApprovals() []*MergeRequestApproval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+// MergeRequestApproval is one user's approval of a merge request.
+type MergeRequestApproval struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeRequestApproval) Reset() {
+	*x = MergeRequestApproval{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeRequestApproval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeRequestApproval) ProtoMessage() {}
+
+func (x *MergeRequestApproval) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeRequestApproval.ProtoReflect.Descriptor instead.
+func (*MergeRequestApproval) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MergeRequestApproval) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *MergeRequestApproval) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 // StatusCheckResponse is the newest answer for one (merge request, check,
 // sha). Older answers are replaced: only the newest decides.
 type StatusCheckResponse struct {
@@ -1127,7 +1189,7 @@ type StatusCheckResponse struct {
 
 func (x *StatusCheckResponse) Reset() {
 	*x = StatusCheckResponse{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1201,7 @@ func (x *StatusCheckResponse) String() string {
 func (*StatusCheckResponse) ProtoMessage() {}
 
 func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1214,7 @@ func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCheckResponse.ProtoReflect.Descriptor instead.
 func (*StatusCheckResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StatusCheckResponse) GetId() int64 {
@@ -1258,7 +1320,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1332,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1345,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -1405,7 +1467,7 @@ type DeliveryAttempt struct {
 
 func (x *DeliveryAttempt) Reset() {
 	*x = DeliveryAttempt{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1417,7 +1479,7 @@ func (x *DeliveryAttempt) String() string {
 func (*DeliveryAttempt) ProtoMessage() {}
 
 func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1430,7 +1492,7 @@ func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
 func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeliveryAttempt) GetNumber() int32 {
@@ -1513,7 +1575,7 @@ type Car struct {
 
 func (x *Car) Reset() {
 	*x = Car{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1525,7 +1587,7 @@ func (x *Car) String() string {
 func (*Car) ProtoMessage() {}
 
 func (x *Car) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1538,7 +1600,7 @@ func (x *Car) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Car.ProtoReflect.Descriptor instead.
 func (*Car) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Car) GetId() int64 {
@@ -1710,7 +1772,7 @@ type Cause struct {
 
 func (x *Cause) Reset() {
 	*x = Cause{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1722,7 +1784,7 @@ func (x *Cause) String() string {
 func (*Cause) ProtoMessage() {}
 
 func (x *Cause) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1735,7 +1797,7 @@ func (x *Cause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cause.ProtoReflect.Descriptor instead.
 func (*Cause) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Cause) GetReason() int32 {
@@ -1794,7 +1856,7 @@ type Train struct {
 
 func (x *Train) Reset() {
 	*x = Train{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +1868,7 @@ func (x *Train) String() string {
 func (*Train) ProtoMessage() {}
 
 func (x *Train) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +1881,7 @@ func (x *Train) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Train.ProtoReflect.Descriptor instead.
 func (*Train) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Train) GetProjectId() int64 {
@@ -1911,7 +1973,7 @@ type TrainCommand struct {
 
 func (x *TrainCommand) Reset() {
 	*x = TrainCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1923,7 +1985,7 @@ func (x *TrainCommand) String() string {
 func (*TrainCommand) ProtoMessage() {}
 
 func (x *TrainCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1936,7 +1998,7 @@ func (x *TrainCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
 func (*TrainCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TrainCommand) GetId() int64 {
@@ -2014,7 +2076,7 @@ type JoinTrain struct {
 
 func (x *JoinTrain) Reset() {
 	*x = JoinTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2026,7 +2088,7 @@ func (x *JoinTrain) String() string {
 func (*JoinTrain) ProtoMessage() {}
 
 func (x *JoinTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2039,7 +2101,7 @@ func (x *JoinTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
 func (*JoinTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *JoinTrain) GetCarId() int64 {
@@ -2080,7 +2142,7 @@ type LeaveTrain struct {
 
 func (x *LeaveTrain) Reset() {
 	*x = LeaveTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2154,7 @@ func (x *LeaveTrain) String() string {
 func (*LeaveTrain) ProtoMessage() {}
 
 func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2167,7 @@ func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
 func (*LeaveTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LeaveTrain) GetMergeRequestIid() int64 {
@@ -2128,7 +2190,7 @@ type AppliedCommand struct {
 
 func (x *AppliedCommand) Reset() {
 	*x = AppliedCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2202,7 @@ func (x *AppliedCommand) String() string {
 func (*AppliedCommand) ProtoMessage() {}
 
 func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2215,7 @@ func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
 func (*AppliedCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AppliedCommand) GetId() int64 {
@@ -2210,7 +2272,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2284,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2297,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -2360,7 +2422,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2372,7 +2434,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2385,7 +2447,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -2505,7 +2567,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2517,7 +2579,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2530,7 +2592,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2612,7 +2674,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2624,7 +2686,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2637,7 +2699,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Note) GetId() int64 {
@@ -2777,7 +2839,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xb9\b\n" +
+	"updateTime\"\x83\t\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -2818,7 +2880,12 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\ftrain_branch\x18\x1c \x01(\tR\vtrainBranch\x12\x1f\n" +
 	"\vlanding_sha\x18\x1d \x01(\tR\n" +
 	"landingSha\x12!\n" +
-	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x8c\x03\n" +
+	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\x12H\n" +
+	"\tapprovals\x18\x1f \x03(\v2*.signalbox.storage.v1.MergeRequestApprovalR\tapprovals\"l\n" +
+	"\x14MergeRequestApproval\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x8c\x03\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3013,7 +3080,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -3024,75 +3091,78 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*AccessLevel)(nil),           // 6: signalbox.storage.v1.AccessLevel
 	(*StatusCheck)(nil),           // 7: signalbox.storage.v1.StatusCheck
 	(*MergeRequest)(nil),          // 8: signalbox.storage.v1.MergeRequest
-	(*StatusCheckResponse)(nil),   // 9: signalbox.storage.v1.StatusCheckResponse
-	(*Delivery)(nil),              // 10: signalbox.storage.v1.Delivery
-	(*DeliveryAttempt)(nil),       // 11: signalbox.storage.v1.DeliveryAttempt
-	(*Car)(nil),                   // 12: signalbox.storage.v1.Car
-	(*Cause)(nil),                 // 13: signalbox.storage.v1.Cause
-	(*Train)(nil),                 // 14: signalbox.storage.v1.Train
-	(*TrainCommand)(nil),          // 15: signalbox.storage.v1.TrainCommand
-	(*JoinTrain)(nil),             // 16: signalbox.storage.v1.JoinTrain
-	(*LeaveTrain)(nil),            // 17: signalbox.storage.v1.LeaveTrain
-	(*AppliedCommand)(nil),        // 18: signalbox.storage.v1.AppliedCommand
-	(*Pipeline)(nil),              // 19: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 20: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 21: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 22: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*MergeRequestApproval)(nil),  // 9: signalbox.storage.v1.MergeRequestApproval
+	(*StatusCheckResponse)(nil),   // 10: signalbox.storage.v1.StatusCheckResponse
+	(*Delivery)(nil),              // 11: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 12: signalbox.storage.v1.DeliveryAttempt
+	(*Car)(nil),                   // 13: signalbox.storage.v1.Car
+	(*Cause)(nil),                 // 14: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 15: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 16: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 17: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 18: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 19: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 20: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 21: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 22: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 23: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	23, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	23, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	23, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	23, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	24, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	24, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	24, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	24, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	23, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	24, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	23, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	23, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	23, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	23, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	23, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	23, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	23, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	23, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	23, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	23, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	23, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	23, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	11, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	23, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	23, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	23, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	23, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	23, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	13, // 27: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	13, // 28: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	23, // 29: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	12, // 30: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	12, // 31: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	18, // 32: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	23, // 33: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	23, // 34: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	16, // 35: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	17, // 36: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	23, // 37: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	23, // 38: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	23, // 39: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	23, // 40: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	23, // 41: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	23, // 42: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	23, // 43: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	23, // 44: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	23, // 45: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	23, // 46: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	24, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	24, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	24, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	24, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	24, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	24, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	24, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	9,  // 16: signalbox.storage.v1.MergeRequest.approvals:type_name -> signalbox.storage.v1.MergeRequestApproval
+	24, // 17: signalbox.storage.v1.MergeRequestApproval.create_time:type_name -> google.protobuf.Timestamp
+	24, // 18: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	24, // 19: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	24, // 20: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	24, // 21: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	24, // 22: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	12, // 23: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	24, // 24: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	24, // 25: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	24, // 26: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	24, // 27: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	24, // 28: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	14, // 29: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	14, // 30: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	24, // 31: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	13, // 32: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	13, // 33: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	19, // 34: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	24, // 35: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	24, // 36: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	17, // 37: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	18, // 38: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	24, // 39: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	24, // 40: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	24, // 41: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	24, // 42: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	24, // 43: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 44: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	24, // 45: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	24, // 46: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 47: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	24, // 48: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -3100,7 +3170,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
-	file_signalbox_storage_v1_records_proto_msgTypes[15].OneofWrappers = []any{
+	file_signalbox_storage_v1_records_proto_msgTypes[16].OneofWrappers = []any{
 		(*TrainCommand_Join)(nil),
 		(*TrainCommand_Leave)(nil),
 	}
@@ -3110,7 +3180,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
