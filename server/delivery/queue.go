@@ -152,6 +152,9 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 			MergeStatus:         legacyMergeStatus(o.MergeStatus),
 			Draft:               mr.GetDraft(),
 			MergeCommitSHA:      mr.GetMergeCommitSha(),
+			LastEditedAt:        timeOrZero(mr.GetLastEditTime()),
+			LastEditedByID:      mr.GetLastEditedById(),
+			UpdatedByID:         mr.GetUpdatedById(),
 		},
 		User:   User{ID: actor.GetId(), Name: actor.GetName(), Username: actor.GetUsername()},
 		Commit: commit,
@@ -159,7 +162,19 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 		OldRev: o.OldRev,
 		Check:  Check{ID: o.Check.GetId(), Name: o.Check.GetName(), URL: o.Check.GetExternalUrl()},
 	}
+	for _, c := range o.Changes {
+		ev.Changes = append(ev.Changes, Change{Name: c.Name, Previous: c.Previous, Current: c.Current})
+	}
 	return Payload(ev)
+}
+
+// timeOrZero is t, or the zero time when t is unset (AsTime would give the
+// Unix epoch).
+func timeOrZero(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
 }
 
 func (q *Queue) user(ctx context.Context, id int64) (*storagev1.User, error) {

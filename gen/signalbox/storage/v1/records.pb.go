@@ -860,7 +860,13 @@ type MergeRequest struct {
 	LandingSha  string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
 	LandingFrom string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
 	// Who approved, oldest first; one entry per user.
-	Approvals     []*MergeRequestApproval `protobuf:"bytes,31,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	Approvals []*MergeRequestApproval `protobuf:"bytes,31,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	// When the title or description last changed, and by whom (GitLab's
+	// last_edited_at and last_edited_by_id).
+	LastEditTime   *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=last_edit_time,json=lastEditTime,proto3" json:"last_edit_time,omitempty"`
+	LastEditedById int64                  `protobuf:"varint,33,opt,name=last_edited_by_id,json=lastEditedById,proto3" json:"last_edited_by_id,omitempty"`
+	// Who made the last change (GitLab's updated_by_id).
+	UpdatedById   int64 `protobuf:"varint,34,opt,name=updated_by_id,json=updatedById,proto3" json:"updated_by_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1110,6 +1116,27 @@ func (x *MergeRequest) GetApprovals() []*MergeRequestApproval {
 		return x.Approvals
 	}
 	return nil
+}
+
+func (x *MergeRequest) GetLastEditTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastEditTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetLastEditedById() int64 {
+	if x != nil {
+		return x.LastEditedById
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetUpdatedById() int64 {
+	if x != nil {
+		return x.UpdatedById
+	}
+	return 0
 }
 
 // MergeRequestApproval is one user's approval of a merge request.
@@ -2839,7 +2866,8 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x83\t\n" +
+	"updateTime\"\x94\n" +
+	"\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -2881,7 +2909,10 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vlanding_sha\x18\x1d \x01(\tR\n" +
 	"landingSha\x12!\n" +
 	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\x12H\n" +
-	"\tapprovals\x18\x1f \x03(\v2*.signalbox.storage.v1.MergeRequestApprovalR\tapprovals\"l\n" +
+	"\tapprovals\x18\x1f \x03(\v2*.signalbox.storage.v1.MergeRequestApprovalR\tapprovals\x12@\n" +
+	"\x0elast_edit_time\x18  \x01(\v2\x1a.google.protobuf.TimestampR\flastEditTime\x12)\n" +
+	"\x11last_edited_by_id\x18! \x01(\x03R\x0elastEditedById\x12\"\n" +
+	"\rupdated_by_id\x18\" \x01(\x03R\vupdatedById\"l\n" +
 	"\x14MergeRequestApproval\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12;\n" +
 	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3126,43 +3157,44 @@ var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
 	24, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
 	24, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
 	9,  // 16: signalbox.storage.v1.MergeRequest.approvals:type_name -> signalbox.storage.v1.MergeRequestApproval
-	24, // 17: signalbox.storage.v1.MergeRequestApproval.create_time:type_name -> google.protobuf.Timestamp
-	24, // 18: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	24, // 19: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	24, // 20: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	24, // 21: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	24, // 22: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	12, // 23: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	24, // 24: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	24, // 25: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	24, // 26: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	24, // 27: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	24, // 28: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	14, // 29: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	14, // 30: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	24, // 31: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	13, // 32: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	13, // 33: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	19, // 34: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	24, // 35: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	24, // 36: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	17, // 37: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	18, // 38: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	24, // 39: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	24, // 40: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	24, // 41: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	24, // 42: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	24, // 43: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	24, // 44: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	24, // 45: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	24, // 46: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	24, // 47: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	24, // 48: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	49, // [49:49] is the sub-list for method output_type
-	49, // [49:49] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	24, // 17: signalbox.storage.v1.MergeRequest.last_edit_time:type_name -> google.protobuf.Timestamp
+	24, // 18: signalbox.storage.v1.MergeRequestApproval.create_time:type_name -> google.protobuf.Timestamp
+	24, // 19: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	24, // 20: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	24, // 21: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	24, // 22: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	24, // 23: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	12, // 24: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	24, // 25: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	24, // 26: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	24, // 27: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	24, // 28: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	24, // 29: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	14, // 30: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	14, // 31: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	24, // 32: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	13, // 33: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	13, // 34: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	19, // 35: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	24, // 36: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	24, // 37: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	17, // 38: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	18, // 39: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	24, // 40: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	24, // 41: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	24, // 42: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	24, // 43: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	24, // 44: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 45: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	24, // 46: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	24, // 47: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 48: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	24, // 49: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
