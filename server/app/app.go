@@ -185,6 +185,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	checks := statuscheck.NewService(statuscheck.Deps{
 		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
 		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue, Holder: holder, Crash: crash,
+		AllowLocalNetwork: cfg.AllowLocalNetwork,
 	})
 	pipelines := pipeline.NewService(pipeline.Deps{
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
