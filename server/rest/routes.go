@@ -64,6 +64,8 @@ func (h *Handler) routes() []route {
 
 		{"GET /api/v4/projects/{id}/hooks", h.listHooks},
 		{"POST /api/v4/projects/{id}/hooks", h.createHook},
+		{"GET /api/v4/projects/{id}/hooks/{hook_id}", h.getHook},
+		{"PUT /api/v4/projects/{id}/hooks/{hook_id}", h.updateHook},
 		{"DELETE /api/v4/projects/{id}/hooks/{hook_id}", h.deleteHook},
 	}
 }

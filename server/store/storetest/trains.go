@@ -303,7 +303,7 @@ func testPipelines(t *testing.T, h Harness) {
 }
 
 func testHooks(t *testing.T, h Harness) {
-	t.Run("CreateGetListDelete", func(t *testing.T) {
+	t.Run("CreateGetListUpdateDelete", func(t *testing.T) {
 		s := h(t)
 		ctx := t.Context()
 		none, err := s.Hooks().List(ctx, 1)
@@ -324,9 +324,17 @@ func testHooks(t *testing.T, h Harness) {
 		list, err := s.Hooks().List(ctx, 1)
 		require.NoError(t, err)
 		require.Len(t, list, 1)
+		changed := proto.CloneOf(hook)
+		changed.Url, changed.PipelineEvents = "https://ci2.example.test/", false
+		require.NoError(t, s.Hooks().Update(ctx, changed))
+		got, err = s.Hooks().Get(ctx, 1, hook.GetId())
+		require.NoError(t, err)
+		require.Equal(t, "https://ci2.example.test/", got.GetUrl())
+		require.False(t, got.GetPipelineEvents())
 		require.NoError(t, s.Hooks().Delete(ctx, 1, hook.GetId()))
 		require.ErrorIs(t, s.Hooks().Delete(ctx, 1, hook.GetId()), store.ErrNotFound)
 		_, err = s.Hooks().Get(ctx, 1, hook.GetId())
 		require.ErrorIs(t, err, store.ErrNotFound)
+		require.ErrorIs(t, s.Hooks().Update(ctx, changed), store.ErrNotFound, "an update does not bring a deleted hook back")
 	})
 }
