@@ -12,13 +12,18 @@ import (
 
 // config is the tool's command line.
 type config struct {
-	Levels        []int
-	Warmup        time.Duration
-	Duration      time.Duration
-	Projects      int
-	MRs           int
-	Checks        int
-	RedisRequests int
+	Levels   []int
+	Warmup   time.Duration
+	Duration time.Duration
+	Projects int
+	MRs      int
+	Checks   int
+	// CeilingTrips are the ceiling servers' sequential SETs per request;
+	// the first is the one every endpoint is a ratio of.
+	CeilingTrips []int
+	// Store is "redis" (REDIS_URL or a private redis-server) or "embedded"
+	// (the server's embedded store, and the ceiling's own).
+	Store string
 
 	Fanout       []int
 	FanoutRounds int
@@ -35,6 +40,9 @@ type config struct {
 	Phases map[string]bool
 
 	LogLevel string
+	// Binary is a server binary to measure instead of building ./server;
+	// then the Redis costs per call are not counted (they are this tree's).
+	Binary string
 	// AutoPipeline starts the server with --redis-autopipeline.
 	AutoPipeline bool
 	Keep         bool
@@ -57,7 +65,8 @@ func parseConfig(args []string, output io.Writer) (config, error) {
 	fs.IntVar(&c.Projects, "projects", 4, "projects the throughput load is spread over")
 	fs.IntVar(&c.MRs, "mrs", 16, "merge requests per project")
 	fs.IntVar(&c.Checks, "checks", 4, "status checks per project")
-	fs.IntVar(&c.RedisRequests, "redis-requests", 100000, "requests per test of each redis-benchmark run")
+	trips := fs.String("ceiling-trips", "1,8", "sequential SETs per request of each ceiling server; endpoints are a ratio of the first")
+	fs.StringVar(&c.Store, "store", "redis", "the server's store: redis (REDIS_URL, else a private redis-server) or embedded")
 	fanout := fs.String("fanout", "1,10,100", "numbers of checks that apply to the fan-out merge request")
 	fs.IntVar(&c.FanoutRounds, "fanout-rounds", 200, "pushes per fan-out size")
 	fs.IntVar(&c.CreateRounds, "create-rounds", 50, "merge request creations per fan-out size (0: none)")
@@ -68,6 +77,7 @@ func parseConfig(args []string, output io.Writer) (config, error) {
 	fs.IntVar(&c.NoisyRounds, "noisy-rounds", 100, "the victim's merge request creations, alone and then beside the noisy neighbour")
 	phases := fs.String("phases", "throughput,fanout,expiry,noisy", "the phases to run, comma-separated")
 	fs.StringVar(&c.LogLevel, "log-level", "warn", "the server's --log-level")
+	fs.StringVar(&c.Binary, "binary", "", "measure this server binary (e.g. another commit's build) instead of building ./server; Redis costs per call are then not counted")
 	fs.BoolVar(&c.AutoPipeline, "autopipeline", false, "start the server with --redis-autopipeline")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory (server log, data, worktrees)")
 	if err := fs.Parse(args); err != nil {
@@ -79,6 +89,12 @@ func parseConfig(args []string, output io.Writer) (config, error) {
 	var err error
 	if c.Levels, err = parseInts(*levels); err != nil {
 		return c, fmt.Errorf("-levels: %w", err)
+	}
+	if c.CeilingTrips, err = parseInts(*trips); err != nil {
+		return c, fmt.Errorf("-ceiling-trips: %w", err)
+	}
+	if c.Store != "redis" && c.Store != "embedded" {
+		return c, fmt.Errorf("-store: want redis or embedded, got %q", c.Store)
 	}
 	if c.Fanout, err = parseInts(*fanout); err != nil {
 		return c, fmt.Errorf("-fanout: %w", err)

@@ -1,9 +1,10 @@
 // Command load measures the real server on loopback with a real Redis:
 // REST throughput and latency of status check responses and reads at
-// several concurrencies (next to redis-benchmark's figures from the same
-// run), delivery fan-out latency after a git push, expiry lateness of
-// pending responses, and the server's memory. It prints a table with the
-// targets next to the figures.
+// several concurrencies, as a ratio of a ceiling server's measured in the
+// same run (see ceiling.go), with the Redis commands and round trips each
+// call costs (see count.go); delivery fan-out latency after a git push,
+// expiry lateness of pending responses, and the server's memory. It prints
+// a table with the targets next to the figures.
 //
 //	go run ./e2e/load [flags]
 //
@@ -28,6 +29,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == ceilingCommand {
+		return runCeiling(args[1:])
+	}
 	cfg, err := parseConfig(args, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

@@ -23,32 +23,34 @@ import (
 // phases; the expiry phase sets its own short timeout on its check.
 const serverTimeout = time.Hour
 
-// levelRow is one concurrency: both endpoints and Redis's own figures.
+// levelRow is one concurrency: both endpoints and the ceiling servers.
 type levelRow struct {
 	Concurrency int
 	Post, Get   levelResult
-	// PostCommands and GetCommands are Redis commands per call.
-	PostCommands, GetCommands float64
-	Redis                     redisOps
+	// Ceilings are the ceiling servers', in the order of -ceiling-trips.
+	Ceilings []levelResult
 }
 
 // results is everything the report prints.
 type results struct {
-	Args     []string
-	Machine  machine
-	Config   config
-	Redis    string
-	LogPath  string
-	Targets  int
-	Pairs    int
-	Levels   []levelRow
-	Fanout   []fanoutResult
-	Expiry   expiryResult
-	Noisy    noisyResult
-	LoadPeak int64 // VmRSS peak during the throughput levels
-	End      memory
-	Log      logSummary
-	Failures []string
+	Args    []string
+	Machine machine
+	Config  config
+	Redis   string
+	LogPath string
+	Targets int
+	Pairs   int
+	Levels  []levelRow
+	// PostCost and GetCost are what one call costs in Redis, counted on a
+	// second replica; nil on the embedded store.
+	PostCost, GetCost *cost
+	Fanout            []fanoutResult
+	Expiry            expiryResult
+	Noisy             noisyResult
+	LoadPeak          int64 // VmRSS peak during the throughput levels
+	End               memory
+	Log               logSummary
+	Failures          []string
 }
 
 // measure runs every phase. It returns what it measured so far even when a
@@ -65,23 +67,28 @@ func measure(ctx context.Context, cfg config, args []string, logger *slog.Logger
 	}
 	res := &results{Args: args, Config: cfg, LogPath: filepath.Join(workDir, "server.log")}
 
-	logger.Info("building the server")
-	bin, err := harness.Build(workDir)
-	if err != nil {
-		return nil, err
+	bin := cfg.Binary
+	if bin == "" {
+		logger.Info("building the server")
+		if bin, err = harness.Build(workDir); err != nil {
+			return nil, err
+		}
 	}
-	rd, err := openRedis(ctx, os.Getenv("REDIS_URL"), workDir)
-	if err != nil {
-		return nil, err
+	var rd *redisTarget
+	res.Redis = "the embedded store (redka on SQLite) in the server's process; the ceiling servers start one of their own"
+	if cfg.Store == "redis" {
+		if rd, err = openRedis(ctx, os.Getenv("REDIS_URL"), workDir); err != nil {
+			return nil, err
+		}
+		defer rd.Close()
+		res.Redis = rd.describe(ctx)
 	}
-	defer rd.Close()
-	res.Redis = rd.describe(ctx)
 	res.Machine = describeMachine(ctx)
 
 	token := newToken()
 	dataDir := filepath.Join(workDir, "data")
 	srv, err := startServer(ctx, serverConfig{
-		Binary: bin, DataDir: dataDir, RedisURL: rd.url, Token: token,
+		Binary: bin, DataDir: dataDir, RedisURL: rd.URL(), Token: token,
 		LogLevel: cfg.LogLevel, LogPath: res.LogPath, StatusCheckTimeout: serverTimeout,
 		AutoPipeline: cfg.AutoPipeline,
 	})
@@ -152,7 +159,8 @@ func runPhases(ctx context.Context, cfg config, e *env, rd *redisTarget, sampler
 }
 
 // throughputPhase measures both endpoints at every level, each followed
-// by redis-benchmark at the same concurrency.
+// by the ceiling servers at the same concurrency. On Redis it first counts
+// what one call of each endpoint costs there.
 func throughputPhase(ctx context.Context, cfg config, e *env, rd *redisTarget, sampler *rssSampler, res *results, logger *slog.Logger) error {
 	sampler.Phase("setup")
 	logger.Info("setting up the throughput targets", "projects", cfg.Projects, "mrs", cfg.MRs, "checks", cfg.Checks)
@@ -179,6 +187,24 @@ func throughputPhase(ctx context.Context, cfg config, e *env, rd *redisTarget, s
 
 	posts := prepare(e.baseURL, targets, postResponse)
 	gets := prepare(e.baseURL, targets, getChecks)
+	if rd != nil && cfg.Binary == "" {
+		if res.PostCost, res.GetCost, err = countCosts(ctx, rd, e, posts, gets); err != nil {
+			return err
+		}
+	}
+	var ceilings []*ceilingProc
+	defer func() {
+		for _, c := range ceilings {
+			c.Stop()
+		}
+	}()
+	for i, trips := range cfg.CeilingTrips {
+		c, err := startCeiling(ctx, rd.URL(), filepath.Join(e.workDir, fmt.Sprintf("ceiling-%d", i)), trips)
+		if err != nil {
+			return err
+		}
+		ceilings = append(ceilings, c)
+	}
 	for _, c := range cfg.Levels {
 		row := levelRow{Concurrency: c}
 		lc := loadConfig{Concurrency: c, Warmup: cfg.Warmup, Duration: cfg.Duration}
@@ -187,31 +213,21 @@ func throughputPhase(ctx context.Context, cfg config, e *env, rd *redisTarget, s
 			ep   endpoint
 			reqs []request
 			out  *levelResult
-			cmds *float64
-		}{{postResponse, posts, &row.Post, &row.PostCommands}, {getChecks, gets, &row.Get, &row.GetCommands}} {
+		}{{postResponse, posts, &row.Post}, {getChecks, gets, &row.Get}} {
 			logger.Info("throughput", "endpoint", x.ep, "clients", c)
-			before, err := rd.commandsProcessed(ctx)
-			if err != nil {
-				return err
-			}
 			*x.out = runLevel(ctx, e.token, x.reqs, x.ep, lc)
-			after, err := rd.commandsProcessed(ctx)
-			if err != nil {
-				return err
-			}
-			if x.out.Sent > 0 {
-				*x.cmds = float64(after-before-1) / float64(x.out.Sent) // less this tool's INFO
-			}
 		}
-		sampler.Phase("redis-benchmark")
-		logger.Info("redis-benchmark", "clients", c)
-		if row.Redis, err = rd.benchmark(ctx, c, cfg.RedisRequests); err != nil {
-			return err
+		sampler.Phase("ceiling")
+		for _, ceiling := range ceilings {
+			logger.Info("ceiling", "trips", ceiling.Trips, "clients", c)
+			r := runLevel(ctx, e.token, prepare(ceiling.URL, targets, postResponse), postResponse, lc)
+			r.Name = ceilingEndpoint(ceiling.Trips)
+			row.Ceilings = append(row.Ceilings, r)
 		}
 		res.Levels = append(res.Levels, row)
-		for _, r := range []levelResult{row.Post, row.Get} {
+		for _, r := range append([]levelResult{row.Post, row.Get}, row.Ceilings...) {
 			if r.Errors > 0 {
-				res.Failures = append(res.Failures, fmt.Sprintf("%s at %d clients: %d errors, first: %s", r.Endpoint, c, r.Errors, r.FirstError))
+				res.Failures = append(res.Failures, fmt.Sprintf("%s at %d clients: %d errors, first: %s", r.Name, c, r.Errors, r.FirstError))
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -254,4 +270,23 @@ func newToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return "glpat-load-" + hex.EncodeToString(b)
+}
+
+// countCosts counts, on a second replica of the server, the Redis commands
+// and round trips of one call of each endpoint (every prepared call once).
+func countCosts(ctx context.Context, rd *redisTarget, e *env, posts, gets []request) (post, get *cost, err error) {
+	c, err := newCounter(ctx, rd, e.dataDir, e.token, e.baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.Close()
+	p, err := c.measure(ctx, e.token, posts, postResponse)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := c.measure(ctx, e.token, gets, getChecks)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &p, &g, nil
 }

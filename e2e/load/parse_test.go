@@ -5,25 +5,6 @@ import (
 	"testing"
 )
 
-func TestParseBenchmarkCSV(t *testing.T) {
-	t.Parallel()
-	// As redis-benchmark 7.0 prints it with -q --csv.
-	out := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-"SET","38022.81","0.254","0.048","0.191","0.375","2.727","7.823"
-"GET","36337.21","0.257","0.032","0.231","0.471","0.671","5.783"
-`
-	ops, err := parseBenchmarkCSV(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ops.SetPerSec != 38022.81 || ops.GetPerSec != 36337.21 {
-		t.Errorf("ops = %+v", ops)
-	}
-	if _, err := parseBenchmarkCSV(`"test","rps"` + "\n"); err == nil {
-		t.Error("output without SET and GET accepted")
-	}
-}
-
 func TestParseStatus(t *testing.T) {
 	t.Parallel()
 	m, err := parseStatus(strings.NewReader("Name:\tsignalbox\nVmHWM:\t   65432 kB\nVmRSS:\t   61234 kB\nThreads:\t9\n"))

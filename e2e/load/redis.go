@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +70,15 @@ func openRedis(ctx context.Context, envURL, dir string) (*redisTarget, error) {
 	}
 }
 
+// URL is what the server gets as --redis-url: empty for the embedded store
+// (a nil target).
+func (r *redisTarget) URL() string {
+	if r == nil {
+		return ""
+	}
+	return r.url
+}
+
 // client is a short-lived client for one command.
 func (r *redisTarget) client() *redis.Client {
 	o := *r.opts
@@ -106,109 +112,4 @@ func (r *redisTarget) describe(ctx context.Context) string {
 		where = "private redis-server on a unix socket"
 	}
 	return fmt.Sprintf("Redis %s, %s", version, where)
-}
-
-// commandsProcessed is Redis's count of commands since it started, from
-// INFO stats: the difference over a level, divided by the calls made, is
-// what one call costs in Redis commands (the server's background loops add
-// a few dozen a second).
-func (r *redisTarget) commandsProcessed(ctx context.Context) (int64, error) {
-	c := r.client()
-	defer c.Close()
-	info, err := c.Info(ctx, "stats").Result()
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "total_commands_processed:"); ok {
-			return strconv.ParseInt(v, 10, 64)
-		}
-	}
-	return 0, errors.New("INFO stats has no total_commands_processed")
-}
-
-// benchConnArgs are redis-benchmark's arguments for the same connection the
-// server uses: -s for a unix socket, -h/-p for TCP.
-func (r *redisTarget) benchConnArgs() ([]string, error) {
-	var args []string
-	switch r.opts.Network {
-	case "unix":
-		args = append(args, "-s", r.opts.Addr)
-	default:
-		host, port, err := net.SplitHostPort(r.opts.Addr)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "-h", host, "-p", port)
-	}
-	if r.opts.TLSConfig != nil {
-		args = append(args, "--tls")
-	}
-	if r.opts.Username != "" {
-		args = append(args, "--user", r.opts.Username)
-	}
-	if r.opts.Password != "" {
-		args = append(args, "-a", r.opts.Password)
-	}
-	// Another database than the server's, so the benchmark's keys never
-	// mix with the server's records.
-	args = append(args, "--dbnum", strconv.Itoa((r.opts.DB+1)%16))
-	return args, nil
-}
-
-// redisOps is what redis-benchmark measured at one concurrency.
-type redisOps struct {
-	SetPerSec float64
-	GetPerSec float64
-}
-
-// benchmark runs redis-benchmark's SET and GET with clients connections,
-// requests requests each, one command per round trip as the server sends
-// them, over a keyspace of 100,000 random keys.
-func (r *redisTarget) benchmark(ctx context.Context, clients, requests int) (redisOps, error) {
-	conn, err := r.benchConnArgs()
-	if err != nil {
-		return redisOps{}, err
-	}
-	args := append(conn, "-t", "set,get", "-c", strconv.Itoa(clients), "-n", strconv.Itoa(requests),
-		"-r", "100000", "-q", "--csv")
-	cmd := exec.CommandContext(ctx, "redis-benchmark", args...)
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return redisOps{}, fmt.Errorf("redis-benchmark: %v: %s", err, ee.Stderr)
-		}
-		return redisOps{}, fmt.Errorf("redis-benchmark: %w (apt-get install -y redis-tools)", err)
-	}
-	return parseBenchmarkCSV(string(out))
-}
-
-// parseBenchmarkCSV reads redis-benchmark --csv output: a header row, then
-// one row per test with its requests per second second.
-func parseBenchmarkCSV(out string) (redisOps, error) {
-	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		return redisOps{}, fmt.Errorf("redis-benchmark output: %w", err)
-	}
-	var ops redisOps
-	for _, row := range rows {
-		if len(row) < 2 {
-			continue
-		}
-		rps, err := strconv.ParseFloat(row[1], 64)
-		if err != nil {
-			continue // the header
-		}
-		switch row[0] {
-		case "SET":
-			ops.SetPerSec = rps
-		case "GET":
-			ops.GetPerSec = rps
-		}
-	}
-	if ops.SetPerSec == 0 || ops.GetPerSec == 0 {
-		return redisOps{}, fmt.Errorf("redis-benchmark output has no SET and GET rows: %q", out)
-	}
-	return ops, nil
 }

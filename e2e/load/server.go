@@ -47,12 +47,14 @@ func startServer(ctx context.Context, cfg serverConfig) (*serverProc, error) {
 	}
 	args := []string{
 		"--listen", addr,
-		"--redis-url", cfg.RedisURL,
 		"--data-dir", cfg.DataDir,
 		"--root-token", cfg.Token,
 		"--allow-local-network", // the receivers are on loopback
 		"--status-check-timeout", cfg.StatusCheckTimeout.String(),
 		"--log-level", cfg.LogLevel,
+	}
+	if cfg.RedisURL != "" {
+		args = append(args, "--redis-url", cfg.RedisURL)
 	}
 	if cfg.AutoPipeline {
 		args = append(args, "--redis-autopipeline")

@@ -20,6 +20,14 @@ const (
 	getChecks
 )
 
+// ceilingEndpoint names a ceiling server with trips round trips.
+func ceilingEndpoint(trips int) string {
+	if trips == 1 {
+		return "ceiling (1 SET)"
+	}
+	return fmt.Sprintf("ceiling (%d SETs)", trips)
+}
+
 func (e endpoint) String() string {
 	if e == postResponse {
 		return "POST status_check_responses"
@@ -57,7 +65,9 @@ func prepare(base string, targets []target, ep endpoint) []request {
 
 // levelResult is one endpoint at one concurrency.
 type levelResult struct {
-	Endpoint    endpoint
+	Endpoint endpoint
+	// Name is what the report calls it: the endpoint, or a ceiling server.
+	Name        string
 	Concurrency int
 	Requests    int
 	// Sent counts every call that completed, warm-up included, for the
@@ -131,7 +141,7 @@ func runLevel(ctx context.Context, token string, reqs []request, ep endpoint, cf
 	}
 	wg.Wait()
 
-	out := levelResult{Endpoint: ep, Concurrency: cfg.Concurrency}
+	out := levelResult{Endpoint: ep, Name: ep.String(), Concurrency: cfg.Concurrency}
 	var all []time.Duration
 	for _, r := range results {
 		all = append(all, r.latencies...)

@@ -22,7 +22,7 @@ type gate struct {
 	repo *servertest.Worktree
 }
 
-func newGate(t *testing.T, opts ...servertest.Option) *gate {
+func newGate(t testing.TB, opts ...servertest.Option) *gate {
 	t.Helper()
 	srv := servertest.New(t, opts...)
 	srv.Root(t, "POST", "/api/v4/projects", map[string]any{"path": "p"}, nil)
@@ -36,7 +36,7 @@ func newGate(t *testing.T, opts ...servertest.Option) *gate {
 
 // user creates a user with an api token (expiring on expiresAt, YYYY-MM-DD,
 // when not empty) and, unless level is 0, makes them a member of root/p.
-func (g *gate) user(t *testing.T, name string, level int, expiresAt string) (id int64, token string) {
+func (g *gate) user(t testing.TB, name string, level int, expiresAt string) (id int64, token string) {
 	t.Helper()
 	var u struct {
 		ID int64 `json:"id"`

@@ -19,6 +19,7 @@ import (
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
 	"github.com/signalbox/signalbox/server/statuscheck"
+	"github.com/signalbox/signalbox/server/store"
 	"github.com/signalbox/signalbox/server/user"
 )
 
@@ -33,6 +34,9 @@ type Deps struct {
 	Repository    *repository.Service
 	Events        event.Bus
 	Validator     protovalidate.Validator
+	// Prefetcher, when set, reads the status check hot paths' records
+	// ahead, in a few round trips (see prefetchInterceptor).
+	Prefetcher store.Prefetcher
 	// ExternalURL is the base of the browser URLs in responses.
 	ExternalURL string
 	// Watch bounds WatchMergeRequest streams.
@@ -48,6 +52,7 @@ func NewServer(d Deps) *connect.Server {
 	server := connect.NewServer(
 		recoverInterceptor(d.Logger),
 		logInterceptor(d.Logger),
+		prefetchInterceptor(d.Prefetcher),
 		authInterceptor(d.Users, d.Logger),
 		scopeInterceptor(d.Projects, d.Logger),
 		validate.NewServerInterceptor(validate.WithValidator(d.Validator)),

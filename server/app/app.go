@@ -236,6 +236,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Repository:    repository.NewService(a.store, git),
 		Events:        a.events,
 		Validator:     validator,
+		Prefetcher:    st,
 		ExternalURL:   cfg.ExternalURL,
 		Watch:         api.WatchLimits{MaxPerUser: cfg.MaxWatchStreamsPerUser},
 		Logger:        logger,

@@ -19,10 +19,22 @@ const poll = 20 * time.Millisecond
 // Hold waits for the lease name (up to ttl), runs f while holding it and
 // releases it. The TTL bounds f: a holder that dies frees the lease then.
 func Hold(ctx context.Context, leases store.Leases, name, holder string, ttl time.Duration, f func() error) error {
+	return HoldFirst(ctx, leases, name, holder, ttl, nil, f)
+}
+
+// HoldFirst is Hold whose first try to take the lease is first, which takes
+// it as leases.Acquire does and may do more in the same round trip; later
+// tries are leases.Acquire's. A nil first is leases.Acquire.
+func HoldFirst(ctx context.Context, leases store.Leases, name, holder string, ttl time.Duration, first func() (bool, error), f func() error) error {
 	// Leases expire on the store's wall clock, so waiting uses it too.
 	deadline := time.Now().Add(ttl)
 	for {
-		ok, err := leases.Acquire(ctx, name, holder, ttl)
+		try := first
+		first = nil
+		if try == nil {
+			try = func() (bool, error) { return leases.Acquire(ctx, name, holder, ttl) }
+		}
+		ok, err := try()
 		if err != nil {
 			return err
 		}

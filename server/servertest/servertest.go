@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/signalbox/signalbox/server/app"
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/config"
@@ -35,6 +37,8 @@ type Server struct {
 	Clock *clock.Fake
 	Redis *redistest.Redis
 	App   *app.App
+
+	prefix, dataDir string
 }
 
 // Option configures New.
@@ -46,6 +50,8 @@ type settings struct {
 	manualTrains bool
 	cfg          func(*config.Config)
 	trainRepos   func(repository.Repositories) repository.Repositories
+	hooks        []redis.Hook
+	replicaOf    *Server
 }
 
 type optionFunc func(*settings)
@@ -69,6 +75,18 @@ func WrapTrainRepositories(wrap func(repository.Repositories) repository.Reposit
 	return optionFunc(func(s *settings) { s.trainRepos = wrap })
 }
 
+// WithRedisHook adds a go-redis hook to the server's client, e.g.
+// roundtrip.Hook to count what requests cost.
+func WithRedisHook(h redis.Hook) Option {
+	return optionFunc(func(s *settings) { s.hooks = append(s.hooks, h) })
+}
+
+// ReplicaOf makes the server a second replica of other: the same Redis, key
+// prefix, data directory and secret key, a process of its own in all else
+// (its client, memory and loops), so a test can change a record through
+// one replica and read it through the other.
+func ReplicaOf(other *Server) Option { return optionFunc(func(s *settings) { s.replicaOf = other }) }
+
 // WithConfig edits the config before the server is built.
 func WithConfig(f func(*config.Config)) Option { return optionFunc(func(s *settings) { s.cfg = f }) }
 
@@ -79,7 +97,13 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o.apply(&s)
 	}
-	r := redistest.New(t)
+	var r *redistest.Redis
+	prefix, dataDir := "", ""
+	if s.replicaOf != nil {
+		r, prefix, dataDir = s.replicaOf.Redis, s.replicaOf.prefix, s.replicaOf.dataDir
+	} else {
+		r, prefix, dataDir = redistest.New(t), redistest.Prefix(t), t.TempDir()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +111,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	url := "http://" + ln.Addr().String()
 	cfg := config.Config{
 		Listen:             ln.Addr().String(),
-		DataDir:            t.TempDir(),
+		DataDir:            dataDir,
 		RootToken:          RootToken,
 		StatusCheckTimeout: 2 * time.Minute,
 		ExternalURL:        url,
@@ -100,8 +124,12 @@ func New(t testing.TB, opts ...Option) *Server {
 	if s.cfg != nil {
 		s.cfg(&cfg)
 	}
-	srv := &Server{URL: url, ExternalURL: cfg.ExternalURL, Redis: r}
-	appOpts := []app.Option{app.WithRedis(r.Client(t), redistest.Prefix(t))}
+	srv := &Server{URL: url, ExternalURL: cfg.ExternalURL, Redis: r, prefix: prefix, dataDir: dataDir}
+	rdb := r.Client(t)
+	for _, h := range s.hooks {
+		rdb.AddHook(h)
+	}
+	appOpts := []app.Option{app.WithRedis(rdb, prefix)}
 	if !s.realClock {
 		srv.Clock = clock.NewFake(Epoch())
 		appOpts = append(appOpts, app.WithClock(srv.Clock))

@@ -41,6 +41,16 @@ func pairLeaseName(pid, iid, checkID int64) string {
 // each other without polling Redis; the lease then only has to wait for
 // other replicas.
 func (s *Service) holdPairs(ctx context.Context, pid, iid int64, checkIDs []int64, f func() error) error {
+	return s.holdPairsFirst(ctx, pid, iid, checkIDs, nil, f)
+}
+
+// holdPairsFirst is holdPairs whose first try at the first pair's lease is
+// first(name, holder), which takes it as the store's Leases.Acquire does
+// and may do more in the same round trip (see lease.HoldFirst): an answer
+// draws its response id there.
+func (s *Service) holdPairsFirst(ctx context.Context, pid, iid int64, checkIDs []int64,
+	first func(name, holder string) (bool, error), f func() error,
+) error {
 	ids := slices.Compact(slices.Sorted(slices.Values(checkIDs)))
 	for _, id := range ids {
 		unlock, err := s.pairs.lock(ctx, pairLeaseName(pid, iid, id))
@@ -59,7 +69,12 @@ func (s *Service) holdPairs(ctx context.Context, pid, iid int64, checkIDs []int6
 			}
 			return f()
 		}
-		return lease.Hold(ctx, s.store.Leases(), pairLeaseName(pid, iid, ids[i]), holder, pairLeaseTTL, func() error { return hold(i + 1) })
+		name := pairLeaseName(pid, iid, ids[i])
+		var try func() (bool, error)
+		if i == 0 && first != nil {
+			try = func() (bool, error) { return first(name, holder) }
+		}
+		return lease.HoldFirst(ctx, s.store.Leases(), name, holder, pairLeaseTTL, try, func() error { return hold(i + 1) })
 	}
 	return hold(0)
 }

@@ -37,8 +37,15 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 	if err != nil {
 		return nil, err
 	}
-	if sha != mr.GetHeadSha() {
-		return nil, &ShaMismatchError{Head: mr.GetHeadSha()}
+	car := sha != mr.GetHeadSha()
+	if car {
+		// A merge train car's commit, when the project asks checks about them.
+		if r, err := s.carResponse(ctx, sc.Project, iid, checkID, sha); err != nil || r == nil {
+			if err != nil {
+				return nil, err
+			}
+			return nil, &ShaMismatchError{Head: mr.GetHeadSha()}
+		}
 	}
 	if sc.Level < auth.Developer {
 		return nil, ErrCannotRespond
@@ -55,10 +62,13 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 	if status == signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING {
 		r.Deadline = timestamppb.New(now.Add(s.timeout(sc.Project, rec)))
 	}
-	// Under the pair's lease, so that no retry's read and write straddle it.
-	if err := s.holdPairs(ctx, sc.Project.GetId(), iid, []int64{checkID}, func() error {
-		_, err := s.store.Responses().Put(ctx, r)
-		return err
+	// A car's answer is admitted under the pair's lease, so that the car
+	// cannot move on between the check and the write.
+	if err := s.record(ctx, r, func() error {
+		if car {
+			return s.answersCar(ctx, sc.Project, mr, r)
+		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
@@ -70,4 +80,25 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 		return nil, err
 	}
 	return &Answer{Response: r, MergeRequest: mr, Check: checks[0]}, nil
+}
+
+// record stores r as the newest answer of its pair, under the pair's lease,
+// so that no retry's read and write straddle it. Its id is drawn in the
+// round trip that first tries the lease.
+func (s *Service) record(ctx context.Context, r *storagev1.StatusCheckResponse, admit func() error) error {
+	var id int64
+	return s.holdPairsFirst(ctx, r.GetProjectId(), r.GetMergeRequestIid(), []int64{r.GetCheckId()},
+		func(name, holder string) (bool, error) {
+			var taken bool
+			var err error
+			id, taken, err = s.store.Responses().NextIDLeased(ctx, name, holder, pairLeaseTTL)
+			return taken, err
+		},
+		func() error {
+			if err := admit(); err != nil {
+				return err
+			}
+			r.Id = id
+			return s.store.Responses().Replace(ctx, r)
+		})
 }

@@ -84,12 +84,12 @@ func (cs checks) Delete(ctx context.Context, c *storagev1.StatusCheck) error {
 }
 
 func (cs checks) Get(ctx context.Context, pid, cid int64) (*storagev1.StatusCheck, error) {
-	b, err := cs.s.rdb.HGet(ctx, cs.s.keys.checks(pid), id(cid)).Bytes()
+	b, err := cs.s.hgetBytes(ctx, cs.s.keys.checks(pid), id(cid))
 	return getRecord(b, err, &storagev1.StatusCheck{})
 }
 
 func (cs checks) List(ctx context.Context, pid int64) ([]*storagev1.StatusCheck, error) {
-	all, err := cs.s.rdb.HGetAll(ctx, cs.s.keys.checks(pid)).Result()
+	all, err := cs.s.hgetAll(ctx, cs.s.keys.checks(pid))
 	if err != nil {
 		return nil, err
 	}

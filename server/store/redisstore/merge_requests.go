@@ -26,7 +26,7 @@ func (ms mergeRequests) Create(ctx context.Context, mr *storagev1.MergeRequest) 
 }
 
 func (ms mergeRequests) Get(ctx context.Context, pid, iid int64) (*storagev1.MergeRequest, error) {
-	b, err := ms.s.rdb.HGet(ctx, ms.s.keys.mergeRequests(pid), id(iid)).Bytes()
+	b, err := ms.s.hgetBytes(ctx, ms.s.keys.mergeRequests(pid), id(iid))
 	return getRecord(b, err, &storagev1.MergeRequest{})
 }
 

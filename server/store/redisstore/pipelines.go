@@ -38,7 +38,7 @@ func (ps pipelines) Create(ctx context.Context, p *storagev1.Pipeline) (*storage
 }
 
 func (ps pipelines) Get(ctx context.Context, pid, plid int64) (*storagev1.Pipeline, error) {
-	b, err := ps.s.rdb.HGet(ctx, ps.s.keys.pipelines(pid), id(plid)).Bytes()
+	b, err := ps.s.hgetBytes(ctx, ps.s.keys.pipelines(pid), id(plid))
 	return getRecord(b, err, &storagev1.Pipeline{})
 }
 
@@ -57,7 +57,7 @@ func (ps pipelines) Update(ctx context.Context, p *storagev1.Pipeline) error {
 }
 
 func (ps pipelines) ForSHA(ctx context.Context, pid int64, sha string) ([]*storagev1.Pipeline, error) {
-	members, err := ps.s.rdb.SMembers(ctx, ps.s.keys.pipelinesBySHA(pid, sha)).Result()
+	members, err := ps.s.smembers(ctx, ps.s.keys.pipelinesBySHA(pid, sha))
 	if err != nil {
 		return nil, err
 	}

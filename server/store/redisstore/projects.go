@@ -63,12 +63,12 @@ func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *stor
 }
 
 func (ps projects) Get(ctx context.Context, pid int64) (*storagev1.Project, error) {
-	b, err := ps.s.rdb.Get(ctx, ps.s.keys.project(pid)).Bytes()
+	b, err := ps.s.getBytes(ctx, ps.s.keys.project(pid))
 	return getRecord(b, err, &storagev1.Project{})
 }
 
 func (ps projects) GetByPath(ctx context.Context, fullPath string) (*storagev1.Project, error) {
-	pid, err := ps.s.rdb.HGet(ctx, ps.s.keys.projectPaths(), fold(fullPath)).Int64()
+	pid, err := hgetInt64(ps.s.hgetBytes(ctx, ps.s.keys.projectPaths(), fold(fullPath)))
 	if errors.Is(err, redis.Nil) {
 		return nil, store.ErrNotFound
 	}
@@ -149,7 +149,7 @@ func (ms members) Remove(ctx context.Context, pid, uid int64) error {
 }
 
 func (ms members) Get(ctx context.Context, pid, uid int64) (*storagev1.Member, error) {
-	b, err := ms.s.rdb.HGet(ctx, ms.s.keys.members(pid), id(uid)).Bytes()
+	b, err := ms.s.hgetBytes(ctx, ms.s.keys.members(pid), id(uid))
 	return getRecord(b, err, &storagev1.Member{})
 }
 

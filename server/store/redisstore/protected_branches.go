@@ -73,7 +73,7 @@ func (ps protectedBranches) GetByID(ctx context.Context, pbid int64) (*storagev1
 }
 
 func (ps protectedBranches) List(ctx context.Context, pid int64) ([]*storagev1.ProtectedBranch, error) {
-	all, err := ps.s.rdb.HGetAll(ctx, ps.s.keys.protectedBranches(pid)).Result()
+	all, err := ps.s.hgetAll(ctx, ps.s.keys.protectedBranches(pid))
 	if err != nil {
 		return nil, err
 	}

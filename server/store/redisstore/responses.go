@@ -77,9 +77,26 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
 		// Trains and auto-merge wait on status checks.
 		s.markDirty(ctx, tx, r.GetProjectId())
+		s.indexTree(ctx, tx, r, rec)
 		return nil
 	})
 	return err
+}
+
+func (rs responses) NextIDLeased(ctx context.Context, name, holder string, ttl time.Duration) (int64, bool, error) {
+	s := rs.s
+	var rid *redis.IntCmd
+	var taken *redis.BoolCmd
+	// A pipeline, not a transaction: the sequence and the lease live in
+	// different slots.
+	if _, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		rid = pl.Incr(ctx, s.keys.seq("responses"))
+		taken = pl.SetNX(ctx, s.keys.lease(name), holder, ttl)
+		return nil
+	}); err != nil {
+		return 0, false, err
+	}
+	return rid.Val(), taken.Val(), nil
 }
 
 func (rs responses) Newest(ctx context.Context, pid, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error) {
@@ -91,7 +108,7 @@ func (rs responses) Newest(ctx context.Context, pid, iid int64, sha string, chec
 	for i, c := range checkIDs {
 		fields[i] = responseField(c, sha)
 	}
-	vals, err := rs.s.rdb.HMGet(ctx, rs.s.keys.responses(pid, iid), fields...).Result()
+	vals, err := rs.s.hmget(ctx, rs.s.keys.responses(pid, iid), fields...)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (u users) Create(ctx context.Context, rec *storagev1.User) (*storagev1.User
 }
 
 func (u users) Get(ctx context.Context, uid int64) (*storagev1.User, error) {
-	b, err := u.s.rdb.Get(ctx, u.s.keys.user(uid)).Bytes()
+	b, err := u.s.getBytes(ctx, u.s.keys.user(uid))
 	return getRecord(b, err, &storagev1.User{})
 }
 
@@ -76,7 +76,7 @@ func (u users) CreateToken(ctx context.Context, t *storagev1.Token, hash string)
 }
 
 func (u users) TokenByHash(ctx context.Context, hash string) (*storagev1.Token, error) {
-	b, err := u.s.rdb.Get(ctx, u.s.keys.token(hash)).Bytes()
+	b, err := u.s.getBytes(ctx, u.s.keys.token(hash))
 	return getRecord(b, err, &storagev1.Token{})
 }
 

@@ -1,0 +1,357 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// maxPrefetchRounds bounds the round trips of one prefetch: token and
+// project (or the project's path), then user, membership and merge
+// request, then what depends on the merge request, then its pipelines.
+const maxPrefetchRounds = 4
+
+// snapshot is what one request prefetched: the raw replies, by key, so each
+// read decodes a record of its own as it would from Redis. A reply that was
+// redis.Nil is kept as a nil value: the record is known to be absent.
+type snapshot struct {
+	strs   map[string]*string
+	fields map[string]map[string]*string
+	hashes map[string]map[string]string
+	sets   map[string][]string
+	done   atomic.Bool
+}
+
+type snapshotKey struct{}
+
+// snapshotFrom returns the request's snapshot while it is valid.
+func snapshotFrom(ctx context.Context) *snapshot {
+	s, _ := ctx.Value(snapshotKey{}).(*snapshot)
+	if s == nil || s.done.Load() {
+		return nil
+	}
+	return s
+}
+
+// Prefetch reads what p names in a few pipelined round trips (see
+// store.Prefetcher). A pipeline is not a transaction: its commands may
+// touch any slot, and a Redis Cluster client splits it by node. When a
+// round fails, what was read so far is kept and the rest is read as usual,
+// so errors surface where they always did.
+func (s *Store) Prefetch(ctx context.Context, p store.Prefetch) (context.Context, func()) {
+	snap := &snapshot{
+		strs:   map[string]*string{},
+		fields: map[string]map[string]*string{},
+		hashes: map[string]map[string]string{},
+		sets:   map[string][]string{},
+	}
+	plan := prefetchPlan{s: s, p: p, snap: snap, issued: map[string]bool{}}
+	for range maxPrefetchRounds {
+		var absorb []func()
+		_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+			absorb = plan.round(ctx, pl)
+			return nil
+		})
+		if len(absorb) == 0 || (err != nil && !errors.Is(err, redis.Nil)) {
+			break
+		}
+		for _, a := range absorb {
+			a()
+		}
+	}
+	return context.WithValue(ctx, snapshotKey{}, snap), func() { snap.done.Store(true) }
+}
+
+// prefetchPlan works out, round by round, what can be read next.
+type prefetchPlan struct {
+	s      *Store
+	p      store.Prefetch
+	snap   *snapshot
+	issued map[string]bool
+}
+
+// once reports whether the read named by id is new, and marks it issued.
+func (pp *prefetchPlan) once(id string) bool {
+	if pp.issued[id] {
+		return false
+	}
+	pp.issued[id] = true
+	return true
+}
+
+// round queues every read whose inputs are known and that is not issued
+// yet, and returns what stores each reply once the pipeline has run.
+func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() {
+	k, snap, p := pp.s.keys, pp.snap, pp.p
+	var out []func()
+	get := func(key string) {
+		if pp.once("get " + key) {
+			cmd := pl.Get(ctx, key)
+			out = append(out, func() { snap.putStr(key, cmd) })
+		}
+	}
+	hget := func(key string, fields ...string) {
+		var todo []string
+		for _, f := range fields {
+			if pp.once("hget " + key + " " + f) {
+				todo = append(todo, f)
+			}
+		}
+		if len(todo) == 0 {
+			return
+		}
+		cmd := pl.HMGet(ctx, key, todo...)
+		out = append(out, func() { snap.putFields(key, todo, cmd) })
+	}
+	hgetAll := func(key string) {
+		if pp.once("hgetall " + key) {
+			cmd := pl.HGetAll(ctx, key)
+			out = append(out, func() {
+				if v, err := cmd.Result(); err == nil {
+					snap.hashes[key] = v
+				}
+			})
+		}
+	}
+	smembers := func(key string) {
+		if pp.once("smembers " + key) {
+			cmd := pl.SMembers(ctx, key)
+			out = append(out, func() {
+				if v, err := cmd.Result(); err == nil {
+					snap.sets[key] = v
+				}
+			})
+		}
+	}
+
+	var uid int64
+	if p.TokenHash != "" {
+		get(k.token(p.TokenHash))
+		if t, ok := decodeStr(snap, k.token(p.TokenHash), &storagev1.Token{}); ok {
+			uid = t.GetUserId()
+			get(k.user(uid))
+		}
+	}
+	pid, known := pp.projectID()
+	if !known {
+		if strings.Contains(p.Project, "/") {
+			hget(k.projectPaths(), fold(p.Project))
+		}
+		return out
+	}
+	get(k.project(pid))
+	if uid != 0 {
+		hget(k.members(pid), id(uid))
+	}
+	if p.CheckID != 0 {
+		hget(k.checks(pid), id(p.CheckID))
+	}
+	if p.Checks {
+		hgetAll(k.checks(pid))
+	}
+	if p.MergeRequestIID == 0 {
+		return out
+	}
+	hgetAll(k.protectedBranches(pid))
+	hget(k.mergeRequests(pid), id(p.MergeRequestIID))
+	mr, ok := decodeField(snap, k.mergeRequests(pid), id(p.MergeRequestIID), &storagev1.MergeRequest{})
+	if !ok {
+		return out
+	}
+	if p.Checks {
+		if all, ok := snap.hashes[k.checks(pid)]; ok && len(all) > 0 {
+			fields := make([]string, 0, len(all))
+			for cid := range all {
+				n, err := strconv.ParseInt(cid, 10, 64)
+				if err == nil {
+					fields = append(fields, responseField(n, mr.GetHeadSha()))
+				}
+			}
+			hget(k.responses(pid, mr.GetIid()), fields...)
+		}
+	}
+	if p.View {
+		if a := mr.GetAuthorId(); a != 0 {
+			get(k.user(a))
+		}
+		bySHA := k.pipelinesBySHA(pid, mr.GetHeadSha())
+		smembers(bySHA)
+		if ids := snap.sets[bySHA]; len(ids) > 0 {
+			hget(k.pipelines(pid), ids...)
+		}
+	}
+	return out
+}
+
+// projectID is the project's id once it is known: at once for an id,
+// after the path index is read for a path.
+func (pp *prefetchPlan) projectID() (int64, bool) {
+	ref := pp.p.Project
+	if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return n, true
+	}
+	v, ok := pp.snap.field(pp.s.keys.projectPaths(), fold(ref))
+	if !ok || v == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(*v, 10, 64)
+	return n, err == nil
+}
+
+func (s *snapshot) putStr(key string, cmd *redis.StringCmd) {
+	v, err := cmd.Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		s.strs[key] = nil
+	case err == nil:
+		s.strs[key] = &v
+	}
+}
+
+func (s *snapshot) putFields(key string, fields []string, cmd *redis.SliceCmd) {
+	vals, err := cmd.Result()
+	if err != nil || len(vals) != len(fields) {
+		return
+	}
+	m := s.fields[key]
+	if m == nil {
+		m = map[string]*string{}
+		s.fields[key] = m
+	}
+	for i, v := range vals {
+		if str, ok := v.(string); ok {
+			m[fields[i]] = &str
+		} else {
+			m[fields[i]] = nil
+		}
+	}
+}
+
+// str is a prefetched string key: ok when it was read, v nil when absent.
+func (s *snapshot) str(key string) (v *string, ok bool) {
+	v, ok = s.strs[key]
+	return v, ok
+}
+
+// field is a prefetched hash field, read alone or with its whole hash.
+func (s *snapshot) field(key, field string) (v *string, ok bool) {
+	if v, ok := s.fields[key][field]; ok {
+		return v, true
+	}
+	if all, ok := s.hashes[key]; ok {
+		if str, ok := all[field]; ok {
+			return &str, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func decodeStr(s *snapshot, key string, m *storagev1.Token) (*storagev1.Token, bool) {
+	v, ok := s.str(key)
+	if !ok || v == nil {
+		return nil, false
+	}
+	out, err := decode([]byte(*v), m)
+	return out, err == nil
+}
+
+func decodeField(s *snapshot, key, field string, m *storagev1.MergeRequest) (*storagev1.MergeRequest, bool) {
+	v, ok := s.field(key, field)
+	if !ok || v == nil {
+		return nil, false
+	}
+	out, err := decode([]byte(*v), m)
+	return out, err == nil
+}
+
+// The read helpers below answer from the request's snapshot when it holds
+// the key, and ask Redis otherwise. Their results read as go-redis's do:
+// redis.Nil for an absent key or field.
+
+// getBytes is GET.
+func (s *Store) getBytes(ctx context.Context, key string) ([]byte, error) {
+	if snap := snapshotFrom(ctx); snap != nil {
+		if v, ok := snap.str(key); ok {
+			if v == nil {
+				return nil, redis.Nil
+			}
+			return []byte(*v), nil
+		}
+	}
+	return s.rdb.Get(ctx, key).Bytes()
+}
+
+// hgetBytes is HGET.
+func (s *Store) hgetBytes(ctx context.Context, key, field string) ([]byte, error) {
+	if snap := snapshotFrom(ctx); snap != nil {
+		if v, ok := snap.field(key, field); ok {
+			if v == nil {
+				return nil, redis.Nil
+			}
+			return []byte(*v), nil
+		}
+	}
+	return s.rdb.HGet(ctx, key, field).Bytes()
+}
+
+// hgetAll is HGETALL. The map is the caller's.
+func (s *Store) hgetAll(ctx context.Context, key string) (map[string]string, error) {
+	if snap := snapshotFrom(ctx); snap != nil {
+		if all, ok := snap.hashes[key]; ok {
+			out := make(map[string]string, len(all))
+			for f, v := range all {
+				out[f] = v
+			}
+			return out, nil
+		}
+	}
+	return s.rdb.HGetAll(ctx, key).Result()
+}
+
+// hmget is HMGET: a string per field, nil where the field is absent.
+func (s *Store) hmget(ctx context.Context, key string, fields ...string) ([]any, error) {
+	if snap := snapshotFrom(ctx); snap != nil {
+		out := make([]any, len(fields))
+		all := true
+		for i, f := range fields {
+			v, ok := snap.field(key, f)
+			if !ok {
+				all = false
+				break
+			}
+			if v != nil {
+				out[i] = *v
+			}
+		}
+		if all {
+			return out, nil
+		}
+	}
+	return s.rdb.HMGet(ctx, key, fields...).Result()
+}
+
+// smembers is SMEMBERS. The slice is the caller's.
+func (s *Store) smembers(ctx context.Context, key string) ([]string, error) {
+	if snap := snapshotFrom(ctx); snap != nil {
+		if v, ok := snap.sets[key]; ok {
+			return append([]string(nil), v...), nil
+		}
+	}
+	return s.rdb.SMembers(ctx, key).Result()
+}
+
+// hgetInt64 reads an HGET reply as an integer, as go-redis's Int64 does.
+func hgetInt64(b []byte, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(string(b), 10, 64)
+}

@@ -1,0 +1,93 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/store"
+)
+
+// testNextIDLeased: an answer's id and its pair lease in one call.
+func testNextIDLeased(t *testing.T, h Harness) {
+	s := h(t)
+	ctx := t.Context()
+	first, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: 1, MergeRequestIid: 1, CheckId: 1, Sha: "a"})
+	require.NoError(t, err)
+	id, ok, err := s.Responses().NextIDLeased(ctx, "pair:1", "a", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Greater(t, id, first.GetId(), "ids come from the sequence Put draws from")
+	again, ok, err := s.Responses().NextIDLeased(ctx, "pair:1", "b", time.Minute)
+	require.NoError(t, err)
+	require.False(t, ok, "the lease is a's")
+	require.Greater(t, again, id, "an id is drawn whether or not the lease is taken")
+	ok, err = s.Leases().Acquire(ctx, "pair:1", "c", time.Minute)
+	require.NoError(t, err)
+	require.False(t, ok, "NextIDLeased took the lease as Acquire does")
+	require.NoError(t, s.Leases().Release(ctx, "pair:1", "a"))
+	ok, err = s.Leases().Acquire(ctx, "pair:1", "c", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok, "and Release gives it back")
+}
+
+// testPrefetch: a store that prefetches answers a request's reads from what
+// it read ahead, absent records included, and nothing after done.
+func testPrefetch(t *testing.T, h Harness) {
+	s := h(t)
+	pf, ok := s.(store.Prefetcher)
+	if !ok {
+		t.Skip("this store does not prefetch")
+	}
+	ctx := t.Context()
+	u, err := s.Users().Create(ctx, &storagev1.User{Username: "dev", Email: "dev@example.test"})
+	require.NoError(t, err)
+	const hash = "0123abcd"
+	_, err = s.Users().CreateToken(ctx, &storagev1.Token{UserId: u.GetId(), Scopes: []string{"api"}}, hash)
+	require.NoError(t, err)
+	p, err := s.Projects().Create(ctx, &storagev1.Project{Name: "p", Path: "p", NamespacePath: "root"}, &storagev1.Member{UserId: u.GetId(), AccessLevel: 30})
+	require.NoError(t, err)
+	mr, err := s.MergeRequests().Create(ctx, &storagev1.MergeRequest{ProjectId: p.GetId(), HeadSha: "aaa", AuthorId: u.GetId(), TargetBranch: "main"})
+	require.NoError(t, err)
+	c, err := s.Checks().Create(ctx, &storagev1.StatusCheck{ProjectId: p.GetId(), Name: "ci", ExternalUrl: "https://ci.example.test"})
+	require.NoError(t, err)
+	_, err = s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: p.GetId(), MergeRequestIid: mr.GetIid(), CheckId: c.GetId(), Sha: "aaa", Status: 2})
+	require.NoError(t, err)
+
+	for _, ref := range []string{"1", "root/p"} {
+		pctx, done := pf.Prefetch(ctx, store.Prefetch{TokenHash: hash, Project: ref, MergeRequestIID: mr.GetIid(), Checks: true, View: true})
+		// A change after the prefetch: the request reads the record as it
+		// was when it was read ahead, as it would had it read it first.
+		require.NoError(t, s.Members().Remove(ctx, p.GetId(), u.GetId()))
+		m, err := s.Members().Get(pctx, p.GetId(), u.GetId())
+		require.NoError(t, err)
+		require.Equal(t, int32(30), m.GetAccessLevel())
+		tok, err := s.Users().TokenByHash(pctx, hash)
+		require.NoError(t, err)
+		require.Equal(t, u.GetId(), tok.GetUserId())
+		_, err = s.Users().TokenByHash(pctx, "not-read-ahead")
+		require.ErrorIs(t, err, store.ErrNotFound)
+		got, err := s.MergeRequests().Get(pctx, p.GetId(), mr.GetIid())
+		require.NoError(t, err)
+		require.Equal(t, "aaa", got.GetHeadSha())
+		_, err = s.MergeRequests().Get(pctx, p.GetId(), mr.GetIid()+1)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		checks, err := s.Checks().List(pctx, p.GetId())
+		require.NoError(t, err)
+		require.Len(t, checks, 1)
+		newest, err := s.Responses().Newest(pctx, p.GetId(), mr.GetIid(), "aaa", []int64{c.GetId()})
+		require.NoError(t, err)
+		require.Equal(t, int32(2), newest[c.GetId()].GetStatus())
+		pipelines, err := s.Pipelines().ForSHA(pctx, p.GetId(), "aaa")
+		require.NoError(t, err)
+		require.Empty(t, pipelines)
+
+		// After done, every read goes to the backend again.
+		done()
+		_, err = s.Members().Get(pctx, p.GetId(), u.GetId())
+		require.ErrorIs(t, err, store.ErrNotFound, "the removal shows once the call is over (ref %s)", ref)
+		require.NoError(t, s.Members().Add(ctx, p.GetId(), &storagev1.Member{UserId: u.GetId(), AccessLevel: 30}))
+	}
+}
