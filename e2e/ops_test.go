@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -159,4 +161,31 @@ func TestHealthEndpoints(t *testing.T) {
 	var parsed map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &parsed))
 	require.False(t, strings.Contains(body, "redis://"), fmt.Sprintf("no address in %s", body))
+}
+
+// TestVersionFlagAndRouteAgree: `signalbox --version` and GET
+// /api/v4/version report the same build.
+func TestVersionFlagAndRouteAgree(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(binary, "--version").Output()
+	require.NoError(t, err)
+	line := strings.TrimSpace(string(out))
+	require.True(t, strings.HasPrefix(line, "signalbox "), line)
+	require.Contains(t, line, runtime.Version(), "the toolchain is named")
+
+	srv := harness.Start(t, binary, nil, "--data-dir", t.TempDir(), "--root-token", rootToken)
+	var v struct {
+		Version  string `json:"version"`
+		Revision string `json:"revision"`
+	}
+	require.NoError(t, json.Unmarshal(mustAPI(t, srv.URL, "GET", "/api/v4/version", nil), &v))
+	require.NotEmpty(t, v.Version)
+	require.True(t, strings.HasPrefix(line, "signalbox "+v.Version+" "), "%q names version %q", line, v.Version)
+	if v.Revision != "" {
+		require.Contains(t, line, "(revision "+v.Revision, "the same commit")
+	}
+	res, err := http.Get(srv.URL + "/api/v4/version")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode, "as on GitLab, only to a signed-in user")
 }
