@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -124,6 +127,21 @@ func TestMetricsAfterAScenario(t *testing.T) {
 	require.Contains(t, m, "signalbox_merge_train_merges_total")
 	require.Contains(t, m, "go_goroutines")
 	require.Contains(t, m, "process_cpu_seconds_total")
+
+	// The Grafana dashboard asks only for metrics the server has.
+	dashboard, err := os.ReadFile(filepath.Join(harness.RepoRoot(), "deploy", "grafana", "signalbox.json"))
+	require.NoError(t, err)
+	names := regexp.MustCompile(`\b(?:signalbox|go|process)_[a-z_]+`).FindAllString(string(dashboard), -1)
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		base := name
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if trimmed, ok := strings.CutSuffix(name, suffix); ok && m[trimmed] != nil {
+				base = trimmed
+			}
+		}
+		require.Contains(t, m, base, "the dashboard's %s", name)
+	}
 
 	// Bounded labels: nothing a client chose or the repository holds.
 	for name, f := range m {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,7 +101,12 @@ func (s *State) collect(ctx context.Context) ([]prometheus.Metric, error) {
 	depth := map[float64]uint64{}
 	var trains, sum uint64
 	var merges float64
+	// Every reason is reported, at zero until a car is dropped for it, so
+	// that a rate over it exists from the start.
 	drops := map[string]float64{}
+	for r := train.Reason(1); !strings.HasPrefix(r.String(), "Reason("); r++ {
+		drops[r.String()] = 0
+	}
 
 	ids, err := s.store.Projects().IDs(ctx)
 	if err != nil {
