@@ -254,9 +254,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		githttp.WithWriteTimeout(cfg.RequestIdleTimeout))
 	// Request bodies get read deadlines on every door; git bodies (pushes)
 	// may take as long as they keep sending.
-	a.metrics.Registry().MustRegister(metrics.NewState(a.store, st.PendingDeadlines, logger))
+	a.metrics.Registry().MustRegister(metrics.NewState(trainStats(mergeTrains), st.PendingDeadlines, logger))
 	ops := ops{metrics: a.metrics, readiness: readinessChecks(a.store, runner, reposDir), logger: logger}
-	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store, ops),
+	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger, restVersion()), gitHandler, a.store, ops),
 		deadline.Config{Idle: cfg.RequestIdleTimeout, Whole: cfg.RequestBodyTimeout, Exempt: isGitRequest})
 	return a, nil
 }

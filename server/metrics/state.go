@@ -3,15 +3,10 @@ package metrics
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
-	"github.com/signalbox/signalbox/server/store"
-	"github.com/signalbox/signalbox/server/train"
 )
 
 // State reports what the store holds, read when Prometheus scrapes: the
@@ -21,7 +16,7 @@ import (
 // max, not sum (the Grafana dashboard does). A scrape reads every project's
 // trains, so the values are kept for CacheFor between reads.
 type State struct {
-	store    store.Store
+	trains   TrainStats
 	pending  PendingDeadlines
 	logger   *slog.Logger
 	cacheFor time.Duration
@@ -36,6 +31,11 @@ type State struct {
 // PendingDeadlines counts the pending status check deadlines and returns
 // the earliest (see redisstore.Store.PendingDeadlines).
 type PendingDeadlines func(ctx context.Context) (int64, time.Time, error)
+
+// TrainStats reads every merge train (see mergetrain.Service.Stats): cars
+// on trains by state, the depth of each train that has cars, cars merged,
+// and cars dropped by reason, with every state and reason present.
+type TrainStats func(ctx context.Context) (cars map[string]int, depths []int, merged int, dropped map[string]int, err error)
 
 // CacheFor is how long State reuses what it read.
 const CacheFor = 10 * time.Second
@@ -61,8 +61,8 @@ var (
 var depthBuckets = []float64{1, 2, 3, 5, 10, 20, 50, 100}
 
 // NewState returns the collector; register it on the server's registry.
-func NewState(st store.Store, pending PendingDeadlines, logger *slog.Logger) *State {
-	return &State{store: st, pending: pending, logger: logger, cacheFor: CacheFor, now: time.Now}
+func NewState(trains TrainStats, pending PendingDeadlines, logger *slog.Logger) *State {
+	return &State{trains: trains, pending: pending, logger: logger, cacheFor: CacheFor, now: time.Now}
 }
 
 // Describe sends every description.
@@ -94,78 +94,29 @@ func (s *State) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (s *State) collect(ctx context.Context) ([]prometheus.Metric, error) {
-	cars := map[string]float64{}
-	for _, st := range []train.State{train.StateIdle, train.StateStale, train.StateFresh, train.StateMerging} {
-		cars[st.String()] = 0
-	}
-	depth := map[float64]uint64{}
-	var trains, sum uint64
-	var merges float64
-	// Every reason is reported, at zero until a car is dropped for it, so
-	// that a rate over it exists from the start.
-	drops := map[string]float64{}
-	for r := train.Reason(1); !strings.HasPrefix(r.String(), "Reason("); r++ {
-		drops[r.String()] = 0
-	}
-
-	ids, err := s.store.Projects().IDs(ctx)
+	cars, depths, merged, dropped, err := s.trains(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, pid := range ids {
-		branches, err := s.store.Trains().Branches(ctx, pid)
-		if err != nil {
-			return nil, err
-		}
-		gone := map[int64]*storagev1.Car{}
-		for _, b := range branches {
-			t, err := s.store.Trains().Load(ctx, store.TrainRef{ProjectID: pid, Branch: b})
-			if err != nil {
-				return nil, err
-			}
-			if n := len(t.GetCars()); n > 0 {
-				trains++
-				sum += uint64(n)
-				for _, le := range depthBuckets {
-					if float64(n) <= le {
-						depth[le]++
-					}
-				}
-			}
-			for _, c := range t.GetCars() {
-				if st := train.State(c.GetState()); st != train.StateMerged && st != train.StateSkipMerged {
-					cars[st.String()]++
-				}
-			}
-			for _, c := range t.GetDropped() {
-				gone[c.GetId()] = c
-			}
-		}
-		archived, err := s.store.Trains().Archived(ctx, pid)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range archived {
-			gone[c.GetId()] = c
-		}
-		for _, c := range gone {
-			switch {
-			case c.GetDrop() != nil:
-				drops[train.Reason(c.GetDrop().GetReason()).String()]++
-			case train.State(c.GetState()) == train.StateMerged:
-				merges++
+	depth := map[float64]uint64{}
+	var sum uint64
+	for _, n := range depths {
+		sum += uint64(n)
+		for _, le := range depthBuckets {
+			if float64(n) <= le {
+				depth[le]++
 			}
 		}
 	}
 
 	var out []prometheus.Metric
 	for state, n := range cars {
-		out = append(out, prometheus.MustNewConstMetric(carsDesc, prometheus.GaugeValue, n, state))
+		out = append(out, prometheus.MustNewConstMetric(carsDesc, prometheus.GaugeValue, float64(n), state))
 	}
-	out = append(out, prometheus.MustNewConstHistogram(depthDesc, trains, float64(sum), depth),
-		prometheus.MustNewConstMetric(mergesDesc, prometheus.CounterValue, merges))
-	for reason, n := range drops {
-		out = append(out, prometheus.MustNewConstMetric(dropsDesc, prometheus.CounterValue, n, reason))
+	out = append(out, prometheus.MustNewConstHistogram(depthDesc, uint64(len(depths)), float64(sum), depth),
+		prometheus.MustNewConstMetric(mergesDesc, prometheus.CounterValue, float64(merged)))
+	for reason, n := range dropped {
+		out = append(out, prometheus.MustNewConstMetric(dropsDesc, prometheus.CounterValue, float64(n), reason))
 	}
 	if s.pending != nil {
 		n, earliest, err := s.pending(ctx)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
-	"github.com/signalbox/signalbox/server/buildinfo"
 )
 
 // versionEntity is GitLab's GET /version body.
@@ -13,13 +12,19 @@ type versionEntity struct {
 	Revision string `json:"revision"`
 }
 
-// version answers GET /api/v4/version with the build information that
-// `signalbox --version` prints. As on GitLab, any signed-in user may ask;
-// the API's own authentication decides who is signed in.
-func (h *Handler) version(c *call) error {
+// WithVersion sets what GET /api/v4/version reports: the composition root
+// passes the build information (server/buildinfo), the same that
+// `signalbox --version` prints. rest imports nothing of the server, so it
+// is handed the values.
+func WithVersion(version, revision string) Option {
+	return optionFunc(func(h *Handler) { h.version = versionEntity{Version: version, Revision: revision} })
+}
+
+// getVersion answers GET /api/v4/version. As on GitLab, any signed-in user
+// may ask; the API's own authentication decides who is signed in.
+func (h *Handler) getVersion(c *call) error {
 	if _, err := h.api.users.GetCurrentUser(c.ctx(), &signalboxv1.GetCurrentUserRequest{}); err != nil {
 		return err
 	}
-	info := buildinfo.Read()
-	return c.ok(http.StatusOK, versionEntity{Version: info.Version, Revision: info.ShortRevision()})
+	return c.ok(http.StatusOK, h.version)
 }
