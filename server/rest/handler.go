@@ -32,6 +32,7 @@ type Handler struct {
 	externalURL string
 	maxBody     int64
 	logger      *slog.Logger
+	version     versionEntity
 }
 
 // clients are the API clients the routes call.

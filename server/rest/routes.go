@@ -4,6 +4,7 @@ package rest
 // registered on a ServeMux, so two rows that collide fail at start-up.
 func (h *Handler) routes() []route {
 	return []route{
+		{"GET /api/v4/version", h.getVersion},
 		{"GET /api/v4/user", h.currentUser},
 		{"GET /api/v4/users/{user_id}", h.getUser},
 		{"POST /api/v4/users", h.createUser},
