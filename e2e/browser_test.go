@@ -196,8 +196,10 @@ func TestPagesRouting(t *testing.T) {
 	require.Equal(t, "gzip", res.Header.Get("Content-Encoding"))
 	require.Contains(t, res.Header.Get("Cache-Control"), "immutable")
 
-	require.Equal(t, http.StatusOK, get("/root/demo/-/merge_requests/3", nil).StatusCode)
-	for _, path := range []string{"/", "/nope", "/root/demo", "/root/demo/-/unknown", "/-/static/app.js"} {
+	for _, path := range []string{"/", "/root/demo/-/merge_requests", "/root/demo/-/merge_requests/3", "/root/demo/-/merge_trains/main"} {
+		require.Equal(t, http.StatusOK, get(path, nil).StatusCode, path)
+	}
+	for _, path := range []string{"/nope", "/root/demo", "/root/demo/-/unknown", "/-/static/app.js"} {
 		require.Equal(t, http.StatusNotFound, get(path, nil).StatusCode, path)
 	}
 	// The other doors still answer as before.

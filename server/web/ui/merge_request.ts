@@ -7,8 +7,6 @@ import {
   Code,
   ConnectError,
   DeliveryState,
-  DetailedMergeStatus,
-  MergeRequestState,
   StatusCheckStatus,
   timestampDate,
   type Delivery,
@@ -17,6 +15,7 @@ import {
   type WatchMergeRequestResponse,
 } from "../../../sdk/ts/src/index.js";
 import { announce, byId, h, replaceChildren, statusIcon } from "./dom.js";
+import { mergeStatusText, stateText } from "./texts.js";
 import type { Context } from "./session.js";
 
 /** Renders the merge request page into #app and starts watching. */
@@ -31,26 +30,6 @@ function statusName(s: StatusCheckStatus): StatusName {
 }
 
 const statusLabel: Record<StatusName, string> = { pending: "Pending", passed: "Passed", failed: "Failed" };
-
-const mergeStatusText: Partial<Record<DetailedMergeStatus, string>> = {
-  [DetailedMergeStatus.MERGEABLE]: "Ready to merge",
-  [DetailedMergeStatus.NOT_OPEN]: "Not open",
-  [DetailedMergeStatus.DRAFT_STATUS]: "Draft: mark it ready first",
-  [DetailedMergeStatus.STATUS_CHECKS_MUST_PASS]: "Blocked: status checks must pass",
-  [DetailedMergeStatus.CI_MUST_PASS]: "Blocked: the pipeline must succeed",
-  [DetailedMergeStatus.CI_STILL_RUNNING]: "Blocked: the pipeline is still running",
-  [DetailedMergeStatus.CONFLICT]: "Blocked: the branches conflict",
-  [DetailedMergeStatus.NEED_REBASE]: "Blocked: the source branch needs a rebase",
-  [DetailedMergeStatus.BROKEN_STATUS]: "Blocked: broken status",
-  [DetailedMergeStatus.CHECKING]: "Checking mergeability…",
-};
-
-const stateText: Partial<Record<MergeRequestState, string>> = {
-  [MergeRequestState.OPENED]: "Open",
-  [MergeRequestState.CLOSED]: "Closed",
-  [MergeRequestState.MERGED]: "Merged",
-  [MergeRequestState.LOCKED]: "Locked",
-};
 
 /** One check's row, kept across snapshots so focus and open logs survive updates. */
 interface Row {
