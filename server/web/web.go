@@ -224,6 +224,7 @@ type pageData struct {
 	StyleURL  string
 	WasmURL   string
 	ExecURL   string
+	WorkerURL string
 }
 
 // contentSecurityPolicy allows only this origin, and WebAssembly
@@ -239,6 +240,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, p pagePath) 
 		StyleURL:  h.AssetURL("app.css"),
 		WasmURL:   h.AssetURL("validate.wasm"),
 		ExecURL:   h.AssetURL("wasm_exec.js"),
+		WorkerURL: h.AssetURL("validator_worker.js"),
 	}
 	switch p.kind {
 	case settingsPage:

@@ -59,7 +59,7 @@ func TestPagesAreServedForProjects(t *testing.T) {
 		require.Contains(t, html, `data-page="`+tc.page+`"`)
 		require.Contains(t, html, `data-project="`+tc.project+`"`)
 		require.Contains(t, html, `data-iid="`+tc.iid+`"`)
-		for _, name := range []string{"app.js", "app.css", "validate.wasm", "wasm_exec.js"} {
+		for _, name := range []string{"app.js", "app.css", "validate.wasm", "wasm_exec.js", "validator_worker.js"} {
 			require.Contains(t, html, `"`+h.AssetURL(name)+`"`, "the page links %s by its hashed name", name)
 		}
 		require.Contains(t, html, `<html lang="en">`)

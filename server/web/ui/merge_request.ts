@@ -15,7 +15,8 @@ import {
   type WatchMergeRequestResponse,
 } from "../../../sdk/ts/src/index.js";
 import { announce, byId, h, replaceChildren, statusIcon } from "./dom.js";
-import { mergeStatusText, stateText } from "./texts.js";
+import { MergeActions } from "./merge_actions.js";
+import { mergeStatusText, projectPath, stateText } from "./texts.js";
 import type { Context } from "./session.js";
 
 /** Renders the merge request page into #app and starts watching. */
@@ -59,13 +60,17 @@ class MergeRequestPage {
    */
   private logsVisible: boolean | undefined;
   private readonly stop = new AbortController();
+  private readonly actions: MergeActions;
 
-  constructor(private readonly ctx: Context) {}
+  constructor(private readonly ctx: Context) {
+    this.actions = new MergeActions(ctx);
+  }
 
   mount(): void {
     replaceChildren(
       byId("app"),
       this.summary,
+      this.actions.element,
       h(
         "section",
         { class: "panel", "aria-labelledby": "checks-title" },
@@ -117,7 +122,10 @@ class MergeRequestPage {
 
   private render(snapshot: WatchMergeRequestResponse): void {
     const mr = snapshot.mergeRequest;
-    if (mr) this.renderSummary(mr);
+    if (mr) {
+      this.renderSummary(mr);
+      this.actions.update(mr, snapshot.car);
+    }
     const seen = new Set<bigint>();
     for (const check of snapshot.statusChecks) {
       seen.add(check.id);
@@ -164,6 +172,7 @@ class MergeRequestPage {
         h("dt", {}, "Merge status"),
         h("dd", { class: "merge-status" }, mergeStatusText[mr.detailedMergeStatus] ?? "Unknown"),
       ),
+      h("p", { class: "help" }, h("a", { href: projectPath(this.ctx.project, "merge_requests") }, "All merge requests of the project")),
     );
   }
 
