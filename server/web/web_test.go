@@ -186,5 +186,9 @@ func TestBundleTakesTheValidatorURLFromThePage(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(script), strings.TrimPrefix(h.AssetURL("validate.wasm"), "/-/static/"))
 	require.Contains(t, string(script), "validatorUrl")
-	require.Contains(t, string(script), "instantiateStreaming")
+	require.Contains(t, string(script), "validatorWorkerUrl")
+	// The worker compiles the module as it downloads.
+	worker, err := os.ReadFile("static/validator_worker.js")
+	require.NoError(t, err)
+	require.Contains(t, string(worker), "instantiateStreaming")
 }
