@@ -276,8 +276,13 @@ class CheckForm {
   private readonly branches: BranchPicker;
   /** The latest verdict on the form, from the validator or the server. */
   private local: FormErrors = {};
-  /** Numbers the verdicts asked for, so that a late answer never overwrites a newer one. */
+  /**
+   * Numbers the verdicts asked for and the newest one shown: an answer is
+   * shown when it is newer than what is shown, so verdicts keep coming while
+   * the user types, and a late answer never replaces a newer one.
+   */
   private asked = 0;
+  private shownVerdict = 0;
   private touched = { name: false, url: false };
   private serverErrors: FormErrors = {};
   private saved = false;
@@ -423,11 +428,12 @@ class CheckForm {
     }
   }
 
-  /** Asks for a verdict on the form as it is now, and shows it unless a newer one was asked for. */
+  /** Asks for a verdict on the form as it is now, and shows it unless a newer one is shown already. */
   private revalidate(): Promise<void> {
     const n = ++this.asked;
     return this.localErrors().then((errors) => {
-      if (n !== this.asked) return;
+      if (n <= this.shownVerdict) return;
+      this.shownVerdict = n;
       this.local = errors;
       this.refresh();
     });
