@@ -177,6 +177,7 @@ func TestBrowserPages(t *testing.T) {
 		"trainProject":    map[string]any{"id": trainProject, "path": "root/train-demo"},
 		"trainMRs":        trainMRs,
 		"docs":            filepath.Join(harness.RepoRoot(), "docs", "screenshots"),
+		"strictTiming":    os.Getenv("SIGNALBOX_STRICT_TIMING") == "1",
 	})
 	require.NoError(t, err)
 
