@@ -137,7 +137,8 @@ func TestBrowserPages(t *testing.T) {
 	// the train (a, b, c) and one whose pipeline still runs (d).
 	trainProject := api.createProject("train-demo")
 	api.do(http.MethodPut, fmt.Sprintf("/projects/%d", trainProject),
-		map[string]any{"merge_trains_enabled": true, "merge_pipelines_enabled": true, "max_pipelines_per_merge_train": 4}, nil)
+		map[string]any{"merge_trains_enabled": true, "merge_pipelines_enabled": true, "max_pipelines_per_merge_train": 4,
+			"only_allow_merge_if_pipeline_succeeds": true}, nil)
 	tw := gitrepotest.NewWorktree(t)
 	tw.Git("remote", "add", "origin", strings.Replace(srv.URL, "http://", "http://root:"+browserToken+"@", 1)+"/root/train-demo.git")
 	tw.Checkout("main")
@@ -154,9 +155,11 @@ func TestBrowserPages(t *testing.T) {
 		api.do(http.MethodPost, fmt.Sprintf("/projects/%d/merge_requests", trainProject),
 			map[string]any{"source_branch": "feature-" + name, "target_branch": "main", "title": "Add " + name}, &m)
 		trainMRs[name] = m.IID
+		state := "success"
 		if name == "d" {
-			api.do(http.MethodPost, fmt.Sprintf("/projects/%d/statuses/%s", trainProject, sha), map[string]any{"state": "running", "name": "test"}, nil)
+			state = "running"
 		}
+		api.do(http.MethodPost, fmt.Sprintf("/projects/%d/statuses/%s", trainProject, sha), map[string]any{"state": state, "name": "test"}, nil)
 	}
 
 	shots := filepath.Join(harness.RepoRoot(), "e2e", "browser", "screenshots")
