@@ -41,7 +41,7 @@ type DroppedView struct {
 // "Learn more" link: "the pipeline did not succeed.".
 func (d *DroppedView) Reason() string {
 	if d.Cause.Reason == train.ReasonCancelled {
-		return "removed from the merge train by a user."
+		return "a user removed it from the merge train."
 	}
 	text, _, cut := strings.Cut(d.Cause.Text(""), " [Learn more](")
 	if cut && !strings.HasSuffix(text, ".") {

@@ -225,7 +225,7 @@ class MergeTrainPage {
       when ? h("span", { class: "muted" }, ` · ${timestampDate(when).toLocaleTimeString()}`) : null,
     ];
     if (dropped) {
-      parts.push(h("p", { class: "drop-reason" }, `Removed because ${dropped.message}`));
+      parts.push(h("p", { class: "drop-reason" }, dropped.reason === "cancelled" ? "Removed from the merge train by a user." : `Removed because ${dropped.message}`));
     } else if (car.duration !== undefined) {
       parts.push(h("p", { class: "help" }, `${carStatusText[car.status] ?? "Merged"} after ${durationText(Number(car.duration))} on the train`));
     }
