@@ -105,6 +105,7 @@ func (u urls) toProject(p *storagev1.Project) *signalboxv1.Project {
 			MergeMethod:                           signalboxv1.MergeMethod(s.GetMergeMethod()),
 			MaxPipelinesPerMergeTrain:             s.GetMaxPipelinesPerMergeTrain(),
 			StatusCheckTimeoutSeconds:             s.GetStatusCheckTimeoutSeconds(),
+			StatusChecksFollowMergeTrain:          s.GetStatusChecksFollowMergeTrain(),
 		},
 	}
 }

@@ -123,6 +123,11 @@ func (u urls) toCar(p *storagev1.Project, v *mergetrain.CarView) *signalboxv1.Me
 	if v.User != nil {
 		out.User = u.toUser(v.User, false)
 	}
+	for _, ch := range v.Checks {
+		out.StatusChecks = append(out.StatusChecks, &signalboxv1.MergeTrainCarCheck{
+			CheckId: ch.CheckID, Name: ch.Name, Sha: ch.SHA, Status: ch.Status, ReusedFromSha: ch.ReusedFrom, Obsolete: ch.Obsolete,
+		})
+	}
 	if d, ok := v.Duration(); ok {
 		secs := int64(d.Seconds())
 		out.Duration = &secs

@@ -45,6 +45,24 @@ type Event struct {
 	OldRev string
 	// Check is the external status check being asked.
 	Check Check
+	// MergeTrain, when set, makes the event about a merge train car's
+	// commit (status checks that follow the train, a Signalbox extension):
+	// the payload gets a top-level "merge_train" object, and the check
+	// answers for MergeTrain.CarSHA.
+	MergeTrain *MergeTrain
+}
+
+// MergeTrain is the merge train car a payload asks about.
+type MergeTrain struct {
+	CarID int64
+	// TrainRef holds the car's commit: refs/merge-requests/<iid>/train.
+	TrainRef string
+	// CarSHA is the commit that lands if the car merges.
+	CarSHA       string
+	TargetBranch string
+	// Position is the car's place on the train, 1 for the next to land; 0
+	// in an obsolete notice.
+	Position int
 }
 
 // Project describes a project as payloads show it.
@@ -180,6 +198,15 @@ type payload struct {
 	Changes              struct{}    `json:"changes"`
 	Repository           repository  `json:"repository"`
 	ExternalApprovalRule rule        `json:"external_approval_rule"`
+	MergeTrain           *mergeTrain `json:"merge_train,omitempty"`
+}
+
+type mergeTrain struct {
+	CarID        int64  `json:"car_id"`
+	TrainRef     string `json:"train_ref"`
+	CarSHA       string `json:"car_sha"`
+	TargetBranch string `json:"target_branch"`
+	Position     int    `json:"position"`
 }
 
 type payloadUser struct {
@@ -341,7 +368,15 @@ func buildPayload(ev *Event) payload {
 			Name:        ev.Check.Name,
 			ExternalURL: ev.Check.URL,
 		},
+		MergeTrain: mergeTrainEntity(ev.MergeTrain),
 	}
+}
+
+func mergeTrainEntity(m *MergeTrain) *mergeTrain {
+	if m == nil {
+		return nil
+	}
+	return &mergeTrain{CarID: m.CarID, TrainRef: m.TrainRef, CarSHA: m.CarSHA, TargetBranch: m.TargetBranch, Position: m.Position}
 }
 
 func projectEntity(p *Project) payloadRepo {

@@ -78,7 +78,7 @@ func FuzzPayloadRoundTrip(f *testing.F) {
 			t.Fatalf("receiver.Decode: %v\n%s", err, body)
 		}
 		want := receiver.Event{
-			ProjectID: projectID, MergeRequestIID: iid, SHA: wireString(sha),
+			ProjectID: projectID, MergeRequestIID: iid, SHA: wireString(sha), HeadSHA: wireString(sha),
 			Action: wireString(action), OldRev: wireString(oldRev), Title: wireString(title),
 			SourceBranch: wireString(source), TargetBranch: wireString(target),
 			Check: receiver.Check{ID: checkID, Name: wireString(checkName), URL: wireString(checkURL)},

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 
+	"github.com/signalbox/signalbox/sdk/go/receiver"
 	"github.com/signalbox/signalbox/server/delivery"
 )
 
@@ -291,4 +292,44 @@ func FuzzPayload(f *testing.F) {
 		require.Equal(t, ev.Commit.SHA, parsed.ObjectAttributes.LastCommit.ID)
 		require.Equal(t, ev.MergeRequest.IID, parsed.ObjectAttributes.IID)
 	})
+}
+
+// A merge train car's payload is GitLab's merge request payload (a GitLab
+// client still parses it, and its last_commit is the head) plus a
+// merge_train object naming the car's commit, which the receiver SDK makes
+// the sha to answer for.
+func TestPayloadMergeTrainCar(t *testing.T) {
+	t.Parallel()
+	car := sampleEvent()
+	car.Action = "merge_train"
+	car.MergeTrain = &delivery.MergeTrain{CarID: 12, TrainRef: "refs/merge-requests/4/train",
+		CarSHA: "9999999999999999999999999999999999999999", TargetBranch: "master", Position: 2}
+	body, err := delivery.Payload(car)
+	require.NoError(t, err)
+	ev := parseMergeEvent(t, body)
+	require.Equal(t, "merge_train", ev.ObjectAttributes.Action)
+	require.Equal(t, car.Commit.SHA, ev.ObjectAttributes.LastCommit.ID)
+	var raw struct {
+		MergeTrain map[string]any `json:"merge_train"`
+	}
+	require.NoError(t, json.Unmarshal(body, &raw))
+	require.Equal(t, map[string]any{"car_id": float64(12), "train_ref": "refs/merge-requests/4/train",
+		"car_sha": "9999999999999999999999999999999999999999", "target_branch": "master", "position": float64(2)}, raw.MergeTrain)
+	got, err := receiver.Decode(body)
+	require.NoError(t, err)
+	require.Equal(t, car.MergeTrain.CarSHA, got.SHA)
+	require.Equal(t, car.Commit.SHA, got.HeadSHA)
+	require.False(t, got.IsObsolete())
+
+	car.Action = "obsolete"
+	body, err = delivery.Payload(car)
+	require.NoError(t, err)
+	got, err = receiver.Decode(body)
+	require.NoError(t, err)
+	require.True(t, got.IsObsolete())
+
+	// Without a car the key is absent, as in GitLab's payload.
+	body, err = delivery.Payload(sampleEvent())
+	require.NoError(t, err)
+	require.NotContains(t, string(body), "merge_train")
 }

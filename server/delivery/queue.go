@@ -57,12 +57,16 @@ func (q *Queue) Deliveries(ctx context.Context, outs []statuscheck.Outgoing) ([]
 		if err != nil {
 			return nil, err
 		}
+		sha := o.MergeRequest.GetHeadSha()
+		if o.Car != nil {
+			sha = o.Car.SHA
+		}
 		out = append(out, &storagev1.Delivery{
 			ProjectId:       o.Project.GetId(),
 			CheckId:         o.Check.GetId(),
 			MergeRequestIid: o.MergeRequest.GetIid(),
 			Event:           o.Action,
-			Sha:             o.MergeRequest.GetHeadSha(),
+			Sha:             sha,
 			WebhookId:       newWebhookID(),
 			Payload:         body,
 			CreateTime:      timestamppb.New(now),
@@ -156,6 +160,9 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 		Action: action,
 		OldRev: o.OldRev,
 		Check:  Check{ID: o.Check.GetId(), Name: o.Check.GetName(), URL: o.Check.GetExternalUrl()},
+	}
+	if c := o.Car; c != nil {
+		ev.MergeTrain = &MergeTrain{CarID: c.ID, TrainRef: c.TrainRef, CarSHA: c.SHA, TargetBranch: c.TargetBranch, Position: c.Position}
 	}
 	return Payload(ev)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"time"
 
@@ -231,7 +230,7 @@ func (w *Worker) Wait() { w.wg.Wait() }
 
 // attempt makes one attempt of one delivery under its lease.
 func (w *Worker) attempt(ctx context.Context, ref store.DeliveryRef) (err error) {
-	lease := "delivery:" + strconv.FormatInt(ref.ProjectID, 10) + ":" + strconv.FormatInt(ref.ID, 10)
+	lease := leaseName(ref)
 	ok, err := w.store.Leases().Acquire(ctx, lease, w.cfg.Holder, w.leaseTTL)
 	if err != nil || !ok {
 		return err // another replica is attempting it

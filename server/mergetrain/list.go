@@ -149,6 +149,9 @@ func (s *Service) view(ctx context.Context, c *storagev1.Car) (*CarView, error) 
 			return nil, err
 		}
 	}
+	if err := s.carCheckViews(ctx, v); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 

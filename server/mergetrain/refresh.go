@@ -39,6 +39,9 @@ func (s *Service) refresh(ctx context.Context, p *storagev1.Project, branch stri
 		if cur, err = s.foldCommands(held, p, cur); err != nil {
 			return false, s.stopped(held, err)
 		}
+		if err := s.followChecks(held, p, cur); err != nil {
+			return false, err
+		}
 		if !hasWork(cur) {
 			return true, nil
 		}

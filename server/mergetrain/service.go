@@ -17,6 +17,7 @@ import (
 	"time"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/crashpoint"
 	"github.com/signalbox/signalbox/server/event"
@@ -113,6 +114,19 @@ type CarView struct {
 	MergeRequest *storagev1.MergeRequest
 	User         *storagev1.User
 	Pipeline     *storagev1.Pipeline
+	// Checks are the external status checks asked about the car's commit
+	// (status checks that follow the merge train).
+	Checks []CarCheck
+}
+
+// CarCheck is one check's state for a car's commit.
+type CarCheck struct {
+	CheckID    int64
+	Name       string
+	SHA        string
+	Status     signalboxv1.StatusCheckStatus
+	ReusedFrom string
+	Obsolete   bool
 }
 
 // Status is the car's state as GitLab names it ("idle", "merged", ...).

@@ -75,6 +75,11 @@ func (s *Service) snapshotCar(ctx context.Context, p *storagev1.Project, repo re
 		SourceChanged:     mr.GetHeadSha() != c.GetHeadSha(),
 		Checks:            train.ChecksPassed,
 	}
+	if car.Pipeline != nil && state == train.MergeRequestOpen {
+		if car.Pipeline.Checks, err = s.carChecks(ctx, p, c, mr); err != nil {
+			return err
+		}
+	}
 	if p.GetSettings().GetOnlyAllowMergeIfAllStatusChecksPassed() && state == train.MergeRequestOpen {
 		passed, failed, err := s.checks.Outcome(ctx, p, mr)
 		if err != nil {

@@ -128,4 +128,7 @@ func applySettings(settings *storagev1.ProjectSettings, patch *signalboxv1.Proje
 	if patch.StatusCheckTimeoutSeconds != nil {
 		settings.StatusCheckTimeoutSeconds = patch.GetStatusCheckTimeoutSeconds()
 	}
+	if patch.StatusChecksFollowMergeTrain != nil {
+		settings.StatusChecksFollowMergeTrain = patch.GetStatusChecksFollowMergeTrain()
+	}
 }

@@ -99,7 +99,7 @@ func (g gitRepository) Commit(ctx context.Context, sha string) (*Commit, error) 
 		ID: c.SHA, Title: gitrepo.Display(c.Title()), Message: gitrepo.Display(c.Message),
 		AuthorName: gitrepo.Display(c.Author.Name), AuthorEmail: gitrepo.Display(c.Author.Email), AuthoredTime: c.Author.When,
 		CommitterName: gitrepo.Display(c.Committer.Name), CommitterEmail: gitrepo.Display(c.Committer.Email), CommittedTime: c.Committer.When,
-		ParentIDs: c.Parents,
+		ParentIDs: c.Parents, TreeID: c.Tree,
 	}
 	if memoable && len(out.Message) <= maxMemoMessage {
 		g.memos.commit.put(key, *cloneCommit(*out))

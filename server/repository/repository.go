@@ -64,6 +64,9 @@ type Commit struct {
 	CommitterEmail string
 	CommittedTime  time.Time
 	ParentIDs      []string
+	// TreeID is the commit's tree: two commits with the same tree hold the
+	// same files.
+	TreeID string
 }
 
 // MergeSpec says how to land a source on a target.

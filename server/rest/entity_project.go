@@ -51,6 +51,9 @@ type project struct {
 	OnlyAllowMergeIfAllStatusChecksPassed bool       `json:"only_allow_merge_if_all_status_checks_passed"`
 	MaxPipelinesPerMergeTrain             int32      `json:"max_pipelines_per_merge_train"`
 	StatusCheckTimeoutSeconds             int32      `json:"status_check_timeout_seconds"`
+	// A Signalbox extension, shown only when on, so that GitLab's entity is
+	// unchanged for projects that do not use it.
+	StatusChecksFollowMergeTrain bool `json:"status_checks_follow_merge_train,omitempty"`
 }
 
 func newProject(p *signalboxv1.Project) *project {
@@ -81,6 +84,7 @@ func newProject(p *signalboxv1.Project) *project {
 		OnlyAllowMergeIfAllStatusChecksPassed: s.GetOnlyAllowMergeIfAllStatusChecksPassed(),
 		MaxPipelinesPerMergeTrain:             s.GetMaxPipelinesPerMergeTrain(),
 		StatusCheckTimeoutSeconds:             s.GetStatusCheckTimeoutSeconds(),
+		StatusChecksFollowMergeTrain:          s.GetStatusChecksFollowMergeTrain(),
 	}
 }
 

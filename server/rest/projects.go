@@ -135,6 +135,8 @@ func (c *call) settingsPatch() (*signalboxv1.ProjectSettingsPatch, error) {
 		{"merge_pipelines_enabled", &patch.MergePipelinesEnabled},
 		{"merge_trains_enabled", &patch.MergeTrainsEnabled},
 		{"merge_trains_skip_train_allowed", &patch.MergeTrainsSkipTrainAllowed},
+		// A Signalbox extension (docs/gitlab-compatibility.md).
+		{"status_checks_follow_merge_train", &patch.StatusChecksFollowMergeTrain},
 	}
 	for _, b := range bools {
 		if *b.dst, err = c.params.optBool(b.name); err != nil {

@@ -28,6 +28,10 @@ type Outgoing struct {
 	MergeStatus string
 	// Deadline is when attempts stop: the check's pending deadline.
 	Deadline time.Time
+	// Car, when set, makes the event about a merge train car's commit
+	// (status checks that follow the train): the payload gets a merge_train
+	// object, and the delivery is about Car.SHA.
+	Car *Car
 }
 
 // Sender builds deliveries; the delivery package implements it.
@@ -40,6 +44,10 @@ type Sender interface {
 	// Resend queues a copy of an earlier delivery: the same payload and
 	// webhook id, attempted until deadline.
 	Resend(ctx context.Context, d *storagev1.Delivery, deadline time.Time) (*storagev1.Delivery, error)
+	// Cancel withdraws a pending delivery that no attempt holds, and
+	// reports whether it did; false for one being attempted now, or
+	// finished.
+	Cancel(ctx context.Context, ref store.DeliveryRef) (bool, error)
 }
 
 // Change is something that happened to a merge request, as the merge

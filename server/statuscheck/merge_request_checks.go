@@ -116,9 +116,20 @@ func (s *Service) Outcome(ctx context.Context, p *storagev1.Project, mr *storage
 	if err != nil {
 		return false, false, err
 	}
+	all := make([]signalboxv1.StatusCheckStatus, len(statuses))
+	for i, st := range statuses {
+		all[i] = st.Status
+	}
+	passed, failed = sumUp(all)
+	return passed, failed, nil
+}
+
+// sumUp is passed when every status passed (or there is none), failed
+// when any failed.
+func sumUp(statuses []signalboxv1.StatusCheckStatus) (passed, failed bool) {
 	passed = true
 	for _, st := range statuses {
-		switch st.Status {
+		switch st {
 		case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PASSED:
 		case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED:
 			passed, failed = false, true
@@ -126,5 +137,5 @@ func (s *Service) Outcome(ctx context.Context, p *storagev1.Project, mr *storage
 			passed = false
 		}
 	}
-	return passed, failed, nil
+	return passed, failed
 }

@@ -37,8 +37,15 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 	if err != nil {
 		return nil, err
 	}
-	if sha != mr.GetHeadSha() {
-		return nil, &ShaMismatchError{Head: mr.GetHeadSha()}
+	car := sha != mr.GetHeadSha()
+	if car {
+		// A merge train car's commit, when the project asks checks about them.
+		if r, err := s.carResponse(ctx, sc.Project, iid, checkID, sha); err != nil || r == nil {
+			if err != nil {
+				return nil, err
+			}
+			return nil, &ShaMismatchError{Head: mr.GetHeadSha()}
+		}
 	}
 	if sc.Level < auth.Developer {
 		return nil, ErrCannotRespond
@@ -57,6 +64,11 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 	}
 	// Under the pair's lease, so that no retry's read and write straddle it.
 	if err := s.holdPairs(ctx, sc.Project.GetId(), iid, []int64{checkID}, func() error {
+		if car {
+			if err := s.answersCar(ctx, sc.Project, mr, r); err != nil {
+				return err
+			}
+		}
 		_, err := s.store.Responses().Put(ctx, r)
 		return err
 	}); err != nil {

@@ -174,6 +174,14 @@ type Responses interface {
 	// DispatchedHeads returns, per merge request iid of the project, the
 	// head sha the last Dispatch with a Head recorded.
 	DispatchedHeads(ctx context.Context, projectID int64) (map[int64]string, error)
+	// CarAsks returns the project's recorded asks about merge train car
+	// commits (see Dispatch.CarAsk) that are not settled yet.
+	CarAsks(ctx context.Context, projectID int64) ([]*storagev1.CarCheckAsk, error)
+	// TreeAnswers returns, per check, the newest final answer (passed or
+	// failed) given for a car commit of the merge request with this tree:
+	// Put, Replace and Dispatch index every such response that has a
+	// TreeSha. Checks without one are absent.
+	TreeAnswers(ctx context.Context, projectID, iid int64, tree string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error)
 }
 
 // Dispatch is what one change to a merge request writes at once.
@@ -191,6 +199,14 @@ type Dispatch struct {
 	// Deliveries are stored, logged and queued as Enqueue does. Every one
 	// belongs to the project above.
 	Deliveries []*storagev1.Delivery
+	// CarAsk, when set, is recorded (Responses.CarAsks): the responses and
+	// deliveries above ask about a merge train car's commit. It belongs to
+	// the merge request above.
+	CarAsk *storagev1.CarCheckAsk
+	// CarSettled, when not empty, removes the ask recorded for this commit
+	// of the merge request: its car moved on, and every response still
+	// pending for it is made obsolete by the responses above.
+	CarSettled string
 }
 
 // DueResponse is a pending response whose deadline has come.

@@ -49,6 +49,9 @@ const (
 	ReasonNotOnTrain
 	// ReasonCancelled: a user removed the MR from the train.
 	ReasonCancelled
+	// ReasonCarChecksFailed: an external status check failed for the car's
+	// train commit (status checks that follow the merge train).
+	ReasonCarChecksFailed
 )
 
 // String returns the reason's stable identifier, such as "pipeline_failed".
@@ -82,12 +85,14 @@ func (r Reason) String() string {
 		return "not_on_merge_train"
 	case ReasonCancelled:
 		return "cancelled"
+	case ReasonCarChecksFailed:
+		return "merge_train_status_checks_failed"
 	}
 	return "Reason(" + strconv.Itoa(int(r)) + ")"
 }
 
 // Valid reports whether r is one of the reasons above.
-func (r Reason) Valid() bool { return r >= ReasonPipelineFailed && r <= ReasonCancelled }
+func (r Reason) Valid() bool { return r >= ReasonPipelineFailed && r <= ReasonCarChecksFailed }
 
 // HelpPath is the page GitLab's drop notes link to, relative to the
 // instance's base URL.
@@ -139,6 +144,8 @@ func (c Cause) Text(baseURL string) string {
 		return "project disabled merge trains"
 	case ReasonNotOnTrain:
 		return "merge request is not on a merge train"
+	case ReasonCarChecksFailed:
+		return "status checks failed on the merge train commit." + learn
 	}
 	return ""
 }

@@ -120,9 +120,9 @@ func Schedule(s Snapshot) ([]Action, error) {
 		if !recreate && c.State == StateFresh && c.Pipeline != nil {
 			current, onto = builtOn(s, known, c.Pipeline, ahead)
 		}
-		if current && (c.Pipeline.Status == PipelineFailed || c.Pipeline.Status == PipelineCanceled) {
+		if current && (c.Pipeline.Verdict() == PipelineFailed || c.Pipeline.Verdict() == PipelineCanceled) {
 			if passed || s.Attribution == AttributeGitLab {
-				plan = append(plan, Drop{Car: c.ID, Cause: Cause{Reason: ReasonPipelineFailed}})
+				plan = append(plan, Drop{Car: c.ID, Cause: c.Pipeline.failure(), Cancel: running(c)})
 				continue
 			}
 			blocked = true // held: the failure may come from a car ahead
@@ -139,7 +139,7 @@ func Schedule(s Snapshot) ([]Action, error) {
 			ahead, aheadMerges = c, false
 			continue
 		}
-		if c.Pipeline.Status == PipelineSuccess && !blocked {
+		if c.Pipeline.Verdict() == PipelineSuccess && !blocked {
 			switch c.MergeRequest.Checks {
 			case ChecksPassed:
 				m := Merge{Car: c.ID, SHA: c.Pipeline.SHA, From: c.Pipeline.BaseSHA}
@@ -158,7 +158,7 @@ func Schedule(s Snapshot) ([]Action, error) {
 			}
 		}
 		// Running, or passed but waiting for the cars ahead or for checks.
-		if c.Pipeline.Status != PipelineSuccess {
+		if c.Pipeline.Verdict() != PipelineSuccess {
 			passed = false
 		}
 		blocked = true
@@ -302,6 +302,8 @@ func check(s Snapshot) error {
 			return invalid("car %d is merging behind an active car", c.ID)
 		case c.Pipeline != nil && (c.Pipeline.Status < PipelineCreated || c.Pipeline.Status > PipelineCanceled):
 			return invalid("car %d: pipeline %d has %s", c.ID, c.Pipeline.ID, c.Pipeline.Status)
+		case c.Pipeline != nil && (c.Pipeline.Checks < CarChecksNone || c.Pipeline.Checks > CarChecksFailed):
+			return invalid("car %d: pipeline %d has checks %s", c.ID, c.Pipeline.ID, c.Pipeline.Checks)
 		case c.MergeRequest.State < MergeRequestOpen || c.MergeRequest.State > MergeRequestMerged:
 			return invalid("car %d: merge request has %s", c.ID, c.MergeRequest.State)
 		case c.MergeRequest.Checks < ChecksPending || c.MergeRequest.Checks > ChecksFailed:

@@ -65,6 +65,12 @@ func merge(id, on int64) train.Merge {
 	return train.Merge{Car: id, SHA: sha(id), From: from}
 }
 
+// carChecks sets the verdict of the checks asked about c's commit.
+func carChecks(c train.Car, v train.CarChecks) train.Car {
+	c.Pipeline.Checks = v
+	return c
+}
+
 func finish(id int64) train.FinishMerge { return train.FinishMerge{Car: id} }
 
 // rebuild builds car id on car on, cancelling its running pipeline 10*id.
@@ -336,6 +342,27 @@ func TestSchedule(t *testing.T) {
 		{"checks failed on a car still building: it keeps its place for a retry",
 			train.Snapshot{TargetSHA: head, Cars: []train.Car{with(built(A, 0, train.PipelineRunning), func(c *train.Car) { c.MergeRequest.Checks = train.ChecksFailed })}},
 			nil},
+
+		// Status checks that follow the train: asked about each car's commit,
+		// judged with its pipeline.
+		{"car checks pending: a car whose pipeline passed waits, and so do the cars behind",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{carChecks(built(A, 0, train.PipelineSuccess), train.CarChecksPending), carChecks(built(B, A, train.PipelineSuccess), train.CarChecksPassed)}},
+			nil},
+		{"car checks passed: the car merges",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{carChecks(built(A, 0, train.PipelineSuccess), train.CarChecksPassed)}},
+			[]train.Action{merge(A, 0)}},
+		{"car checks failed: the car is dropped with its own reason, its running pipeline cancelled, the train rebuilt",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{carChecks(built(A, 0, train.PipelineRunning), train.CarChecksFailed), built(B, A, train.PipelineRunning)}},
+			[]train.Action{dropRunning(A, train.ReasonCarChecksFailed), rebuild(B, 0)}},
+		{"car checks failed behind a car still running: held, as a pipeline failure is",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{built(A, 0, train.PipelineRunning), carChecks(built(B, A, train.PipelineSuccess), train.CarChecksFailed), idle(C)}},
+			[]train.Action{train.Build{Car: C, On: A}}},
+		{"car checks failed behind a car whose own checks are pending: held",
+			train.Snapshot{TargetSHA: head, Cars: []train.Car{carChecks(built(A, 0, train.PipelineSuccess), train.CarChecksPending), carChecks(built(B, A, train.PipelineSuccess), train.CarChecksFailed)}},
+			nil},
+		{"car checks failed under GitLab attribution: dropped at once",
+			train.Snapshot{TargetSHA: head, Attribution: train.AttributeGitLab, Cars: []train.Car{built(A, 0, train.PipelineRunning), carChecks(built(B, A, train.PipelineSuccess), train.CarChecksFailed)}},
+			[]train.Action{drop(B, train.ReasonCarChecksFailed)}},
 
 		// Conflicts found while building, and whose fault they are.
 		{"conflict on the target drops the first car with its paths",

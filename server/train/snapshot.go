@@ -98,6 +98,11 @@ type Pipeline struct {
 	// or BaseCar's train commit at the time of the build.
 	BaseSHA string
 	Status  PipelineStatus
+	// Checks is the verdict of the external status checks asked about SHA
+	// when the project has them follow the train and requires them to pass;
+	// the zero value, CarChecksNone, means nothing waits on them. See
+	// Pipeline.Verdict.
+	Checks CarChecks
 }
 
 // MergeRequest is what a refresh checks about a car's MR. The zero value is

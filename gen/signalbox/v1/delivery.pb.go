@@ -33,6 +33,12 @@ const (
 	DeliveryState_DELIVERY_STATE_SUCCEEDED DeliveryState = 2
 	// Attempts ended without a 2xx: a terminal answer, or the deadline passed.
 	DeliveryState_DELIVERY_STATE_FAILED DeliveryState = 3
+	// Withdrawn before it was sent: the merge train car it was about was
+	// rebuilt or dropped.
+	DeliveryState_DELIVERY_STATE_CANCELED DeliveryState = 4
+	// Never sent: the check had answered for a commit with the same tree, and
+	// that answer was reused.
+	DeliveryState_DELIVERY_STATE_REUSED DeliveryState = 5
 )
 
 // Enum value maps for DeliveryState.
@@ -42,12 +48,16 @@ var (
 		1: "DELIVERY_STATE_PENDING",
 		2: "DELIVERY_STATE_SUCCEEDED",
 		3: "DELIVERY_STATE_FAILED",
+		4: "DELIVERY_STATE_CANCELED",
+		5: "DELIVERY_STATE_REUSED",
 	}
 	DeliveryState_value = map[string]int32{
 		"DELIVERY_STATE_UNSPECIFIED": 0,
 		"DELIVERY_STATE_PENDING":     1,
 		"DELIVERY_STATE_SUCCEEDED":   2,
 		"DELIVERY_STATE_FAILED":      3,
+		"DELIVERY_STATE_CANCELED":    4,
+		"DELIVERY_STATE_REUSED":      5,
 	}
 )
 
@@ -85,7 +95,10 @@ type Delivery struct {
 	Id              int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
 	CheckId         int64                  `protobuf:"varint,2,opt,name=check_id,json=checkId,proto3" json:"check_id,omitempty"`
 	MergeRequestIid int64                  `protobuf:"varint,3,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
-	// open, update, close, reopen, merge, retry or redeliver.
+	// open, update, close, reopen, merge, retry or redeliver; for a merge
+	// train car's commit (see docs/train-checks.md): merge_train, obsolete, or
+	// reused (an entry that records an answer reused for the same tree; it is
+	// never sent).
 	Event         string                 `protobuf:"bytes,4,opt,name=event,proto3" json:"event,omitempty"`
 	Sha           string                 `protobuf:"bytes,5,opt,name=sha,proto3" json:"sha,omitempty"`
 	State         DeliveryState          `protobuf:"varint,6,opt,name=state,proto3,enum=signalbox.v1.DeliveryState" json:"state,omitempty"`
@@ -291,12 +304,14 @@ const file_signalbox_v1_delivery_proto_rawDesc = "" +
 	"httpStatus\x12\x1f\n" +
 	"\vduration_ms\x18\x04 \x01(\x03R\n" +
 	"durationMs\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05error*\x84\x01\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error*\xbc\x01\n" +
 	"\rDeliveryState\x12\x1e\n" +
 	"\x1aDELIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16DELIVERY_STATE_PENDING\x10\x01\x12\x1c\n" +
 	"\x18DELIVERY_STATE_SUCCEEDED\x10\x02\x12\x19\n" +
-	"\x15DELIVERY_STATE_FAILED\x10\x03B\xaf\x01\n" +
+	"\x15DELIVERY_STATE_FAILED\x10\x03\x12\x1b\n" +
+	"\x17DELIVERY_STATE_CANCELED\x10\x04\x12\x19\n" +
+	"\x15DELIVERY_STATE_REUSED\x10\x05B\xaf\x01\n" +
 	"\x10com.signalbox.v1B\rDeliveryProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (

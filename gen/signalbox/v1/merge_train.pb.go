@@ -105,7 +105,11 @@ type MergeTrainCar struct {
 	// Under a batching strategy, the id of the car that ends this car's batch:
 	// cars with the same batch_id are tested by one pipeline and land together.
 	// 0 under the GitLab-style strategy. A Signalbox extension: never in REST.
-	BatchId       int64 `protobuf:"varint,36,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	BatchId int64 `protobuf:"varint,36,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	// The external status checks asked about this car's commit, when the
+	// project has status_checks_follow_merge_train on. A Signalbox extension:
+	// never in REST.
+	StatusChecks  []*MergeTrainCarCheck `protobuf:"bytes,46,rep,name=status_checks,json=statusChecks,proto3" json:"status_checks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -217,6 +221,102 @@ func (x *MergeTrainCar) GetBatchId() int64 {
 	return 0
 }
 
+func (x *MergeTrainCar) GetStatusChecks() []*MergeTrainCarCheck {
+	if x != nil {
+		return x.StatusChecks
+	}
+	return nil
+}
+
+// MergeTrainCarCheck is one external status check's state for a merge train
+// car's commit.
+type MergeTrainCarCheck struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	CheckId int64                  `protobuf:"varint,1,opt,name=check_id,json=checkId,proto3" json:"check_id,omitempty"`
+	Name    string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The car commit the answer is for.
+	Sha    string            `protobuf:"bytes,3,opt,name=sha,proto3" json:"sha,omitempty"`
+	Status StatusCheckStatus `protobuf:"varint,4,opt,name=status,proto3,enum=signalbox.v1.StatusCheckStatus" json:"status,omitempty"`
+	// The answer was reused from this commit, which has the same tree.
+	ReusedFromSha string `protobuf:"bytes,5,opt,name=reused_from_sha,json=reusedFromSha,proto3" json:"reused_from_sha,omitempty"`
+	// The car moved on while the check was pending; the check was told.
+	Obsolete      bool `protobuf:"varint,6,opt,name=obsolete,proto3" json:"obsolete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeTrainCarCheck) Reset() {
+	*x = MergeTrainCarCheck{}
+	mi := &file_signalbox_v1_merge_train_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeTrainCarCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeTrainCarCheck) ProtoMessage() {}
+
+func (x *MergeTrainCarCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeTrainCarCheck.ProtoReflect.Descriptor instead.
+func (*MergeTrainCarCheck) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MergeTrainCarCheck) GetCheckId() int64 {
+	if x != nil {
+		return x.CheckId
+	}
+	return 0
+}
+
+func (x *MergeTrainCarCheck) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MergeTrainCarCheck) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *MergeTrainCarCheck) GetStatus() StatusCheckStatus {
+	if x != nil {
+		return x.Status
+	}
+	return StatusCheckStatus_STATUS_CHECK_STATUS_UNSPECIFIED
+}
+
+func (x *MergeTrainCarCheck) GetReusedFromSha() string {
+	if x != nil {
+		return x.ReusedFromSha
+	}
+	return ""
+}
+
+func (x *MergeTrainCarCheck) GetObsolete() bool {
+	if x != nil {
+		return x.Obsolete
+	}
+	return false
+}
+
 // CarMergeRequest is the merge request as a car shows it.
 type CarMergeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -235,7 +335,7 @@ type CarMergeRequest struct {
 
 func (x *CarMergeRequest) Reset() {
 	*x = CarMergeRequest{}
-	mi := &file_signalbox_v1_merge_train_proto_msgTypes[1]
+	mi := &file_signalbox_v1_merge_train_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -247,7 +347,7 @@ func (x *CarMergeRequest) String() string {
 func (*CarMergeRequest) ProtoMessage() {}
 
 func (x *CarMergeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_proto_msgTypes[1]
+	mi := &file_signalbox_v1_merge_train_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -260,7 +360,7 @@ func (x *CarMergeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CarMergeRequest.ProtoReflect.Descriptor instead.
 func (*CarMergeRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_proto_rawDescGZIP(), []int{1}
+	return file_signalbox_v1_merge_train_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CarMergeRequest) GetId() int64 {
@@ -344,7 +444,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_v1_merge_train_proto_msgTypes[2]
+	mi := &file_signalbox_v1_merge_train_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +456,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_proto_msgTypes[2]
+	mi := &file_signalbox_v1_merge_train_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +469,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_proto_rawDescGZIP(), []int{2}
+	return file_signalbox_v1_merge_train_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Note) GetId() int64 {
@@ -432,7 +532,7 @@ var File_signalbox_v1_merge_train_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_train_proto_rawDesc = "" +
 	"\n" +
-	"\x1esignalbox/v1/merge_train.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x17signalbox/v1/user.proto\"\x9f\x04\n" +
+	"\x1esignalbox/v1/merge_train.proto\x12\fsignalbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/pipeline.proto\x1a\x1fsignalbox/v1/status_check.proto\x1a\x17signalbox/v1/user.proto\"\xe6\x04\n" +
 	"\rMergeTrainCar\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12B\n" +
 	"\rmerge_request\x18\x02 \x01(\v2\x1d.signalbox.v1.CarMergeRequestR\fmergeRequest\x12&\n" +
@@ -448,8 +548,16 @@ const file_signalbox_v1_merge_train_proto_rawDesc = "" +
 	"mergedTime\x12\x1f\n" +
 	"\bduration\x18\n" +
 	" \x01(\x03H\x00R\bduration\x88\x01\x01\x12\x19\n" +
-	"\bbatch_id\x18$ \x01(\x03R\abatchIdB\v\n" +
-	"\t_duration\"\xb3\x02\n" +
+	"\bbatch_id\x18$ \x01(\x03R\abatchId\x12E\n" +
+	"\rstatus_checks\x18. \x03(\v2 .signalbox.v1.MergeTrainCarCheckR\fstatusChecksB\v\n" +
+	"\t_duration\"\xd2\x01\n" +
+	"\x12MergeTrainCarCheck\x12\x19\n" +
+	"\bcheck_id\x18\x01 \x01(\x03R\acheckId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03sha\x18\x03 \x01(\tR\x03sha\x127\n" +
+	"\x06status\x18\x04 \x01(\x0e2\x1f.signalbox.v1.StatusCheckStatusR\x06status\x12&\n" +
+	"\x0freused_from_sha\x18\x05 \x01(\tR\rreusedFromSha\x12\x1a\n" +
+	"\bobsolete\x18\x06 \x01(\bR\bobsolete\"\xb3\x02\n" +
 	"\x0fCarMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -497,33 +605,37 @@ func file_signalbox_v1_merge_train_proto_rawDescGZIP() []byte {
 }
 
 var file_signalbox_v1_merge_train_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_signalbox_v1_merge_train_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_signalbox_v1_merge_train_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_signalbox_v1_merge_train_proto_goTypes = []any{
 	(MergeTrainCarStatus)(0),      // 0: signalbox.v1.MergeTrainCarStatus
 	(*MergeTrainCar)(nil),         // 1: signalbox.v1.MergeTrainCar
-	(*CarMergeRequest)(nil),       // 2: signalbox.v1.CarMergeRequest
-	(*Note)(nil),                  // 3: signalbox.v1.Note
-	(*User)(nil),                  // 4: signalbox.v1.User
-	(*Pipeline)(nil),              // 5: signalbox.v1.Pipeline
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*MergeTrainCarCheck)(nil),    // 2: signalbox.v1.MergeTrainCarCheck
+	(*CarMergeRequest)(nil),       // 3: signalbox.v1.CarMergeRequest
+	(*Note)(nil),                  // 4: signalbox.v1.Note
+	(*User)(nil),                  // 5: signalbox.v1.User
+	(*Pipeline)(nil),              // 6: signalbox.v1.Pipeline
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(StatusCheckStatus)(0),        // 8: signalbox.v1.StatusCheckStatus
 }
 var file_signalbox_v1_merge_train_proto_depIdxs = []int32{
-	2,  // 0: signalbox.v1.MergeTrainCar.merge_request:type_name -> signalbox.v1.CarMergeRequest
-	4,  // 1: signalbox.v1.MergeTrainCar.user:type_name -> signalbox.v1.User
-	5,  // 2: signalbox.v1.MergeTrainCar.pipeline:type_name -> signalbox.v1.Pipeline
-	6,  // 3: signalbox.v1.MergeTrainCar.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 4: signalbox.v1.MergeTrainCar.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 0: signalbox.v1.MergeTrainCar.merge_request:type_name -> signalbox.v1.CarMergeRequest
+	5,  // 1: signalbox.v1.MergeTrainCar.user:type_name -> signalbox.v1.User
+	6,  // 2: signalbox.v1.MergeTrainCar.pipeline:type_name -> signalbox.v1.Pipeline
+	7,  // 3: signalbox.v1.MergeTrainCar.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 4: signalbox.v1.MergeTrainCar.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 5: signalbox.v1.MergeTrainCar.status:type_name -> signalbox.v1.MergeTrainCarStatus
-	6,  // 6: signalbox.v1.MergeTrainCar.merged_time:type_name -> google.protobuf.Timestamp
-	6,  // 7: signalbox.v1.CarMergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 8: signalbox.v1.CarMergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 9: signalbox.v1.Note.author:type_name -> signalbox.v1.User
-	6,  // 10: signalbox.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	7,  // 6: signalbox.v1.MergeTrainCar.merged_time:type_name -> google.protobuf.Timestamp
+	2,  // 7: signalbox.v1.MergeTrainCar.status_checks:type_name -> signalbox.v1.MergeTrainCarCheck
+	8,  // 8: signalbox.v1.MergeTrainCarCheck.status:type_name -> signalbox.v1.StatusCheckStatus
+	7,  // 9: signalbox.v1.CarMergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 10: signalbox.v1.CarMergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 11: signalbox.v1.Note.author:type_name -> signalbox.v1.User
+	7,  // 12: signalbox.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_merge_train_proto_init() }
@@ -532,6 +644,7 @@ func file_signalbox_v1_merge_train_proto_init() {
 		return
 	}
 	file_signalbox_v1_pipeline_proto_init()
+	file_signalbox_v1_status_check_proto_init()
 	file_signalbox_v1_user_proto_init()
 	file_signalbox_v1_merge_train_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
@@ -540,7 +653,7 @@ func file_signalbox_v1_merge_train_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_merge_train_proto_rawDesc), len(file_signalbox_v1_merge_train_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -394,8 +394,13 @@ type ProjectSettings struct {
 	// How long a pending status check response waits before it fails, unless a
 	// check sets its own timeout. Zero means the server's default.
 	StatusCheckTimeoutSeconds int32 `protobuf:"varint,8,opt,name=status_check_timeout_seconds,json=statusCheckTimeoutSeconds,proto3" json:"status_check_timeout_seconds,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// A Signalbox extension, off by default: applicable external status checks
+	// are also asked about each merge train car's commit (a payload with a
+	// merge_train object), and when checks must pass a car merges only once
+	// they passed for that commit. See docs/train-checks.md.
+	StatusChecksFollowMergeTrain bool `protobuf:"varint,46,opt,name=status_checks_follow_merge_train,json=statusChecksFollowMergeTrain,proto3" json:"status_checks_follow_merge_train,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *ProjectSettings) Reset() {
@@ -484,6 +489,13 @@ func (x *ProjectSettings) GetStatusCheckTimeoutSeconds() int32 {
 	return 0
 }
 
+func (x *ProjectSettings) GetStatusChecksFollowMergeTrain() bool {
+	if x != nil {
+		return x.StatusChecksFollowMergeTrain
+	}
+	return false
+}
+
 // ProjectSettingsPatch changes the settings that are present and keeps the rest.
 type ProjectSettingsPatch struct {
 	state                                 protoimpl.MessageState `protogen:"open.v1"`
@@ -495,9 +507,10 @@ type ProjectSettingsPatch struct {
 	MergeMethod                           *MergeMethod           `protobuf:"varint,6,opt,name=merge_method,json=mergeMethod,proto3,enum=signalbox.v1.MergeMethod,oneof" json:"merge_method,omitempty"`
 	MaxPipelinesPerMergeTrain             *int32                 `protobuf:"varint,7,opt,name=max_pipelines_per_merge_train,json=maxPipelinesPerMergeTrain,proto3,oneof" json:"max_pipelines_per_merge_train,omitempty"`
 	// Zero restores the server's default.
-	StatusCheckTimeoutSeconds *int32 `protobuf:"varint,8,opt,name=status_check_timeout_seconds,json=statusCheckTimeoutSeconds,proto3,oneof" json:"status_check_timeout_seconds,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	StatusCheckTimeoutSeconds    *int32 `protobuf:"varint,8,opt,name=status_check_timeout_seconds,json=statusCheckTimeoutSeconds,proto3,oneof" json:"status_check_timeout_seconds,omitempty"`
+	StatusChecksFollowMergeTrain *bool  `protobuf:"varint,46,opt,name=status_checks_follow_merge_train,json=statusChecksFollowMergeTrain,proto3,oneof" json:"status_checks_follow_merge_train,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *ProjectSettingsPatch) Reset() {
@@ -586,6 +599,13 @@ func (x *ProjectSettingsPatch) GetStatusCheckTimeoutSeconds() int32 {
 	return 0
 }
 
+func (x *ProjectSettingsPatch) GetStatusChecksFollowMergeTrain() bool {
+	if x != nil && x.StatusChecksFollowMergeTrain != nil {
+		return *x.StatusChecksFollowMergeTrain
+	}
+	return false
+}
+
 var File_signalbox_v1_project_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_project_proto_rawDesc = "" +
@@ -618,7 +638,7 @@ const file_signalbox_v1_project_proto_rawDesc = "" +
 	"\x04path\x18\x03 \x01(\tR\x04path\x12\x12\n" +
 	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1b\n" +
 	"\tfull_path\x18\x05 \x01(\tR\bfullPath\x12\x17\n" +
-	"\aweb_url\x18\x06 \x01(\tR\x06webUrl\"\xb0\x04\n" +
+	"\aweb_url\x18\x06 \x01(\tR\x06webUrl\"\xf8\x04\n" +
 	"\x0fProjectSettings\x12[\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bR%onlyAllowMergeIfAllStatusChecksPassed\x12O\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bR onlyAllowMergeIfPipelineSucceeds\x126\n" +
@@ -627,7 +647,8 @@ const file_signalbox_v1_project_proto_rawDesc = "" +
 	"\x1fmerge_trains_skip_train_allowed\x18\x05 \x01(\bR\x1bmergeTrainsSkipTrainAllowed\x12<\n" +
 	"\fmerge_method\x18\x06 \x01(\x0e2\x19.signalbox.v1.MergeMethodR\vmergeMethod\x12@\n" +
 	"\x1dmax_pipelines_per_merge_train\x18\a \x01(\x05R\x19maxPipelinesPerMergeTrain\x12?\n" +
-	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\"\x89\a\n" +
+	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\x12F\n" +
+	" status_checks_follow_merge_train\x18. \x01(\bR\x1cstatusChecksFollowMergeTrain\"\xfb\a\n" +
 	"\x14ProjectSettingsPatch\x12`\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bH\x00R%onlyAllowMergeIfAllStatusChecksPassed\x88\x01\x01\x12T\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bH\x01R onlyAllowMergeIfPipelineSucceeds\x88\x01\x01\x12;\n" +
@@ -637,7 +658,8 @@ const file_signalbox_v1_project_proto_rawDesc = "" +
 	"\fmerge_method\x18\x06 \x01(\x0e2\x19.signalbox.v1.MergeMethodB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\x05R\vmergeMethod\x88\x01\x01\x12P\n" +
 	"\x1dmax_pipelines_per_merge_train\x18\a \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x01H\x06R\x19maxPipelinesPerMergeTrain\x88\x01\x01\x12Q\n" +
-	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05B\v\xbaH\b\x1a\x06\x18\x80\xa3\x05(\x00H\aR\x19statusCheckTimeoutSeconds\x88\x01\x01B/\n" +
+	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05B\v\xbaH\b\x1a\x06\x18\x80\xa3\x05(\x00H\aR\x19statusCheckTimeoutSeconds\x88\x01\x01\x12K\n" +
+	" status_checks_follow_merge_train\x18. \x01(\bH\bR\x1cstatusChecksFollowMergeTrain\x88\x01\x01B/\n" +
 	"-_only_allow_merge_if_all_status_checks_passedB(\n" +
 	"&_only_allow_merge_if_pipeline_succeedsB\x1a\n" +
 	"\x18_merge_pipelines_enabledB\x17\n" +
@@ -645,7 +667,8 @@ const file_signalbox_v1_project_proto_rawDesc = "" +
 	" _merge_trains_skip_train_allowedB\x0f\n" +
 	"\r_merge_methodB \n" +
 	"\x1e_max_pipelines_per_merge_trainB\x1f\n" +
-	"\x1d_status_check_timeout_seconds*p\n" +
+	"\x1d_status_check_timeout_secondsB#\n" +
+	"!_status_checks_follow_merge_train*p\n" +
 	"\n" +
 	"Visibility\x12\x1a\n" +
 	"\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x16\n" +

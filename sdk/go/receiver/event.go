@@ -21,9 +21,19 @@ type Event struct {
 	ProjectID int64
 	// MergeRequestIID is object_attributes.iid.
 	MergeRequestIID int64
-	// SHA is object_attributes.last_commit.id: the head commit the verdict
-	// must name. A verdict for any other sha is refused.
+	// SHA is the commit the verdict must name: the merge request's head
+	// (object_attributes.last_commit.id), or, for a merge train car, the
+	// car's commit (merge_train.car_sha). A verdict for any other sha is
+	// refused.
 	SHA string
+	// HeadSHA is object_attributes.last_commit.id, the merge request's head,
+	// also for a merge train car.
+	HeadSHA string
+	// MergeTrain is set when the event is about a merge train car's commit
+	// rather than the head (a Signalbox project with
+	// status_checks_follow_merge_train on): check the car's commit, which
+	// is what lands, at MergeTrain.TrainRef.
+	MergeTrain *MergeTrain
 	// Action is object_attributes.action ("open", "update", "close",
 	// "reopen", "merge", ...); empty when the check is retried.
 	Action string
@@ -40,6 +50,34 @@ type Event struct {
 	// Raw is the payload exactly as received.
 	Raw json.RawMessage
 }
+
+// MergeTrain is the merge train car an event asks about.
+type MergeTrain struct {
+	CarID int64
+	// TrainRef is the ref that holds the car's commit, to fetch it:
+	// refs/merge-requests/<iid>/train.
+	TrainRef string
+	// CarSHA is the car's commit: the target branch with the merge request
+	// (and the cars ahead of it) merged, what lands if the car merges.
+	CarSHA       string
+	TargetBranch string
+	// Position is the car's place on the train, 1 for the next to land (0
+	// in an obsolete notice).
+	Position int
+}
+
+// ActionMergeTrain and ActionObsolete are the actions of merge train car
+// events: a car's commit is to be checked, or a car asked about earlier
+// moved on (rebuilt or dropped) and its check may stop; an answer for it is
+// no longer taken.
+const (
+	ActionMergeTrain = "merge_train"
+	ActionObsolete   = "obsolete"
+)
+
+// IsObsolete reports whether the event withdraws an earlier merge train car
+// question: nothing needs answering.
+func (e *Event) IsObsolete() bool { return e.MergeTrain != nil && e.Action == ActionObsolete }
 
 // Check identifies the status check a request is for.
 type Check struct {
@@ -72,6 +110,13 @@ type wireEvent struct {
 		Name        string `json:"name"`
 		ExternalURL string `json:"external_url"`
 	} `json:"external_approval_rule"`
+	MergeTrain *struct {
+		CarID        int64  `json:"car_id"`
+		TrainRef     string `json:"train_ref"`
+		CarSHA       string `json:"car_sha"`
+		TargetBranch string `json:"target_branch"`
+		Position     int    `json:"position"`
+	} `json:"merge_train"`
 }
 
 // Decode reads a status check payload: GitLab's merge request webhook body
@@ -94,11 +139,14 @@ func Decode(body []byte) (*Event, error) {
 		return nil, fmt.Errorf("%w: no object_attributes.last_commit.id", ErrInvalidPayload)
 	case w.ExternalApprovalRule == nil || w.ExternalApprovalRule.ID <= 0:
 		return nil, fmt.Errorf("%w: no external_approval_rule.id", ErrInvalidPayload)
+	case w.MergeTrain != nil && (w.MergeTrain.CarSHA == "" || w.MergeTrain.CarID <= 0):
+		return nil, fmt.Errorf("%w: merge_train without car_id or car_sha", ErrInvalidPayload)
 	}
-	return &Event{
+	ev := &Event{
 		ProjectID:       w.Project.ID,
 		MergeRequestIID: w.ObjectAttributes.IID,
 		SHA:             w.ObjectAttributes.LastCommit.ID,
+		HeadSHA:         w.ObjectAttributes.LastCommit.ID,
 		Action:          w.ObjectAttributes.Action,
 		OldRev:          w.ObjectAttributes.OldRev,
 		Title:           w.ObjectAttributes.Title,
@@ -110,5 +158,10 @@ func Decode(body []byte) (*Event, error) {
 			URL:  w.ExternalApprovalRule.ExternalURL,
 		},
 		Raw: append(json.RawMessage(nil), body...),
-	}, nil
+	}
+	if m := w.MergeTrain; m != nil {
+		ev.SHA = m.CarSHA
+		ev.MergeTrain = &MergeTrain{CarID: m.CarID, TrainRef: m.TrainRef, CarSHA: m.CarSHA, TargetBranch: m.TargetBranch, Position: m.Position}
+	}
+	return ev, nil
 }

@@ -37,12 +37,14 @@ func (rs responses) Dispatch(ctx context.Context, d store.Dispatch) error {
 	// Encode everything before anything is written, so nothing is half
 	// written because one record would not encode.
 	fields := make([]any, 0, 2*len(d.Responses))
+	responseRecords := make([][]byte, len(d.Responses))
 	var deadlines []redis.Z
-	for _, r := range d.Responses {
+	for i, r := range d.Responses {
 		rec, err := encode(r)
 		if err != nil {
 			return err
 		}
+		responseRecords[i] = rec
 		fields = append(fields, responseField(r.GetCheckId(), r.GetSha()), rec)
 		if r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil {
 			deadlines = append(deadlines, redis.Z{Score: score(r.GetDeadline().AsTime()), Member: dueMember(r)})
@@ -55,6 +57,10 @@ func (rs responses) Dispatch(ctx context.Context, d store.Dispatch) error {
 			return err
 		}
 		records[i] = rec
+	}
+	ask, err := carAskRecord(pid, iid, d.CarAsk)
+	if err != nil {
+		return err
 	}
 	// The deadline index is global, outside the project's slot, so it is
 	// written first: entries whose responses never land are stale, and the
@@ -70,6 +76,15 @@ func (rs responses) Dispatch(ctx context.Context, d store.Dispatch) error {
 			tx.HSet(ctx, s.keys.responses(pid, iid), fields...)
 			// Trains and auto-merge wait on status checks.
 			s.markDirty(ctx, tx, pid)
+		}
+		for i, r := range d.Responses {
+			s.indexTree(ctx, tx, r, responseRecords[i])
+		}
+		if ask != nil {
+			tx.HSet(ctx, s.keys.carAsks(pid), carAskField(iid, d.CarAsk.GetSha()), ask)
+		}
+		if d.CarSettled != "" {
+			tx.HDel(ctx, s.keys.carAsks(pid), carAskField(iid, d.CarSettled))
 		}
 		for i, dl := range d.Deliveries {
 			dls.queue(ctx, tx, dl, records[i])

@@ -77,6 +77,7 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
 		// Trains and auto-merge wait on status checks.
 		s.markDirty(ctx, tx, r.GetProjectId())
+		s.indexTree(ctx, tx, r, rec)
 		return nil
 	})
 	return err

@@ -21,6 +21,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Checks", func(t *testing.T) { testChecks(t, h) })
 	t.Run("MergeRequests", func(t *testing.T) { testMergeRequests(t, h) })
 	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
+	t.Run("CarChecks", func(t *testing.T) { testCarChecks(t, h) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, h) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
 	t.Run("Trains", func(t *testing.T) { testTrains(t, h) })

@@ -9,6 +9,7 @@ import {
   ConnectError,
   MergeTrainCarStatus,
   PipelineStatus,
+  StatusCheckStatus,
   timestampDate,
   type DroppedMergeTrainCar,
   type MergeTrainCar,
@@ -23,25 +24,10 @@ export function renderMergeTrain(ctx: Context): void {
   new MergeTrainPage(ctx).mount();
 }
 
-/** A check of a car, when the car carries them (see carChecks). */
-interface CarCheck {
-  name: string;
-  status: number;
+/** A car's check status as the page draws it. */
+function checkStatusName(s: StatusCheckStatus): "pending" | "passed" | "failed" {
+  return s === StatusCheckStatus.PASSED ? "passed" : s === StatusCheckStatus.FAILED ? "failed" : "pending";
 }
-
-/**
- * The status checks a car carries, when the API sends them on the car
- * (a repeated field of MergeTrainCar); none before that. Read loosely, so
- * the page draws them as soon as the field exists.
- */
-function carChecks(car: MergeTrainCar): CarCheck[] {
-  const checks = (car as unknown as { statusChecks?: unknown }).statusChecks;
-  if (!Array.isArray(checks)) return [];
-  return checks.filter((c): c is CarCheck => typeof c === "object" && c !== null && "name" in c);
-}
-
-/** Check statuses as numbers, so that the loose read above needs no enum. */
-const checkStatusName = (s: number): "pending" | "passed" | "failed" => (s === 2 ? "passed" : s === 3 ? "failed" : "pending");
 
 class MergeTrainPage {
   private readonly live = h("p", { class: "live-status", role: "status" }, "Connecting…");
@@ -168,7 +154,8 @@ class MergeTrainPage {
   private carBox(car: MergeTrainCar, index: number): HTMLLIElement {
     const mr = car.mergeRequest;
     const pipeline = car.pipeline;
-    const checks = carChecks(car);
+    // Present when the project has status checks follow the merge train.
+    const checks = car.statusChecks;
     const pipelineState = pipeline ? pipelineStateName(pipeline.status) : "pending";
     return h(
       "li",
@@ -207,7 +194,16 @@ class MergeTrainPage {
               h(
                 "ul",
                 { class: "car-checks" },
-                ...checks.map((c) => h("li", { "data-status": checkStatusName(c.status) }, h("span", { class: "icon" }, statusIcon(checkStatusName(c.status))), ` ${c.name}`)),
+                ...checks.map((c) =>
+                  h(
+                    "li",
+                    { "data-status": checkStatusName(c.status), "data-check-id": String(c.checkId) },
+                    h("span", { class: "icon" }, statusIcon(checkStatusName(c.status))),
+                    ` ${c.name}`,
+                    c.obsolete ? h("span", { class: "muted" }, " (outdated)") : null,
+                    c.reusedFromSha ? h("span", { class: "muted", title: c.reusedFromSha }, " (reused, same tree)") : null,
+                  ),
+                ),
               ),
             )
           : null,

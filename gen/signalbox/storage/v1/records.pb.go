@@ -372,8 +372,11 @@ type ProjectSettings struct {
 	MergeMethod               int32 `protobuf:"varint,6,opt,name=merge_method,json=mergeMethod,proto3" json:"merge_method,omitempty"`
 	MaxPipelinesPerMergeTrain int32 `protobuf:"varint,7,opt,name=max_pipelines_per_merge_train,json=maxPipelinesPerMergeTrain,proto3" json:"max_pipelines_per_merge_train,omitempty"`
 	StatusCheckTimeoutSeconds int32 `protobuf:"varint,8,opt,name=status_check_timeout_seconds,json=statusCheckTimeoutSeconds,proto3" json:"status_check_timeout_seconds,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// Status checks are also asked about each merge train car's commit, and
+	// a car merges only when they pass (see signalbox.v1.ProjectSettings).
+	StatusChecksFollowMergeTrain bool `protobuf:"varint,20,opt,name=status_checks_follow_merge_train,json=statusChecksFollowMergeTrain,proto3" json:"status_checks_follow_merge_train,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *ProjectSettings) Reset() {
@@ -460,6 +463,13 @@ func (x *ProjectSettings) GetStatusCheckTimeoutSeconds() int32 {
 		return x.StatusCheckTimeoutSeconds
 	}
 	return 0
+}
+
+func (x *ProjectSettings) GetStatusChecksFollowMergeTrain() bool {
+	if x != nil {
+		return x.StatusChecksFollowMergeTrain
+	}
+	return false
 }
 
 // Member is a user's role in one project.
@@ -1121,6 +1131,17 @@ type StatusCheckResponse struct {
 	// Written by earlier versions when the sweeper failed a response; no
 	// longer set, since reads decide a timeout from the deadline.
 	FailureReason string `protobuf:"bytes,10,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	// For a response about a merge train car's commit (sha is the car's
+	// train commit, not a head): the car, and the commit's tree, under which
+	// a final answer is indexed so a car with the same tree reuses it.
+	CarId   int64  `protobuf:"varint,15,opt,name=car_id,json=carId,proto3" json:"car_id,omitempty"`
+	TreeSha string `protobuf:"bytes,16,opt,name=tree_sha,json=treeSha,proto3" json:"tree_sha,omitempty"`
+	// Set when the status was copied from the answer for this commit of the
+	// same tree, instead of asking the check.
+	ReusedFromSha string `protobuf:"bytes,17,opt,name=reused_from_sha,json=reusedFromSha,proto3" json:"reused_from_sha,omitempty"`
+	// The car was rebuilt or dropped while this response was pending: the
+	// check was told, and no answer for it is taken any more.
+	Obsolete      bool `protobuf:"varint,18,opt,name=obsolete,proto3" json:"obsolete,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1225,6 +1246,114 @@ func (x *StatusCheckResponse) GetFailureReason() string {
 	return ""
 }
 
+func (x *StatusCheckResponse) GetCarId() int64 {
+	if x != nil {
+		return x.CarId
+	}
+	return 0
+}
+
+func (x *StatusCheckResponse) GetTreeSha() string {
+	if x != nil {
+		return x.TreeSha
+	}
+	return ""
+}
+
+func (x *StatusCheckResponse) GetReusedFromSha() string {
+	if x != nil {
+		return x.ReusedFromSha
+	}
+	return ""
+}
+
+func (x *StatusCheckResponse) GetObsolete() bool {
+	if x != nil {
+		return x.Obsolete
+	}
+	return false
+}
+
+// CarCheckAsk records that the checks of a merge request were asked about
+// a merge train car's commit, until the car's checks are settled: the car
+// moved on (rebuilt, dropped, merged) and every response still pending was
+// made obsolete.
+type CarCheckAsk struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	CarId           int64                  `protobuf:"varint,1,opt,name=car_id,json=carId,proto3" json:"car_id,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	Sha             string                 `protobuf:"bytes,3,opt,name=sha,proto3" json:"sha,omitempty"`
+	TreeSha         string                 `protobuf:"bytes,4,opt,name=tree_sha,json=treeSha,proto3" json:"tree_sha,omitempty"`
+	TargetBranch    string                 `protobuf:"bytes,5,opt,name=target_branch,json=targetBranch,proto3" json:"target_branch,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CarCheckAsk) Reset() {
+	*x = CarCheckAsk{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CarCheckAsk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CarCheckAsk) ProtoMessage() {}
+
+func (x *CarCheckAsk) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CarCheckAsk.ProtoReflect.Descriptor instead.
+func (*CarCheckAsk) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CarCheckAsk) GetCarId() int64 {
+	if x != nil {
+		return x.CarId
+	}
+	return 0
+}
+
+func (x *CarCheckAsk) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *CarCheckAsk) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+func (x *CarCheckAsk) GetTreeSha() string {
+	if x != nil {
+		return x.TreeSha
+	}
+	return ""
+}
+
+func (x *CarCheckAsk) GetTargetBranch() string {
+	if x != nil {
+		return x.TargetBranch
+	}
+	return ""
+}
+
 // Delivery is one event sent to one check: its payload, its signing
 // identity, and every attempt made.
 type Delivery struct {
@@ -1258,7 +1387,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1399,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1412,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -1405,7 +1534,7 @@ type DeliveryAttempt struct {
 
 func (x *DeliveryAttempt) Reset() {
 	*x = DeliveryAttempt{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1417,7 +1546,7 @@ func (x *DeliveryAttempt) String() string {
 func (*DeliveryAttempt) ProtoMessage() {}
 
 func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1430,7 +1559,7 @@ func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
 func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeliveryAttempt) GetNumber() int32 {
@@ -1513,7 +1642,7 @@ type Car struct {
 
 func (x *Car) Reset() {
 	*x = Car{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1525,7 +1654,7 @@ func (x *Car) String() string {
 func (*Car) ProtoMessage() {}
 
 func (x *Car) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1538,7 +1667,7 @@ func (x *Car) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Car.ProtoReflect.Descriptor instead.
 func (*Car) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Car) GetId() int64 {
@@ -1710,7 +1839,7 @@ type Cause struct {
 
 func (x *Cause) Reset() {
 	*x = Cause{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1722,7 +1851,7 @@ func (x *Cause) String() string {
 func (*Cause) ProtoMessage() {}
 
 func (x *Cause) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1735,7 +1864,7 @@ func (x *Cause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cause.ProtoReflect.Descriptor instead.
 func (*Cause) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Cause) GetReason() int32 {
@@ -1794,7 +1923,7 @@ type Train struct {
 
 func (x *Train) Reset() {
 	*x = Train{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +1935,7 @@ func (x *Train) String() string {
 func (*Train) ProtoMessage() {}
 
 func (x *Train) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +1948,7 @@ func (x *Train) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Train.ProtoReflect.Descriptor instead.
 func (*Train) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Train) GetProjectId() int64 {
@@ -1911,7 +2040,7 @@ type TrainCommand struct {
 
 func (x *TrainCommand) Reset() {
 	*x = TrainCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1923,7 +2052,7 @@ func (x *TrainCommand) String() string {
 func (*TrainCommand) ProtoMessage() {}
 
 func (x *TrainCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1936,7 +2065,7 @@ func (x *TrainCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
 func (*TrainCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TrainCommand) GetId() int64 {
@@ -2014,7 +2143,7 @@ type JoinTrain struct {
 
 func (x *JoinTrain) Reset() {
 	*x = JoinTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2026,7 +2155,7 @@ func (x *JoinTrain) String() string {
 func (*JoinTrain) ProtoMessage() {}
 
 func (x *JoinTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2039,7 +2168,7 @@ func (x *JoinTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
 func (*JoinTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *JoinTrain) GetCarId() int64 {
@@ -2080,7 +2209,7 @@ type LeaveTrain struct {
 
 func (x *LeaveTrain) Reset() {
 	*x = LeaveTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2221,7 @@ func (x *LeaveTrain) String() string {
 func (*LeaveTrain) ProtoMessage() {}
 
 func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2234,7 @@ func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
 func (*LeaveTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LeaveTrain) GetMergeRequestIid() int64 {
@@ -2128,7 +2257,7 @@ type AppliedCommand struct {
 
 func (x *AppliedCommand) Reset() {
 	*x = AppliedCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2269,7 @@ func (x *AppliedCommand) String() string {
 func (*AppliedCommand) ProtoMessage() {}
 
 func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2282,7 @@ func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
 func (*AppliedCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AppliedCommand) GetId() int64 {
@@ -2210,7 +2339,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2351,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2364,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -2360,7 +2489,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2372,7 +2501,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2385,7 +2514,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -2505,7 +2634,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2517,7 +2646,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2530,7 +2659,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2612,7 +2741,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2624,7 +2753,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2637,7 +2766,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Note) GetId() int64 {
@@ -2732,7 +2861,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x12last_activity_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x10lastActivityTime\x12\x1d\n" +
 	"\n" +
 	"creator_id\x18\f \x01(\x03R\tcreatorId\x12A\n" +
-	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\x95\x04\n" +
+	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xdd\x04\n" +
 	"\x0fProjectSettings\x12[\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bR%onlyAllowMergeIfAllStatusChecksPassed\x12O\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bR onlyAllowMergeIfPipelineSucceeds\x126\n" +
@@ -2741,7 +2870,8 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x1fmerge_trains_skip_train_allowed\x18\x05 \x01(\bR\x1bmergeTrainsSkipTrainAllowed\x12!\n" +
 	"\fmerge_method\x18\x06 \x01(\x05R\vmergeMethod\x12@\n" +
 	"\x1dmax_pipelines_per_merge_train\x18\a \x01(\x05R\x19maxPipelinesPerMergeTrain\x12?\n" +
-	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\"\xc4\x01\n" +
+	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\x12F\n" +
+	" status_checks_follow_merge_train\x18\x14 \x01(\bR\x1cstatusChecksFollowMergeTrain\"\xc4\x01\n" +
 	"\x06Member\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12!\n" +
 	"\faccess_level\x18\x02 \x01(\x05R\vaccessLevel\x12;\n" +
@@ -2818,7 +2948,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\ftrain_branch\x18\x1c \x01(\tR\vtrainBranch\x12\x1f\n" +
 	"\vlanding_sha\x18\x1d \x01(\tR\n" +
 	"landingSha\x12!\n" +
-	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x8c\x03\n" +
+	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x82\x04\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -2833,7 +2963,17 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"retry_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tretryTime\x126\n" +
 	"\bdeadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bdeadline\x12%\n" +
 	"\x0efailure_reason\x18\n" +
-	" \x01(\tR\rfailureReason\"\xb3\x04\n" +
+	" \x01(\tR\rfailureReason\x12\x15\n" +
+	"\x06car_id\x18\x0f \x01(\x03R\x05carId\x12\x19\n" +
+	"\btree_sha\x18\x10 \x01(\tR\atreeSha\x12&\n" +
+	"\x0freused_from_sha\x18\x11 \x01(\tR\rreusedFromSha\x12\x1a\n" +
+	"\bobsolete\x18\x12 \x01(\bR\bobsolete\"\xa2\x01\n" +
+	"\vCarCheckAsk\x12\x15\n" +
+	"\x06car_id\x18\x01 \x01(\x03R\x05carId\x12*\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03R\x0fmergeRequestIid\x12\x10\n" +
+	"\x03sha\x18\x03 \x01(\tR\x03sha\x12\x19\n" +
+	"\btree_sha\x18\x04 \x01(\tR\atreeSha\x12#\n" +
+	"\rtarget_branch\x18\x05 \x01(\tR\ftargetBranch\"\xb3\x04\n" +
 	"\bDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3013,7 +3153,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -3025,69 +3165,70 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*StatusCheck)(nil),           // 7: signalbox.storage.v1.StatusCheck
 	(*MergeRequest)(nil),          // 8: signalbox.storage.v1.MergeRequest
 	(*StatusCheckResponse)(nil),   // 9: signalbox.storage.v1.StatusCheckResponse
-	(*Delivery)(nil),              // 10: signalbox.storage.v1.Delivery
-	(*DeliveryAttempt)(nil),       // 11: signalbox.storage.v1.DeliveryAttempt
-	(*Car)(nil),                   // 12: signalbox.storage.v1.Car
-	(*Cause)(nil),                 // 13: signalbox.storage.v1.Cause
-	(*Train)(nil),                 // 14: signalbox.storage.v1.Train
-	(*TrainCommand)(nil),          // 15: signalbox.storage.v1.TrainCommand
-	(*JoinTrain)(nil),             // 16: signalbox.storage.v1.JoinTrain
-	(*LeaveTrain)(nil),            // 17: signalbox.storage.v1.LeaveTrain
-	(*AppliedCommand)(nil),        // 18: signalbox.storage.v1.AppliedCommand
-	(*Pipeline)(nil),              // 19: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 20: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 21: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 22: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*CarCheckAsk)(nil),           // 10: signalbox.storage.v1.CarCheckAsk
+	(*Delivery)(nil),              // 11: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 12: signalbox.storage.v1.DeliveryAttempt
+	(*Car)(nil),                   // 13: signalbox.storage.v1.Car
+	(*Cause)(nil),                 // 14: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 15: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 16: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 17: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 18: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 19: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 20: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 21: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 22: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 23: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	23, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	23, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	23, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	23, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	24, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	24, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	24, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	24, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	23, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	24, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	23, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	23, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	23, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	23, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	23, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	23, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	23, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	23, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	23, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	23, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	23, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	23, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	11, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	23, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	23, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	23, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	23, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	23, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	13, // 27: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	13, // 28: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	23, // 29: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	12, // 30: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	12, // 31: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	18, // 32: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	23, // 33: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	23, // 34: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	16, // 35: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	17, // 36: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	23, // 37: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	23, // 38: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	23, // 39: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	23, // 40: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	23, // 41: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	23, // 42: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	23, // 43: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	23, // 44: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	23, // 45: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	23, // 46: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	24, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	24, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	24, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	24, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	24, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	24, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	24, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	24, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	24, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	24, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	24, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	24, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	12, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	24, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	24, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	24, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	24, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	24, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	14, // 27: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	14, // 28: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	24, // 29: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	13, // 30: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	13, // 31: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	19, // 32: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	24, // 33: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	24, // 34: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	17, // 35: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	18, // 36: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	24, // 37: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	24, // 38: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	24, // 39: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	24, // 40: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	24, // 41: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 42: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	24, // 43: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	24, // 44: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	24, // 45: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	24, // 46: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
 	47, // [47:47] is the sub-list for method output_type
 	47, // [47:47] is the sub-list for method input_type
 	47, // [47:47] is the sub-list for extension type_name
@@ -3100,7 +3241,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
-	file_signalbox_storage_v1_records_proto_msgTypes[15].OneofWrappers = []any{
+	file_signalbox_storage_v1_records_proto_msgTypes[16].OneofWrappers = []any{
 		(*TrainCommand_Join)(nil),
 		(*TrainCommand_Leave)(nil),
 	}
@@ -3110,7 +3251,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

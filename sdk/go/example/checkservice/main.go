@@ -1,13 +1,17 @@
 // Command checkservice is a small external status check for Signalbox (or
 // GitLab), built on the receiver SDK. It verifies each request, decides from
 // the merge request's title, answers 202 at once, and posts the verdict for
-// the request's head sha through Signalbox's API.
+// the request's sha through Signalbox's API: the head, or a merge train
+// car's commit when the project has status checks follow the train (a
+// notice that such a car is obsolete is logged and needs no answer).
 //
 // The decision rule, first match wins, tags case-insensitive:
 //
 //	title contains "[error]"           answer HTTP 500 and post nothing (Signalbox retries)
 //	title contains "[silent]"          answer 202 and post nothing (the check stays pending)
 //	title contains "[pending]"         post pending
+//	title contains "[fail-train]"      post failed for a merge train car's
+//	                                   commit, passed for the head
 //	title contains "[fail]", or starts
 //	with "Draft:", "[Draft]", "(Draft)" post failed
 //	anything else                      post passed
@@ -179,9 +183,10 @@ func (v verdict) String() string {
 	return [...]string{"passed", "failed", "pending", "silent", "error"}[v]
 }
 
-// decide is the whole policy, a pure function of the title so that tests,
-// end-to-end ones included, can pick the verdict by naming the merge request.
-func decide(title string) verdict {
+// decide is the whole policy, a pure function of the title (and of whether
+// a merge train car's commit is asked about) so that tests, end-to-end ones
+// included, can pick the verdict by naming the merge request.
+func decide(title string, car bool) verdict {
 	t := strings.ToLower(title)
 	switch {
 	case strings.Contains(t, "[error]"):
@@ -190,6 +195,11 @@ func decide(title string) verdict {
 		return verdictSilent
 	case strings.Contains(t, "[pending]"):
 		return verdictPending
+	case strings.Contains(t, "[fail-train]"):
+		if car {
+			return verdictFail
+		}
+		return verdictPass
 	case strings.Contains(t, "[fail]"),
 		strings.HasPrefix(t, "draft:"), strings.HasPrefix(t, "[draft]"), strings.HasPrefix(t, "(draft)"):
 		return verdictFail
@@ -224,7 +234,14 @@ func (s *service) close() {
 // handle decides at once and posts the verdict in the background, so the
 // delivery is answered without waiting for Signalbox.
 func (s *service) handle(_ context.Context, ev *receiver.Event) error {
-	v := decide(ev.Title)
+	if ev.IsObsolete() {
+		// The car was rebuilt or dropped: a real service would stop its work
+		// on the car's commit here. No answer is taken any more.
+		s.logger.Info("merge train car obsolete", "delivery_id", ev.ID, "project_id", ev.ProjectID,
+			"mr_iid", ev.MergeRequestIID, "sha", ev.SHA, "check_id", ev.Check.ID, "car_id", ev.MergeTrain.CarID)
+		return nil
+	}
+	v := decide(ev.Title, ev.MergeTrain != nil)
 	s.logger.Info("status check requested", "delivery_id", ev.ID, "project_id", ev.ProjectID,
 		"mr_iid", ev.MergeRequestIID, "sha", ev.SHA, "check_id", ev.Check.ID, "action", ev.Action, "verdict", v.String())
 	switch v {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,8 +52,13 @@ func TestDecide(t *testing.T) {
 		"":                           verdictPass,
 		"Not a tag: fail, draft, ok": verdictPass,
 	} {
-		require.Equal(t, want, decide(title), title)
+		require.Equal(t, want, decide(title, false), title)
+		if title != "" && !strings.Contains(title, "fail-train") {
+			require.Equal(t, want, decide(title, true), "a car is judged as its head: %s", title)
+		}
 	}
+	require.Equal(t, verdictPass, decide("Together they break [fail-train]", false))
+	require.Equal(t, verdictFail, decide("Together they break [fail-train]", true))
 }
 
 func TestParseConfig(t *testing.T) {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/delivery.proto.
  */
 export const file_signalbox_v1_delivery: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaWduYWxib3gvdjEvZGVsaXZlcnkucHJvdG8SDHNpZ25hbGJveC52MSKBAgoIRGVsaXZlcnkSCgoCaWQYASABKAMSEAoIY2hlY2tfaWQYAiABKAMSGQoRbWVyZ2VfcmVxdWVzdF9paWQYAyABKAMSDQoFZXZlbnQYBCABKAkSCwoDc2hhGAUgASgJEioKBXN0YXRlGAYgASgOMhsuc2lnbmFsYm94LnYxLkRlbGl2ZXJ5U3RhdGUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KCGF0dGVtcHRzGAggAygLMh0uc2lnbmFsYm94LnYxLkRlbGl2ZXJ5QXR0ZW1wdBISCgp3ZWJob29rX2lkGAkgASgJIoQBCg9EZWxpdmVyeUF0dGVtcHQSDgoGbnVtYmVyGAEgASgFEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2h0dHBfc3RhdHVzGAMgASgFEhMKC2R1cmF0aW9uX21zGAQgASgDEg0KBWVycm9yGAUgASgJKoQBCg1EZWxpdmVyeVN0YXRlEh4KGkRFTElWRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVEVfUEVORElORxABEhwKGERFTElWRVJZX1NUQVRFX1NVQ0NFRURFRBACEhkKFURFTElWRVJZX1NUQVRFX0ZBSUxFRBADYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChtzaWduYWxib3gvdjEvZGVsaXZlcnkucHJvdG8SDHNpZ25hbGJveC52MSKBAgoIRGVsaXZlcnkSCgoCaWQYASABKAMSEAoIY2hlY2tfaWQYAiABKAMSGQoRbWVyZ2VfcmVxdWVzdF9paWQYAyABKAMSDQoFZXZlbnQYBCABKAkSCwoDc2hhGAUgASgJEioKBXN0YXRlGAYgASgOMhsuc2lnbmFsYm94LnYxLkRlbGl2ZXJ5U3RhdGUSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KCGF0dGVtcHRzGAggAygLMh0uc2lnbmFsYm94LnYxLkRlbGl2ZXJ5QXR0ZW1wdBISCgp3ZWJob29rX2lkGAkgASgJIoQBCg9EZWxpdmVyeUF0dGVtcHQSDgoGbnVtYmVyGAEgASgFEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2h0dHBfc3RhdHVzGAMgASgFEhMKC2R1cmF0aW9uX21zGAQgASgDEg0KBWVycm9yGAUgASgJKrwBCg1EZWxpdmVyeVN0YXRlEh4KGkRFTElWRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVEVfUEVORElORxABEhwKGERFTElWRVJZX1NUQVRFX1NVQ0NFRURFRBACEhkKFURFTElWRVJZX1NUQVRFX0ZBSUxFRBADEhsKF0RFTElWRVJZX1NUQVRFX0NBTkNFTEVEEAQSGQoVREVMSVZFUllfU1RBVEVfUkVVU0VEEAViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Delivery is one event sent to an external status check, with its attempts.
@@ -37,7 +37,10 @@ export type Delivery = Message<"signalbox.v1.Delivery"> & {
   mergeRequestIid: bigint;
 
   /**
-   * open, update, close, reopen, merge, retry or redeliver.
+   * open, update, close, reopen, merge, retry or redeliver; for a merge
+   * train car's commit (see docs/train-checks.md): merge_train, obsolete, or
+   * reused (an entry that records an answer reused for the same tree; it is
+   * never sent).
    *
    * @generated from field: string event = 4;
    */
@@ -148,6 +151,22 @@ export enum DeliveryState {
    * @generated from enum value: DELIVERY_STATE_FAILED = 3;
    */
   FAILED = 3,
+
+  /**
+   * Withdrawn before it was sent: the merge train car it was about was
+   * rebuilt or dropped.
+   *
+   * @generated from enum value: DELIVERY_STATE_CANCELED = 4;
+   */
+  CANCELED = 4,
+
+  /**
+   * Never sent: the check had answered for a commit with the same tree, and
+   * that answer was reused.
+   *
+   * @generated from enum value: DELIVERY_STATE_REUSED = 5;
+   */
+  REUSED = 5,
 }
 
 /**

@@ -8,6 +8,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Pipeline } from "./pipeline_pb.js";
 import { file_signalbox_v1_pipeline } from "./pipeline_pb.js";
+import type { StatusCheckStatus } from "./status_check_pb.js";
+import { file_signalbox_v1_status_check } from "./status_check_pb.js";
 import type { User } from "./user_pb.js";
 import { file_signalbox_v1_user } from "./user_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/merge_train.proto.
  */
 export const file_signalbox_v1_merge_train: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zaWduYWxib3gvdjEvbWVyZ2VfdHJhaW4ucHJvdG8SDHNpZ25hbGJveC52MSKwAwoNTWVyZ2VUcmFpbkNhchIKCgJpZBgBIAEoAxI0Cg1tZXJnZV9yZXF1ZXN0GAIgASgLMh0uc2lnbmFsYm94LnYxLkNhck1lcmdlUmVxdWVzdBIgCgR1c2VyGAMgASgLMhIuc2lnbmFsYm94LnYxLlVzZXISKAoIcGlwZWxpbmUYBCABKAsyFi5zaWduYWxib3gudjEuUGlwZWxpbmUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg10YXJnZXRfYnJhbmNoGAcgASgJEjEKBnN0YXR1cxgIIAEoDjIhLnNpZ25hbGJveC52MS5NZXJnZVRyYWluQ2FyU3RhdHVzEi8KC21lcmdlZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCghkdXJhdGlvbhgKIAEoA0gAiAEBEhAKCGJhdGNoX2lkGCQgASgDQgsKCV9kdXJhdGlvbiLkAQoPQ2FyTWVyZ2VSZXF1ZXN0EgoKAmlkGAEgASgDEgsKA2lpZBgCIAEoAxISCgpwcm9qZWN0X2lkGAMgASgDEg0KBXRpdGxlGAQgASgJEhMKC2Rlc2NyaXB0aW9uGAUgASgJEg0KBXN0YXRlGAYgASgJEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHd2ViX3VybBgJIAEoCSLOAQoETm90ZRIKCgJpZBgBIAEoAxIMCgRib2R5GAIgASgJEiIKBmF1dGhvchgDIAEoCzISLnNpZ25hbGJveC52MS5Vc2VyEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZzeXN0ZW0YBSABKAgSGAoQbWVyZ2VfcmVxdWVzdF9pZBgGIAEoAxIZChFtZXJnZV9yZXF1ZXN0X2lpZBgHIAEoAxISCgpwcm9qZWN0X2lkGAggASgDKpECChNNZXJnZVRyYWluQ2FyU3RhdHVzEiYKIk1FUkdFX1RSQUlOX0NBUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtNRVJHRV9UUkFJTl9DQVJfU1RBVFVTX0lETEUQARIgChxNRVJHRV9UUkFJTl9DQVJfU1RBVFVTX1NUQUxFEAISIAocTUVSR0VfVFJBSU5fQ0FSX1NUQVRVU19GUkVTSBADEiIKHk1FUkdFX1RSQUlOX0NBUl9TVEFUVVNfTUVSR0lORxAEEiEKHU1FUkdFX1RSQUlOX0NBUl9TVEFUVVNfTUVSR0VEEAUSJgoiTUVSR0VfVFJBSU5fQ0FSX1NUQVRVU19TS0lQX01FUkdFRBAGYgZwcm90bzM", [file_google_protobuf_timestamp, file_signalbox_v1_pipeline, file_signalbox_v1_user]);
+  fileDesc("Ch5zaWduYWxib3gvdjEvbWVyZ2VfdHJhaW4ucHJvdG8SDHNpZ25hbGJveC52MSLpAwoNTWVyZ2VUcmFpbkNhchIKCgJpZBgBIAEoAxI0Cg1tZXJnZV9yZXF1ZXN0GAIgASgLMh0uc2lnbmFsYm94LnYxLkNhck1lcmdlUmVxdWVzdBIgCgR1c2VyGAMgASgLMhIuc2lnbmFsYm94LnYxLlVzZXISKAoIcGlwZWxpbmUYBCABKAsyFi5zaWduYWxib3gudjEuUGlwZWxpbmUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg10YXJnZXRfYnJhbmNoGAcgASgJEjEKBnN0YXR1cxgIIAEoDjIhLnNpZ25hbGJveC52MS5NZXJnZVRyYWluQ2FyU3RhdHVzEi8KC21lcmdlZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCghkdXJhdGlvbhgKIAEoA0gAiAEBEhAKCGJhdGNoX2lkGCQgASgDEjcKDXN0YXR1c19jaGVja3MYLiADKAsyIC5zaWduYWxib3gudjEuTWVyZ2VUcmFpbkNhckNoZWNrQgsKCV9kdXJhdGlvbiKdAQoSTWVyZ2VUcmFpbkNhckNoZWNrEhAKCGNoZWNrX2lkGAEgASgDEgwKBG5hbWUYAiABKAkSCwoDc2hhGAMgASgJEi8KBnN0YXR1cxgEIAEoDjIfLnNpZ25hbGJveC52MS5TdGF0dXNDaGVja1N0YXR1cxIXCg9yZXVzZWRfZnJvbV9zaGEYBSABKAkSEAoIb2Jzb2xldGUYBiABKAgi5AEKD0Nhck1lcmdlUmVxdWVzdBIKCgJpZBgBIAEoAxILCgNpaWQYAiABKAMSEgoKcHJvamVjdF9pZBgDIAEoAxINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRINCgVzdGF0ZRgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3dlYl91cmwYCSABKAkizgEKBE5vdGUSCgoCaWQYASABKAMSDAoEYm9keRgCIAEoCRIiCgZhdXRob3IYAyABKAsyEi5zaWduYWxib3gudjEuVXNlchIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGc3lzdGVtGAUgASgIEhgKEG1lcmdlX3JlcXVlc3RfaWQYBiABKAMSGQoRbWVyZ2VfcmVxdWVzdF9paWQYByABKAMSEgoKcHJvamVjdF9pZBgIIAEoAyqRAgoTTWVyZ2VUcmFpbkNhclN0YXR1cxImCiJNRVJHRV9UUkFJTl9DQVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHwobTUVSR0VfVFJBSU5fQ0FSX1NUQVRVU19JRExFEAESIAocTUVSR0VfVFJBSU5fQ0FSX1NUQVRVU19TVEFMRRACEiAKHE1FUkdFX1RSQUlOX0NBUl9TVEFUVVNfRlJFU0gQAxIiCh5NRVJHRV9UUkFJTl9DQVJfU1RBVFVTX01FUkdJTkcQBBIhCh1NRVJHRV9UUkFJTl9DQVJfU1RBVFVTX01FUkdFRBAFEiYKIk1FUkdFX1RSQUlOX0NBUl9TVEFUVVNfU0tJUF9NRVJHRUQQBmIGcHJvdG8z", [file_google_protobuf_timestamp, file_signalbox_v1_pipeline, file_signalbox_v1_status_check, file_signalbox_v1_user]);
 
 /**
  * MergeTrainCar is one merge request on the merge train of its target
@@ -90,6 +92,15 @@ export type MergeTrainCar = Message<"signalbox.v1.MergeTrainCar"> & {
    * @generated from field: int64 batch_id = 36;
    */
   batchId: bigint;
+
+  /**
+   * The external status checks asked about this car's commit, when the
+   * project has status_checks_follow_merge_train on. A Signalbox extension:
+   * never in REST.
+   *
+   * @generated from field: repeated signalbox.v1.MergeTrainCarCheck status_checks = 46;
+   */
+  statusChecks: MergeTrainCarCheck[];
 };
 
 /**
@@ -98,6 +109,57 @@ export type MergeTrainCar = Message<"signalbox.v1.MergeTrainCar"> & {
  */
 export const MergeTrainCarSchema: GenMessage<MergeTrainCar> = /*@__PURE__*/
   messageDesc(file_signalbox_v1_merge_train, 0);
+
+/**
+ * MergeTrainCarCheck is one external status check's state for a merge train
+ * car's commit.
+ *
+ * @generated from message signalbox.v1.MergeTrainCarCheck
+ */
+export type MergeTrainCarCheck = Message<"signalbox.v1.MergeTrainCarCheck"> & {
+  /**
+   * @generated from field: int64 check_id = 1;
+   */
+  checkId: bigint;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The car commit the answer is for.
+   *
+   * @generated from field: string sha = 3;
+   */
+  sha: string;
+
+  /**
+   * @generated from field: signalbox.v1.StatusCheckStatus status = 4;
+   */
+  status: StatusCheckStatus;
+
+  /**
+   * The answer was reused from this commit, which has the same tree.
+   *
+   * @generated from field: string reused_from_sha = 5;
+   */
+  reusedFromSha: string;
+
+  /**
+   * The car moved on while the check was pending; the check was told.
+   *
+   * @generated from field: bool obsolete = 6;
+   */
+  obsolete: boolean;
+};
+
+/**
+ * Describes the message signalbox.v1.MergeTrainCarCheck.
+ * Use `create(MergeTrainCarCheckSchema)` to create a new message.
+ */
+export const MergeTrainCarCheckSchema: GenMessage<MergeTrainCarCheck> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train, 1);
 
 /**
  * CarMergeRequest is the merge request as a car shows it.
@@ -156,7 +218,7 @@ export type CarMergeRequest = Message<"signalbox.v1.CarMergeRequest"> & {
  * Use `create(CarMergeRequestSchema)` to create a new message.
  */
 export const CarMergeRequestSchema: GenMessage<CarMergeRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train, 1);
+  messageDesc(file_signalbox_v1_merge_train, 2);
 
 /**
  * Note is a comment on a merge request; Signalbox writes system notes when a
@@ -211,7 +273,7 @@ export type Note = Message<"signalbox.v1.Note"> & {
  * Use `create(NoteSchema)` to create a new message.
  */
 export const NoteSchema: GenMessage<Note> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train, 2);
+  messageDesc(file_signalbox_v1_merge_train, 3);
 
 /**
  * MergeTrainCarStatus is a car's state.
