@@ -17,6 +17,7 @@ import {
 import { announce, byId, h, replaceChildren, statusIcon } from "./dom.js";
 import { MergeActions } from "./merge_actions.js";
 import { mergeStatusText, projectPath, stateText } from "./texts.js";
+import { follow } from "./follow.js";
 import type { Context } from "./session.js";
 
 /** Renders the merge request page into #app and starts watching. */
@@ -59,7 +60,6 @@ class MergeRequestPage {
    * the logs and no further request is made.
    */
   private logsVisible: boolean | undefined;
-  private readonly stop = new AbortController();
   private readonly actions: MergeActions;
 
   constructor(private readonly ctx: Context) {
@@ -82,38 +82,14 @@ class MergeRequestPage {
     void this.watch();
   }
 
-  /** Follows the stream; after a drop it reconnects with backoff (a new stream, not a poll). */
-  private async watch(): Promise<void> {
-    let backoff = 1000;
-    const signal = this.stop.signal;
-    while (!signal.aborted) {
-      try {
-        const stream = this.ctx.client.mergeRequests.watchMergeRequest(
-          { project: this.ctx.project, mergeRequestIid: this.ctx.iid },
-          { signal },
-        );
-        for await (const snapshot of stream) {
-          backoff = 1000;
-          this.setLive("Live: updates appear as they happen.");
-          this.render(snapshot);
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        if (this.ctx.handleAuthError(err)) {
-          this.stop.abort();
-          return;
-        }
-        const ce = ConnectError.from(err);
-        if (ce.code === Code.NotFound || ce.code === Code.PermissionDenied || ce.code === Code.InvalidArgument) {
-          replaceChildren(this.summary, h("p", { class: "form-error", role: "alert" }, ce.rawMessage));
-          this.setLive("Not watching.");
-          return;
-        }
-      }
-      this.setLive(`Connection lost; reconnecting in ${Math.round(backoff / 1000)} s…`);
-      await new Promise((resolve) => window.setTimeout(resolve, backoff));
-      backoff = Math.min(backoff * 2, 30000);
-    }
+  /** Follows the stream (see follow.ts). */
+  private watch(): Promise<void> {
+    return follow(this.ctx, {
+      open: (signal) => this.ctx.client.mergeRequests.watchMergeRequest({ project: this.ctx.project, mergeRequestIid: this.ctx.iid }, { signal }),
+      render: (snapshot) => this.render(snapshot),
+      setLive: (text) => this.setLive(text),
+      fail: (message) => replaceChildren(this.summary, h("p", { class: "form-error", role: "alert" }, message)),
+    });
   }
 
   private setLive(text: string): void {

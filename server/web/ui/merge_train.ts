@@ -5,8 +5,6 @@
 // nothing polls; only the elapsed times tick, in the page.
 
 import {
-  Code,
-  ConnectError,
   MergeTrainCarStatus,
   PipelineStatus,
   StatusCheckStatus,
@@ -16,6 +14,7 @@ import {
   type WatchMergeTrainResponse,
 } from "../../../sdk/ts/src/index.js";
 import { announce, byId, h, replaceChildren, statusIcon, type Child } from "./dom.js";
+import { follow } from "./follow.js";
 import type { Context } from "./session.js";
 import { carStatusText, durationText, pipelineText, projectPath } from "./texts.js";
 
@@ -36,7 +35,6 @@ class MergeTrainPage {
   private readonly empty = h("p", { class: "muted", hidden: true }, "No merge request is on this train.");
   private readonly merged = h("ol", { class: "history", "aria-labelledby": "merged-title" });
   private readonly dropped = h("ol", { class: "history", "aria-labelledby": "dropped-title" });
-  private readonly stop = new AbortController();
   private last: WatchMergeTrainResponse | undefined;
   private nextIid: bigint | undefined;
 
@@ -75,37 +73,18 @@ class MergeTrainPage {
     void this.watch();
   }
 
-  /** Follows the stream; after a drop it reconnects with backoff (a new stream, not a poll). */
-  private async watch(): Promise<void> {
-    let backoff = 1000;
-    const signal = this.stop.signal;
-    while (!signal.aborted) {
-      try {
-        const stream = this.ctx.client.mergeTrains.watchMergeTrain({ project: this.ctx.project, targetBranch: this.ctx.branch }, { signal });
-        for await (const snapshot of stream) {
-          backoff = 1000;
-          this.setLive("Live: updates appear as they happen.");
-          this.render(snapshot);
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        if (this.ctx.handleAuthError(err)) {
-          this.stop.abort();
-          return;
-        }
-        const ce = ConnectError.from(err);
-        if (ce.code === Code.NotFound || ce.code === Code.PermissionDenied || ce.code === Code.InvalidArgument) {
-          replaceChildren(this.carsArea);
-          this.notice.textContent = ce.rawMessage;
-          this.notice.classList.add("form-error");
-          this.setLive("Not watching.");
-          return;
-        }
-      }
-      this.setLive(`Connection lost; reconnecting in ${Math.round(backoff / 1000)} s…`);
-      await new Promise((resolve) => window.setTimeout(resolve, backoff));
-      backoff = Math.min(backoff * 2, 30000);
-    }
+  /** Follows the stream (see follow.ts). */
+  private watch(): Promise<void> {
+    return follow(this.ctx, {
+      open: (signal) => this.ctx.client.mergeTrains.watchMergeTrain({ project: this.ctx.project, targetBranch: this.ctx.branch }, { signal }),
+      render: (snapshot) => this.render(snapshot),
+      setLive: (text) => this.setLive(text),
+      fail: (message) => {
+        replaceChildren(this.carsArea);
+        this.notice.textContent = message;
+        this.notice.classList.add("form-error");
+      },
+    });
   }
 
   private setLive(text: string): void {
