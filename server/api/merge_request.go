@@ -25,7 +25,11 @@ func (h mergeRequestHandler) GetMergeRequest(ctx context.Context, req *signalbox
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.GetMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	mr, err := h.withUserCanMerge(ctx, scopeFrom(ctx), h.urls.toMergeRequest(scopeFrom(ctx).Project, v))
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.GetMergeRequestResponse{MergeRequest: mr}, nil
 }
 
 func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalboxv1.ListMergeRequestsRequest) (*signalboxv1.ListMergeRequestsResponse, error) {
@@ -36,15 +40,19 @@ func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalb
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	out := &signalboxv1.ListMergeRequestsResponse{TotalSize: int64(len(all))}
+	list := &signalboxv1.ListMergeRequestsResponse{TotalSize: int64(len(all))}
 	for _, mr := range page(all, req.GetPage(), req.GetPerPage()) {
 		v, err := h.deps.MergeRequests.View(ctx, sc.Project, mr)
 		if err != nil {
 			return nil, toConnect(ctx, h.logger, err)
 		}
-		out.MergeRequests = append(out.MergeRequests, h.urls.toMergeRequest(sc.Project, v))
+		out, err := h.withUserCanMerge(ctx, sc, h.urls.toMergeRequest(sc.Project, v))
+		if err != nil {
+			return nil, toConnect(ctx, h.logger, err)
+		}
+		list.MergeRequests = append(list.MergeRequests, out)
 	}
-	return out, nil
+	return list, nil
 }
 
 func (h mergeRequestHandler) UpdateMergeRequest(ctx context.Context, req *signalboxv1.UpdateMergeRequestRequest) (*signalboxv1.UpdateMergeRequestResponse, error) {
