@@ -36,15 +36,15 @@ func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalb
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	out := &signalboxv1.ListMergeRequestsResponse{TotalSize: int64(len(all))}
+	list := &signalboxv1.ListMergeRequestsResponse{TotalSize: int64(len(all))}
 	for _, mr := range page(all, req.GetPage(), req.GetPerPage()) {
 		v, err := h.deps.MergeRequests.View(ctx, sc.Project, mr)
 		if err != nil {
 			return nil, toConnect(ctx, h.logger, err)
 		}
-		out.MergeRequests = append(out.MergeRequests, h.urls.toMergeRequest(sc.Project, v))
+		list.MergeRequests = append(list.MergeRequests, h.mergeRequestFor(ctx, sc, v))
 	}
-	return out, nil
+	return list, nil
 }
 
 func (h mergeRequestHandler) UpdateMergeRequest(ctx context.Context, req *signalboxv1.UpdateMergeRequestRequest) (*signalboxv1.UpdateMergeRequestResponse, error) {

@@ -13,5 +13,5 @@ type metadataHandler struct{ handlers }
 
 func (h metadataHandler) GetMetadata(ctx context.Context, _ *signalboxv1.GetMetadataRequest) (*signalboxv1.GetMetadataResponse, error) {
 	bi := buildinfo.Read()
-	return &signalboxv1.GetMetadataResponse{Version: bi.Version, Revision: bi.Revision}, nil
+	return &signalboxv1.GetMetadataResponse{Version: bi.Version, Revision: bi.ShortRevision()}, nil
 }

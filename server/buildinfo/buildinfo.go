@@ -1,59 +1,74 @@
-// Package buildinfo says which build of Signalbox is running, from what
-// the Go toolchain stamped into the binary (runtime/debug.ReadBuildInfo):
-// the module version and the VCS revision. The REST door's /version and
-// /metadata and the command line's --version read it here, so they agree.
-// It knows nothing of how either shows it.
+// Package buildinfo is what the running binary knows about its own build
+// (runtime/debug.ReadBuildInfo): the one source for `signalbox --version`
+// and GET /api/v4/version.
 package buildinfo
 
 import (
+	"fmt"
 	"runtime/debug"
 )
 
-// Info is one build's identity.
+// Info describes the build.
 type Info struct {
-	// Version is the main module's version ("v1.2.3"), or "devel" for a
-	// build from a work tree (go build, go run).
+	// Version is the main module's version: a tag, a pseudo-version
+	// (v0.0.0-<time>-<commit>, "+dirty" when the tree had changes) when built
+	// from a git checkout, or "(devel)".
 	Version string
-	// Revision is the VCS commit the build is from, shortened to 12
-	// characters, with "-dirty" when the work tree had changes; "" when the
-	// build carries no VCS stamp (go test, go run).
+	// Revision is the commit the binary was built from, empty when the
+	// build did not record one (go test, -buildvcs=false).
 	Revision string
-	// GoVersion is the toolchain that built it.
+	// Time is the commit's time, RFC 3339, or empty.
+	Time string
+	// Modified says the tree had uncommitted changes.
+	Modified bool
+	// GoVersion is the toolchain that built the binary.
 	GoVersion string
 }
 
-// revisionLength is how much of a commit id Revision keeps: unique in any
-// repository of this size, and as GitLab shows its own revision, short.
-const revisionLength = 12
-
-// Read returns the running binary's build information.
+// Read returns the build information of the running binary.
 func Read() Info {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return Info{Version: "devel"}
+		return Info{Version: "(devel)"}
 	}
-	return fromBuildInfo(bi)
-}
-
-func fromBuildInfo(bi *debug.BuildInfo) Info {
-	out := Info{Version: bi.Main.Version, GoVersion: bi.GoVersion}
-	if out.Version == "" || out.Version == "(devel)" {
-		out.Version = "devel"
+	info := Info{Version: bi.Main.Version, GoVersion: bi.GoVersion}
+	if info.Version == "" {
+		info.Version = "(devel)"
 	}
-	var dirty bool
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
-			out.Revision = s.Value
+			info.Revision = s.Value
+		case "vcs.time":
+			info.Time = s.Value
 		case "vcs.modified":
-			dirty = s.Value == "true"
+			info.Modified = s.Value == "true"
 		}
 	}
-	if len(out.Revision) > revisionLength {
-		out.Revision = out.Revision[:revisionLength]
+	return info
+}
+
+// ShortRevision is the revision's first 11 characters, as GitLab shows its
+// own.
+func (i Info) ShortRevision() string {
+	if len(i.Revision) > 11 {
+		return i.Revision[:11]
 	}
-	if dirty && out.Revision != "" {
-		out.Revision += "-dirty"
+	return i.Revision
+}
+
+// String is the line `signalbox --version` prints.
+func (i Info) String() string {
+	s := "signalbox " + i.Version
+	if i.Revision != "" {
+		s += fmt.Sprintf(" (revision %s", i.Revision)
+		if i.Modified {
+			s += ", modified"
+		}
+		if i.Time != "" {
+			s += ", " + i.Time
+		}
+		s += ")"
 	}
-	return out
+	return s + " " + i.GoVersion
 }

@@ -1,28 +1,25 @@
-package buildinfo
+package buildinfo_test
 
 import (
-	"runtime/debug"
+	"runtime"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signalbox/signalbox/server/buildinfo"
 )
 
-func TestFromBuildInfo(t *testing.T) {
+func TestRead(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		bi   debug.BuildInfo
-		want Info
-	}{
-		{"work tree build", debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}}, Info{Version: "devel", GoVersion: "go1.26.8"}},
-		{"tagged, clean", debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}, Settings: []debug.BuildSetting{
-			{Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"}, {Key: "vcs.modified", Value: "false"},
-		}}, Info{Version: "v1.2.3", Revision: "0123456789ab"}},
-		{"dirty", debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
-			{Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"}, {Key: "vcs.modified", Value: "true"},
-		}}, Info{Version: "devel", Revision: "0123456789ab-dirty"}},
-	}
-	for _, tc := range tests {
-		if got := fromBuildInfo(&tc.bi); got != tc.want {
-			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
-		}
-	}
+	info := buildinfo.Read()
+	require.Equal(t, runtime.Version(), info.GoVersion)
+	require.NotEmpty(t, info.Version)
+}
+
+func TestString(t *testing.T) {
+	t.Parallel()
+	info := buildinfo.Info{Version: "v1.2.3", Revision: "0123456789abcdef", Time: "2026-12-02T06:00:00Z", Modified: true, GoVersion: "go1.26.8"}
+	require.Equal(t, "signalbox v1.2.3 (revision 0123456789abcdef, modified, 2026-12-02T06:00:00Z) go1.26.8", info.String())
+	require.Equal(t, "0123456789a", info.ShortRevision())
+	require.Equal(t, "signalbox (devel) go1.26.8", buildinfo.Info{Version: "(devel)", GoVersion: "go1.26.8"}.String())
 }

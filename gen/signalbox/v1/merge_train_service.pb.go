@@ -636,7 +636,7 @@ var File_signalbox_v1_merge_train_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\n" +
-	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\"\x8a\x02\n" +
+	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a$signalbox/v1/merge_train_watch.proto\"\x8a\x02\n" +
 	"\x19ListMergeTrainCarsRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12-\n" +
 	"\rtarget_branch\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\ftargetBranch\x126\n" +
@@ -677,13 +677,14 @@ const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\bCarScope\x12\x19\n" +
 	"\x15CAR_SCOPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CAR_SCOPE_ACTIVE\x10\x01\x12\x16\n" +
-	"\x12CAR_SCOPE_COMPLETE\x10\x022\xfc\x03\n" +
+	"\x12CAR_SCOPE_COMPLETE\x10\x022\xe3\x04\n" +
 	"\x11MergeTrainService\x12l\n" +
 	"\x12ListMergeTrainCars\x12'.signalbox.v1.ListMergeTrainCarsRequest\x1a(.signalbox.v1.ListMergeTrainCarsResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\x10GetMergeTrainCar\x12%.signalbox.v1.GetMergeTrainCarRequest\x1a&.signalbox.v1.GetMergeTrainCarResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0fAddToMergeTrain\x12$.signalbox.v1.AddToMergeTrainRequest\x1a%.signalbox.v1.AddToMergeTrainResponse\x12^\n" +
 	"\x0fCancelAutoMerge\x12$.signalbox.v1.CancelAutoMergeRequest\x1a%.signalbox.v1.CancelAutoMergeResponse\x12Q\n" +
-	"\tListNotes\x12\x1e.signalbox.v1.ListNotesRequest\x1a\x1f.signalbox.v1.ListNotesResponse\"\x03\x90\x02\x01B\xb8\x01\n" +
+	"\tListNotes\x12\x1e.signalbox.v1.ListNotesRequest\x1a\x1f.signalbox.v1.ListNotesResponse\"\x03\x90\x02\x01\x12e\n" +
+	"\x0fWatchMergeTrain\x12$.signalbox.v1.WatchMergeTrainRequest\x1a%.signalbox.v1.WatchMergeTrainResponse\"\x03\x90\x02\x010\x01B\xb8\x01\n" +
 	"\x10com.signalbox.v1B\x16MergeTrainServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -715,6 +716,8 @@ var file_signalbox_v1_merge_train_service_proto_goTypes = []any{
 	(*MergeTrainCar)(nil),              // 11: signalbox.v1.MergeTrainCar
 	(*MergeRequest)(nil),               // 12: signalbox.v1.MergeRequest
 	(*Note)(nil),                       // 13: signalbox.v1.Note
+	(*WatchMergeTrainRequest)(nil),     // 14: signalbox.v1.WatchMergeTrainRequest
+	(*WatchMergeTrainResponse)(nil),    // 15: signalbox.v1.WatchMergeTrainResponse
 }
 var file_signalbox_v1_merge_train_service_proto_depIdxs = []int32{
 	0,  // 0: signalbox.v1.ListMergeTrainCarsRequest.scope:type_name -> signalbox.v1.CarScope
@@ -728,13 +731,15 @@ var file_signalbox_v1_merge_train_service_proto_depIdxs = []int32{
 	5,  // 8: signalbox.v1.MergeTrainService.AddToMergeTrain:input_type -> signalbox.v1.AddToMergeTrainRequest
 	7,  // 9: signalbox.v1.MergeTrainService.CancelAutoMerge:input_type -> signalbox.v1.CancelAutoMergeRequest
 	9,  // 10: signalbox.v1.MergeTrainService.ListNotes:input_type -> signalbox.v1.ListNotesRequest
-	2,  // 11: signalbox.v1.MergeTrainService.ListMergeTrainCars:output_type -> signalbox.v1.ListMergeTrainCarsResponse
-	4,  // 12: signalbox.v1.MergeTrainService.GetMergeTrainCar:output_type -> signalbox.v1.GetMergeTrainCarResponse
-	6,  // 13: signalbox.v1.MergeTrainService.AddToMergeTrain:output_type -> signalbox.v1.AddToMergeTrainResponse
-	8,  // 14: signalbox.v1.MergeTrainService.CancelAutoMerge:output_type -> signalbox.v1.CancelAutoMergeResponse
-	10, // 15: signalbox.v1.MergeTrainService.ListNotes:output_type -> signalbox.v1.ListNotesResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
+	14, // 11: signalbox.v1.MergeTrainService.WatchMergeTrain:input_type -> signalbox.v1.WatchMergeTrainRequest
+	2,  // 12: signalbox.v1.MergeTrainService.ListMergeTrainCars:output_type -> signalbox.v1.ListMergeTrainCarsResponse
+	4,  // 13: signalbox.v1.MergeTrainService.GetMergeTrainCar:output_type -> signalbox.v1.GetMergeTrainCarResponse
+	6,  // 14: signalbox.v1.MergeTrainService.AddToMergeTrain:output_type -> signalbox.v1.AddToMergeTrainResponse
+	8,  // 15: signalbox.v1.MergeTrainService.CancelAutoMerge:output_type -> signalbox.v1.CancelAutoMergeResponse
+	10, // 16: signalbox.v1.MergeTrainService.ListNotes:output_type -> signalbox.v1.ListNotesResponse
+	15, // 17: signalbox.v1.MergeTrainService.WatchMergeTrain:output_type -> signalbox.v1.WatchMergeTrainResponse
+	12, // [12:18] is the sub-list for method output_type
+	6,  // [6:12] is the sub-list for method input_type
 	6,  // [6:6] is the sub-list for extension type_name
 	6,  // [6:6] is the sub-list for extension extendee
 	0,  // [0:6] is the sub-list for field type_name
@@ -747,6 +752,7 @@ func file_signalbox_v1_merge_train_service_proto_init() {
 	}
 	file_signalbox_v1_merge_request_proto_init()
 	file_signalbox_v1_merge_train_proto_init()
+	file_signalbox_v1_merge_train_watch_proto_init()
 	file_signalbox_v1_merge_train_service_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -39,6 +39,9 @@ const (
 	// MergeTrainServiceListNotesProcedure is the procedure name of the MergeTrainService's ListNotes
 	// RPC.
 	MergeTrainServiceListNotesProcedure = "/signalbox.v1.MergeTrainService/ListNotes"
+	// MergeTrainServiceWatchMergeTrainProcedure is the procedure name of the MergeTrainService's
+	// WatchMergeTrain RPC.
+	MergeTrainServiceWatchMergeTrainProcedure = "/signalbox.v1.MergeTrainService/WatchMergeTrain"
 )
 
 var (
@@ -80,6 +83,14 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	mergeTrainServiceWatchMergeTrainSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeServer,
+			Schema:           v1.File_signalbox_v1_merge_train_service_proto.Services().ByName("MergeTrainService").Methods().ByName("WatchMergeTrain"),
+			Procedure:        MergeTrainServiceWatchMergeTrainProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
 )
 
 // MergeTrainServiceClient is a client for the signalbox.v1.MergeTrainService service.
@@ -96,12 +107,37 @@ type MergeTrainServiceClient interface {
 	CancelAutoMerge(context.Context, *v1.CancelAutoMergeRequest) (*v1.CancelAutoMergeResponse, error)
 	// ListNotes returns a merge request's notes, including why it left a train.
 	ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error)
+	// WatchMergeTrain streams one target branch's train: a snapshot at once
+	// and after every change (cars joining, pipelines moving, cars merging or
+	// dropped). Reporters and above, with a token.
+	WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest) (MergeTrainServiceWatchMergeTrainClientStream, error)
 }
 
 // NewMergeTrainServiceClient constructs a client for the signalbox.v1.MergeTrainService service.
 // Multiple service clients may share a single connect.Client.
 func NewMergeTrainServiceClient(client *connect.Client) MergeTrainServiceClient {
 	return &mergeTrainServiceClient{client: client}
+}
+
+// MergeTrainServiceWatchMergeTrainClientStream is the client stream for the MergeTrainService's
+// WatchMergeTrain RPC.
+type MergeTrainServiceWatchMergeTrainClientStream struct {
+	stream connect.ClientStream
+}
+
+// Receive returns the next response message from the server.
+func (s MergeTrainServiceWatchMergeTrainClientStream) Receive() (*v1.WatchMergeTrainResponse, error) {
+	var res v1.WatchMergeTrainResponse
+	if err := s.stream.Receive(&res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Close releases the stream's resources. It is idempotent and is typically deferred to clean up a
+// stream abandoned before io.EOF.
+func (s MergeTrainServiceWatchMergeTrainClientStream) Close() error {
+	return s.stream.Close()
 }
 
 // MergeTrainServiceHandler is an implementation of the signalbox.v1.MergeTrainService service.
@@ -118,6 +154,10 @@ type MergeTrainServiceHandler interface {
 	CancelAutoMerge(context.Context, *v1.CancelAutoMergeRequest) (*v1.CancelAutoMergeResponse, error)
 	// ListNotes returns a merge request's notes, including why it left a train.
 	ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error)
+	// WatchMergeTrain streams one target branch's train: a snapshot at once
+	// and after every change (cars joining, pipelines moving, cars merging or
+	// dropped). Reporters and above, with a token.
+	WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest, MergeTrainServiceWatchMergeTrainServerStream) error
 }
 
 // RegisterMergeTrainServiceHandler registers svc as the signalbox.v1.MergeTrainService
@@ -130,7 +170,24 @@ func RegisterMergeTrainServiceHandler(server *connect.Server, svc MergeTrainServ
 		connect.Method{Spec: mergeTrainServiceAddToMergeTrainSpec(), Handler: adapter.addToMergeTrain},
 		connect.Method{Spec: mergeTrainServiceCancelAutoMergeSpec(), Handler: adapter.cancelAutoMerge},
 		connect.Method{Spec: mergeTrainServiceListNotesSpec(), Handler: adapter.listNotes},
+		connect.Method{Spec: mergeTrainServiceWatchMergeTrainSpec(), Handler: adapter.watchMergeTrain},
 	)
+}
+
+// MergeTrainServiceWatchMergeTrainServerStream is the server stream for the MergeTrainService's
+// WatchMergeTrain RPC.
+type MergeTrainServiceWatchMergeTrainServerStream struct {
+	stream connect.ServerStream
+}
+
+// SendHeaders flushes the response headers without a message. The first Send does this implicitly.
+func (s MergeTrainServiceWatchMergeTrainServerStream) SendHeaders() error {
+	return s.stream.SendHeaders()
+}
+
+// Send sends a response message to the client.
+func (s MergeTrainServiceWatchMergeTrainServerStream) Send(res *v1.WatchMergeTrainResponse) error {
+	return s.stream.Send(res)
 }
 
 // UnimplementedMergeTrainServiceHandler returns CodeUnimplemented from all methods.
@@ -154,6 +211,10 @@ func (UnimplementedMergeTrainServiceHandler) CancelAutoMerge(context.Context, *v
 
 func (UnimplementedMergeTrainServiceHandler) ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.ListNotes is not implemented")
+}
+
+func (UnimplementedMergeTrainServiceHandler) WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest, MergeTrainServiceWatchMergeTrainServerStream) error {
+	return connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.WatchMergeTrain is not implemented")
 }
 
 type mergeTrainServiceClient struct {
@@ -198,6 +259,14 @@ func (c *mergeTrainServiceClient) ListNotes(ctx context.Context, req *v1.ListNot
 		return nil, err
 	}
 	return &res, nil
+}
+
+func (c *mergeTrainServiceClient) WatchMergeTrain(ctx context.Context, req *v1.WatchMergeTrainRequest) (MergeTrainServiceWatchMergeTrainClientStream, error) {
+	stream, err := c.client.CallServerStream(ctx, mergeTrainServiceWatchMergeTrainSpec(), req)
+	if err != nil {
+		return MergeTrainServiceWatchMergeTrainClientStream{}, err
+	}
+	return MergeTrainServiceWatchMergeTrainClientStream{stream: stream}, nil
 }
 
 type mergeTrainServiceHandler struct{ svc MergeTrainServiceHandler }
@@ -260,4 +329,12 @@ func (h mergeTrainServiceHandler) listNotes(ctx context.Context, _ connect.Spec,
 		return err
 	}
 	return stream.Send(res)
+}
+
+func (h mergeTrainServiceHandler) watchMergeTrain(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WatchMergeTrainRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	return h.svc.WatchMergeTrain(ctx, &req, MergeTrainServiceWatchMergeTrainServerStream{stream: stream})
 }
