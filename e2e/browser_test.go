@@ -133,6 +133,35 @@ func TestBrowserPages(t *testing.T) {
 		map[string]any{"source_branch": "feature", "target_branch": "main", "title": "Add the widget"}, &mr)
 	require.Equal(t, head, mr.SHA, "the merge request's head is the pushed commit")
 
+	// The train project: merge trains on, three merge requests to put on
+	// the train (a, b, c) and one whose pipeline still runs (d).
+	trainProject := api.createProject("train-demo")
+	api.do(http.MethodPut, fmt.Sprintf("/projects/%d", trainProject),
+		map[string]any{"merge_trains_enabled": true, "merge_pipelines_enabled": true, "max_pipelines_per_merge_train": 4,
+			"only_allow_merge_if_pipeline_succeeds": true}, nil)
+	tw := gitrepotest.NewWorktree(t)
+	tw.Git("remote", "add", "origin", strings.Replace(srv.URL, "http://", "http://root:"+browserToken+"@", 1)+"/root/train-demo.git")
+	tw.Checkout("main")
+	tw.Commit("Initial commit", map[string]string{"README.md": "# train\n"})
+	tw.Git("push", "--quiet", "origin", "main")
+	trainMRs := map[string]int64{}
+	for _, name := range []string{"a", "b", "c", "d"} {
+		tw.Branch("feature-"+name, "main")
+		sha := tw.Commit("Add "+name, map[string]string{name + ".txt": name + "\n"})
+		tw.Git("push", "--quiet", "origin", "feature-"+name)
+		var m struct {
+			IID int64 `json:"iid"`
+		}
+		api.do(http.MethodPost, fmt.Sprintf("/projects/%d/merge_requests", trainProject),
+			map[string]any{"source_branch": "feature-" + name, "target_branch": "main", "title": "Add " + name}, &m)
+		trainMRs[name] = m.IID
+		state := "success"
+		if name == "d" {
+			state = "running"
+		}
+		api.do(http.MethodPost, fmt.Sprintf("/projects/%d/statuses/%s", trainProject, sha), map[string]any{"state": state, "name": "test"}, nil)
+	}
+
 	shots := filepath.Join(harness.RepoRoot(), "e2e", "browser", "screenshots")
 	require.NoError(t, os.MkdirAll(shots, 0o755))
 	old, _ := filepath.Glob(filepath.Join(shots, "*.png"))
@@ -148,6 +177,10 @@ func TestBrowserPages(t *testing.T) {
 		"mrProject":       map[string]any{"id": widget, "path": "root/widget-demo"},
 		"mr":              map[string]any{"iid": mr.IID, "sha": mr.SHA},
 		"checks":          map[string]any{"compliance": compliance.ID, "security": security.ID},
+		"trainProject":    map[string]any{"id": trainProject, "path": "root/train-demo"},
+		"trainMRs":        trainMRs,
+		"docs":            filepath.Join(harness.RepoRoot(), "docs", "screenshots"),
+		"strictTiming":    os.Getenv("SIGNALBOX_STRICT_TIMING") == "1",
 	})
 	require.NoError(t, err)
 
@@ -196,8 +229,10 @@ func TestPagesRouting(t *testing.T) {
 	require.Equal(t, "gzip", res.Header.Get("Content-Encoding"))
 	require.Contains(t, res.Header.Get("Cache-Control"), "immutable")
 
-	require.Equal(t, http.StatusOK, get("/root/demo/-/merge_requests/3", nil).StatusCode)
-	for _, path := range []string{"/", "/nope", "/root/demo", "/root/demo/-/unknown", "/-/static/app.js"} {
+	for _, path := range []string{"/", "/root/demo/-/merge_requests", "/root/demo/-/merge_requests/3", "/root/demo/-/merge_trains/main"} {
+		require.Equal(t, http.StatusOK, get(path, nil).StatusCode, path)
+	}
+	for _, path := range []string{"/nope", "/root/demo", "/root/demo/-/unknown", "/-/static/app.js"} {
 		require.Equal(t, http.StatusNotFound, get(path, nil).StatusCode, path)
 	}
 	// The other doors still answer as before.

@@ -167,9 +167,14 @@ func TestPendingFailsAcrossAServerCrash(t *testing.T) {
 // by exactly one of them.
 func TestTwoReplicasOnOneRedis(t *testing.T) {
 	t.Parallel()
-	redis := redistest.New(t)
+	twoReplicas(t, redistest.New(t).URL())
+}
+
+// twoReplicas is TestTwoReplicasOnOneRedis's scenario on the Redis that
+// redisURL names (one server, a Cluster, or a primary under Sentinel).
+func twoReplicas(t *testing.T, redisURL string) {
 	dataDir := t.TempDir()
-	args := []string{"--redis-url", redis.URL(), "--data-dir", dataDir, "--root-token", rootToken,
+	args := []string{"--redis-url", redisURL, "--data-dir", dataDir, "--root-token", rootToken,
 		"--status-check-timeout", "2s", "--allow-local-network", "--log-format", "json"}
 	a := harness.Start(t, binary, nil, args...)
 	b := harness.Start(t, binary, nil, args...)

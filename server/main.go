@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/signalbox/signalbox/server/app"
+	"github.com/signalbox/signalbox/server/buildinfo"
 	"github.com/signalbox/signalbox/server/config"
 )
 
@@ -29,6 +30,10 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "signalbox:", err)
 		return 2
+	}
+	if cfg.Version {
+		fmt.Println(buildinfo.Read())
+		return 0
 	}
 	logger := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

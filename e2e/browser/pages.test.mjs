@@ -7,13 +7,15 @@
 //
 // It exits non-zero on the first failed expectation, after a screenshot.
 // Screenshots go to cfg.screenshots (gitignored).
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { chromium } from "playwright-core";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const timeout = 20_000;
 
 function log(...args) {
@@ -78,7 +80,8 @@ const page = context.pages()[0] ?? (await context.newPage());
 // Every API call the pages make, by method name, with its JSON body.
 const calls = [];
 const wasmFetches = [];
-page.on("request", (req) => {
+// On the context, so that the validator's worker's requests count too.
+context.on("request", (req) => {
   const url = new URL(req.url());
   const m = url.pathname.match(/^\/signalbox\.v1\.(\w+)\/(\w+)$/);
   if (m) calls.push({ service: m[1], method: m[2], body: req.postData() ?? "" });
@@ -93,11 +96,29 @@ page.on("pageerror", (err) => consoleErrors.push(String(err)));
 const called = (method) => calls.filter((c) => c.method === method);
 
 let shotNumber = 0;
-async function shot(name) {
+/** A screenshot in cfg.screenshots; with docName, also docs/screenshots/<docName>.png for the README. */
+async function shot(name, docName) {
   shotNumber++;
   const file = join(cfg.screenshots, `${String(shotNumber).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   log("screenshot", file);
+  if (docName && cfg.docs) {
+    mkdirSync(cfg.docs, { recursive: true });
+    copyFileSync(file, join(cfg.docs, `${docName}.png`));
+  }
+}
+
+/** Runs axe-core on the page (and any open dialog) and fails on any violation. */
+const axeChecked = [];
+async function axe(what) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert(result.length === 0, `axe-core on ${what}:\n${result.join("\n")}`);
+  axeChecked.push(what);
+  log("axe-core: no violations on", what);
 }
 
 /** Inputs without a label, and buttons without a name, among those shown. */
@@ -159,6 +180,7 @@ async function main() {
   await page.goto(settingsURL);
   await page.getByLabel("Personal access token").waitFor();
   await expectFocus((f) => f.id === "token", "the token field");
+  await axe("the sign-in form");
   await page.keyboard.type("glpat-not-a-valid-token");
   await page.keyboard.press("Enter");
   await until(async () => (await text("#token-error")) === "This token is not valid.", "a refused token");
@@ -173,9 +195,9 @@ async function main() {
     "the token is kept in sessionStorage",
   );
   assert((await page.evaluate(() => localStorage.length)) === 0, "nothing goes to localStorage");
-  assert(wasmFetches.length === 0, "the validator is not loaded before a form opens");
   assert((await unlabelled()).length === 0, `every control is labelled: ${await unlabelled()}`);
-  await shot("settings-signed-in");
+  await axe("the settings page");
+  await shot("settings-signed-in", "settings");
 
   // ---- "Status checks must succeed": Space to tick, Tab, Enter to save.
   const mustSucceed = page.getByLabel("Status checks must succeed");
@@ -191,7 +213,9 @@ async function main() {
   const project = await rest("GET", `/projects/${cfg.settingsProject.id}`);
   assert(project.only_allow_merge_if_all_status_checks_passed === true, "the setting is saved on the server");
 
-  // ---- Add a check with the keyboard; the validator loads when the form opens.
+  // ---- Add a check with the keyboard. The validator was fetched ahead of
+  // need, while the page was idle, before any form opened.
+  await until(() => wasmFetches.length >= 1, "the validator's preload, before a form opens");
   const add = page.getByRole("button", { name: "Add status check" });
   await until(() => add.isEnabled(), "the list to load");
   await add.focus();
@@ -203,11 +227,44 @@ async function main() {
   await page.keyboard.type("compliance");
   await page.keyboard.press("Tab");
   await expectFocus((f) => f.id === "check-url", "API to check");
+  // The first verdict, timed in the page from the first keystroke in the
+  // URL field to the message, on this profile's cold cache: the WebAssembly
+  // validator if its idle-time preload is done, the server's answer if not.
+  await page.evaluate(() => {
+    const input = document.getElementById("check-url");
+    const error = document.getElementById("check-url-error");
+    window.firstVerdict = new Promise((resolve) => {
+      input.addEventListener(
+        "keydown",
+        () => {
+          const start = performance.now();
+          const seen = new MutationObserver(() => {
+            if (error.textContent.trim() !== "") {
+              seen.disconnect();
+              resolve(performance.now() - start);
+            }
+          });
+          seen.observe(error, { childList: true, characterData: true, subtree: true });
+        },
+        { once: true },
+      );
+    });
+  });
+  const serverAnswersBefore = called("ValidateStatusCheckSettings").length;
   await page.keyboard.type("ftp://compliance.example.com/check");
-  // The WebAssembly validator answers as the user types, before any submit.
+  const firstVerdict = await page.evaluate(() => window.firstVerdict);
+  const by = called("ValidateStatusCheckSettings").length > serverAnswersBefore ? "the server, standing in" : "the WebAssembly validator";
+  log(`first verdict ${firstVerdict.toFixed(1)} ms after the first keystroke, from ${by} (cold cache; budget 200 ms)`);
+  // A time is a measurement, not a test, on a shared machine: it fails the
+  // run only when asked to (SIGNALBOX_STRICT_TIMING=1, on a quiet machine).
+  if (cfg.strictTiming) {
+    assert(firstVerdict < 200, `the first verdict within 200 ms of the first keystroke: ${firstVerdict.toFixed(1)} ms`);
+  }
+  // The validator answers as the user types, before any submit.
   await until(async () => (await text("#check-url-error")) === "Please provide a valid URL", "the invalid-URL message");
   assert((await page.getByLabel("API to check").getAttribute("aria-invalid")) === "true", "the URL field is marked invalid");
-  assert(wasmFetches.length === 1 && /^\/-\/static\/validate\.[0-9a-f]{16}\.wasm$/.test(wasmFetches[0]), `one lazy load of the hashed validator: ${wasmFetches}`);
+  // Loaded once, by its hashed name.
+  assert(wasmFetches.length === 1 && /^\/-\/static\/validate\.[0-9a-f]{16}\.wasm$/.test(wasmFetches[0]), `one load of the hashed validator: ${wasmFetches}`);
   assert(called("CreateStatusCheck").length === 0, "nothing was sent");
   await shot("inline-invalid-url");
   await page.keyboard.press("Control+A");
@@ -236,7 +293,8 @@ async function main() {
   await expectFocus((f) => f.id === "check-secret", "HMAC shared secret");
   assert((await page.getByLabel("HMAC shared secret").getAttribute("type")) === "password", "the secret is masked");
   await page.keyboard.type("s3cret-value");
-  await shot("add-form-filled");
+  await axe("the add-a-check form");
+  await shot("add-form-filled", "settings-add-check");
   await page.keyboard.press("Enter");
   await addDialog.waitFor({ state: "detached" });
   const row = page.locator("tr", { has: page.getByRole("rowheader", { name: "compliance", exact: true }) });
@@ -337,6 +395,7 @@ async function main() {
   const item = (name) => page.locator("li.check", { has: page.locator(".check-name", { hasText: new RegExp(`^${name}$`) }) });
   const status = async (name) => ((await item(name).locator(".status-text").textContent()) ?? "").trim();
   await until(async () => (await status("compliance")) === "Pending" && (await status("security")) === "Pending", "both checks pending");
+  await axe("the merge request page");
   assert((await page.locator("h1").textContent()).includes("Add the widget"), "the title is shown");
   assert((await page.locator(".mr-summary").textContent()).includes(cfg.mr.sha.slice(0, 12)), "the head commit is shown");
   assert((await unlabelled()).length === 0, `every control is labelled: ${await unlabelled()}`);
@@ -399,13 +458,146 @@ async function main() {
   );
   const logReads = called("ListDeliveries").length;
   assert(logReads <= 2, `delivery logs read once per check, then streamed: ${logReads} reads`);
-  await shot("mr-retried");
+  await shot("mr-retried", "merge-request-checks");
+
+  // ---- Merge, on a project without trains: confirmed in a modal; the page
+  // learns it merged from the stream.
+  await page.getByRole("button", { name: "Merge", exact: true }).click();
+  const mergeDialog = page.getByRole("dialog", { name: "Merge this merge request?" });
+  await mergeDialog.waitFor();
+  await axe("the merge confirmation");
+  await mergeDialog.getByRole("button", { name: "Merge", exact: true }).click();
+  await mergeDialog.waitFor({ state: "detached" });
+  await until(async () => (await text("#merge-reason")) === "This merge request was merged.", "the page to show the merge");
+  const merged = await rest("GET", `/projects/${cfg.mrProject.id}/merge_requests/${cfg.mr.iid}`);
+  assert(merged.state === "merged", `merged on the server: ${merged.state}`);
+  assert(navigations.length === 0, `no reload: ${navigations}`);
+
+  await trainScenario();
 
   // ---- Signing out forgets the token.
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByLabel("Personal access token").waitFor();
   assert((await page.evaluate(() => sessionStorage.getItem("signalbox.token"))) === null, "the token is gone");
   assert(consoleErrors.length === 0, `no errors in the console: ${consoleErrors.join("\n")}`);
+  log("axe-core passed on:", axeChecked.join("; "));
+}
+
+/** Takes one action from a merge request's page, through its confirmation. */
+async function act(iid, label, confirmTitle, after) {
+  await page.goto(`${cfg.baseUrl}/${cfg.trainProject.path}/-/merge_requests/${iid}`);
+  const button = page.getByRole("button", { name: label, exact: true });
+  await button.click();
+  const dialog = page.getByRole("dialog", { name: confirmTitle });
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: label, exact: true }).click();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByRole("button", { name: after, exact: true }).waitFor();
+}
+
+/** The car of a merge request, through REST, or undefined. */
+async function carOf(iid) {
+  const res = await fetch(`${cfg.baseUrl}/api/v4/projects/${cfg.trainProject.id}/merge_trains/merge_requests/${iid}`, {
+    headers: { "PRIVATE-TOKEN": cfg.token },
+  });
+  return res.ok ? res.json() : undefined;
+}
+
+async function report(pipeline, state) {
+  await rest("POST", `/projects/${cfg.trainProject.id}/statuses/${pipeline.sha}`, { state, name: "test", pipeline_id: pipeline.id });
+}
+
+async function trainScenario() {
+  const { a, b, c, d } = cfg.trainMRs;
+  // ---- Home: the projects, then a project's merge requests.
+  await page.goto(`${cfg.baseUrl}/`);
+  const projectLink = page.getByRole("link", { name: /train-demo/ }).first();
+  await projectLink.waitFor();
+  assert((await page.locator(".project").count()) === 3, `three projects: ${await page.locator(".project").count()}`);
+  await axe("the home page");
+  await shot("home", "home");
+  await projectLink.click();
+  await page.waitForURL(/\/root\/train-demo\/-\/merge_requests$/);
+  await until(async () => (await page.locator(".mr-table tbody tr").count()) === 4, "the four merge requests");
+  await until(async () => (await text(`tr[data-iid="${d}"] .checks-summary`)) === "None", "the checks summaries");
+  assert((await text(`tr[data-iid="${a}"] .merge-status`)) === "Ready to merge", "a can merge");
+  assert((await text(`tr[data-iid="${d}"] .merge-status`)) === "Blocked: the pipeline is still running", "d waits for its pipeline");
+  await axe("the merge requests page");
+  await shot("merge-requests", "merge-requests");
+
+  // ---- The actions: a, b and c join the train; c leaves and joins again;
+  // d, whose pipeline runs, is set to auto-merge and back.
+  await act(a, "Add to merge train", "Add to merge train?", "Remove from merge train");
+  await axe("a merge request on a train");
+  await shot("mr-on-train", "merge-request-on-train");
+  await act(b, "Add to merge train", "Add to merge train?", "Remove from merge train");
+  await act(c, "Add to merge train", "Add to merge train?", "Remove from merge train");
+  await page.getByRole("button", { name: "Remove from merge train" }).click();
+  const removeDialog = page.getByRole("dialog", { name: "Remove from merge train?" });
+  await removeDialog.waitFor();
+  await axe("the remove-from-train confirmation");
+  await removeDialog.getByRole("button", { name: "Remove from merge train" }).click();
+  await page.getByRole("button", { name: "Add to merge train", exact: true }).waitFor();
+  await act(c, "Add to merge train", "Add to merge train?", "Remove from merge train");
+  await act(d, "Set to auto-merge", "Set to auto-merge?", "Cancel auto-merge");
+  assert((await text("#merge-reason")) === "", "no reason once set");
+  const armed = await rest("GET", `/projects/${cfg.trainProject.id}/merge_requests/${d}`);
+  assert(armed.merge_when_pipeline_succeeds === true, "d is set to auto-merge on the server");
+  await page.getByRole("button", { name: "Cancel auto-merge" }).click();
+  await page.getByRole("dialog", { name: "Cancel auto-merge?" }).getByRole("button", { name: "Cancel auto-merge" }).click();
+  await page.getByRole("button", { name: "Set to auto-merge" }).waitFor();
+  assert((await text("#merge-reason")) === "Merge blocked: the pipeline is still running.", `the reason: ${await text("#merge-reason")}`);
+
+  // ---- The train page: three cars in order, a lands next; then b's
+  // pipeline fails, a's and c's pass, and the page follows without reload.
+  await page.goto(`${cfg.baseUrl}/${cfg.trainProject.path}/-/merge_trains/main`);
+  const cars = page.locator("ol.train > li.car");
+  await until(async () => (await cars.count()) === 3, "three cars on the train");
+  const order = await cars.evaluateAll((els) => els.map((e) => e.dataset.iid));
+  assert(JSON.stringify(order) === JSON.stringify([a, b, c].map(String)), `train order: ${order}`);
+  assert((await cars.first().locator(".badge.next").count()) === 1, "the first car lands next");
+  const pipelines = {};
+  for (const [name, iid] of Object.entries({ a, b, c })) {
+    pipelines[name] = await until(async () => (await carOf(iid))?.pipeline, `the pipeline of !${iid}`);
+  }
+  await until(async () => (await page.locator('li.car .car-pipeline:has-text("#")').count()) === 3, "the pipelines on the page");
+  await axe("the merge train page");
+  await shot("train-running", "merge-train");
+  const trainWatches = () => called("WatchMergeTrain").length;
+  const reloads = [];
+  page.on("framenavigated", (f) => f === page.mainFrame() && reloads.push(f.url()));
+  assert(trainWatches() === 1, `one train stream: ${trainWatches()}`);
+
+  await report(pipelines.b, "failed");
+  await report(pipelines.a, "success");
+  // c is rebuilt without b: pass whatever pipeline it has until it merges.
+  const passed = new Set();
+  await until(async () => {
+    const car = await carOf(c);
+    if (car?.status === "merged") return true;
+    if (car?.pipeline && !passed.has(car.pipeline.id) && car.pipeline.id !== pipelines.c.id) {
+      passed.add(car.pipeline.id);
+      await report(car.pipeline, "success");
+    }
+    return false;
+  }, "c to merge", 30_000);
+  await until(async () => (await page.locator("li.history-item.merged").count()) === 2, "two merged cars on the page", 10_000);
+  // b failed; c's first car is there too, from when it was removed by hand.
+  await until(async () => (await page.locator("li.history-item.dropped").count()) === 2, "two removed cars on the page", 10_000);
+  const mergedOrder = await page.locator("li.history-item.merged").evaluateAll((els) => els.map((e) => e.dataset.iid));
+  assert(JSON.stringify(mergedOrder) === JSON.stringify([c, a].map(String)), `newest merge first: ${mergedOrder}`);
+  const dropped = page.locator("li.history-item.dropped");
+  assert((await dropped.first().getAttribute("data-iid")) === String(b), "b was removed last");
+  assert((await dropped.first().locator(".drop-reason").textContent()) === "Removed because the pipeline did not succeed.", `reason: ${await dropped.first().textContent()}`);
+  assert((await dropped.last().locator(".drop-reason").textContent()) === "Removed from the merge train by a user.", `reason: ${await dropped.last().textContent()}`);
+  assert((await cars.count()) === 0, "the train is empty");
+  assert(reloads.length === 0, `no reload: ${reloads}`);
+  assert(trainWatches() === 1, `still the one train stream, no polling: ${trainWatches()}`);
+  await axe("the merge train page with its history");
+  await shot("train-done", "merge-train-history");
+  // The list shows where things ended.
+  await page.getByRole("link", { name: "Merge requests", exact: true }).first().click();
+  await until(async () => (await page.locator(".mr-table tbody tr").count()) === 2, "two open merge requests left (b, d)");
 }
 
 let failed = false;

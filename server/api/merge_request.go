@@ -17,7 +17,7 @@ func (h mergeRequestHandler) CreateMergeRequest(ctx context.Context, req *signal
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.CreateMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.CreateMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }
 
 func (h mergeRequestHandler) GetMergeRequest(ctx context.Context, req *signalboxv1.GetMergeRequestRequest) (*signalboxv1.GetMergeRequestResponse, error) {
@@ -25,7 +25,7 @@ func (h mergeRequestHandler) GetMergeRequest(ctx context.Context, req *signalbox
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.GetMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.GetMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }
 
 func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalboxv1.ListMergeRequestsRequest) (*signalboxv1.ListMergeRequestsResponse, error) {
@@ -36,15 +36,15 @@ func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalb
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	out := &signalboxv1.ListMergeRequestsResponse{TotalSize: int64(len(all))}
+	list := &signalboxv1.ListMergeRequestsResponse{TotalSize: int64(len(all))}
 	for _, mr := range page(all, req.GetPage(), req.GetPerPage()) {
 		v, err := h.deps.MergeRequests.View(ctx, sc.Project, mr)
 		if err != nil {
 			return nil, toConnect(ctx, h.logger, err)
 		}
-		out.MergeRequests = append(out.MergeRequests, h.urls.toMergeRequest(sc.Project, v))
+		list.MergeRequests = append(list.MergeRequests, h.mergeRequestFor(ctx, sc, v))
 	}
-	return out, nil
+	return list, nil
 }
 
 func (h mergeRequestHandler) UpdateMergeRequest(ctx context.Context, req *signalboxv1.UpdateMergeRequestRequest) (*signalboxv1.UpdateMergeRequestResponse, error) {
@@ -54,7 +54,7 @@ func (h mergeRequestHandler) UpdateMergeRequest(ctx context.Context, req *signal
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.UpdateMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.UpdateMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }
 
 func (h mergeRequestHandler) MergeMergeRequest(ctx context.Context, req *signalboxv1.MergeMergeRequestRequest) (*signalboxv1.MergeMergeRequestResponse, error) {
@@ -65,5 +65,5 @@ func (h mergeRequestHandler) MergeMergeRequest(ctx context.Context, req *signalb
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.MergeMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.MergeMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }

@@ -61,7 +61,7 @@ func (h mergeTrainHandler) CancelAutoMerge(ctx context.Context, req *signalboxv1
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.CancelAutoMergeResponse{MergeRequest: h.urls.toMergeRequest(sc.Project, v)}, nil
+	return &signalboxv1.CancelAutoMergeResponse{MergeRequest: h.mergeRequestFor(ctx, sc, v)}, nil
 }
 
 func (h mergeTrainHandler) ListNotes(ctx context.Context, req *signalboxv1.ListNotesRequest) (*signalboxv1.ListNotesResponse, error) {

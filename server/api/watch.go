@@ -83,6 +83,23 @@ func (w *watchers) acquire(userID int64) (release func(), err error) {
 // caller's token again and re-reads their access, so a stream never outlives
 // the credentials or the membership it was opened with.
 func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalboxv1.WatchMergeRequestRequest, stream signalboxv1connect.MergeRequestServiceWatchMergeRequestServerStream) error {
+	wants := func(e event.Event) bool {
+		return e.MergeRequestIID == 0 || e.MergeRequestIID == req.GetMergeRequestIid() || e.Kind == event.PipelineChanged
+	}
+	snapshot := func(sc *project.Scope) (*signalboxv1.WatchMergeRequestResponse, error) {
+		return h.snapshot(ctx, sc, req.GetMergeRequestIid())
+	}
+	return follow(ctx, h.handlers, req.GetProject(), wants, snapshot, stream.Send)
+}
+
+// follow runs a watch stream on the project ref: it counts the stream
+// against the caller's bound, sends a snapshot at once, then again after
+// each of the project's events that wants accepts and every watchRefresh
+// (events are hints and may be lost), but only when it changed; and every
+// WatchLimits.Recheck it authenticates the caller again and re-reads their
+// access. snapshot gets the caller's scope as it is now. Losing access ends
+// the stream with PermissionDenied, a revoked token with Unauthenticated.
+func follow[T proto.Message](ctx context.Context, h handlers, ref string, wants func(event.Event) bool, snapshot func(*project.Scope) (T, error), send func(T) error) error {
 	sc := scopeFrom(ctx)
 	if sc.Caller == nil {
 		// Watching takes a token (see allowsAnonymous): streams are counted
@@ -106,7 +123,7 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 		if err != nil {
 			return nil, err
 		}
-		fresh, err := h.deps.Projects.Scope(ctx, caller, req.GetProject())
+		fresh, err := h.deps.Projects.Scope(ctx, caller, ref)
 		switch {
 		case opened && (errors.Is(err, project.ErrNotFound) || err == nil && !fresh.CanReadMergeRequests()):
 			return nil, errAccessLost
@@ -115,23 +132,24 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 		}
 		return fresh, nil
 	}
-	var last *signalboxv1.WatchMergeRequestResponse
-	send := func(opened bool) error {
+	var last T
+	sent := false
+	step := func(opened bool) error {
 		fresh, err := access(opened)
 		if err != nil {
 			return toConnect(ctx, h.logger, err)
 		}
-		snap, err := h.snapshot(ctx, fresh, req.GetMergeRequestIid())
+		snap, err := snapshot(fresh)
 		if err != nil {
 			return toConnect(ctx, h.logger, err)
 		}
-		if last != nil && proto.Equal(last, snap) {
+		if sent && proto.Equal(last, snap) {
 			return nil
 		}
-		last = snap
-		return stream.Send(snap)
+		last, sent = snap, true
+		return send(snap)
 	}
-	if err := send(false); err != nil {
+	if err := step(false); err != nil {
 		return err
 	}
 	refresh := time.NewTicker(watchRefresh)
@@ -143,7 +161,7 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 		case <-ctx.Done():
 			return nil
 		case e := <-events:
-			if e.MergeRequestIID != 0 && e.MergeRequestIID != req.GetMergeRequestIid() && e.Kind != event.PipelineChanged {
+			if !wants(e) {
 				continue
 			}
 		case <-refresh.C:
@@ -153,7 +171,7 @@ func (h mergeRequestHandler) WatchMergeRequest(ctx context.Context, req *signalb
 			}
 			continue
 		}
-		if err := send(true); err != nil {
+		if err := step(true); err != nil {
 			if connect.CodeOf(err) == connect.CodeCanceled {
 				return nil
 			}
@@ -177,7 +195,7 @@ func (h mergeRequestHandler) snapshot(ctx context.Context, sc *project.Scope, ii
 	if err != nil {
 		return nil, err
 	}
-	out := &signalboxv1.WatchMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(sc.Project, v)}
+	out := &signalboxv1.WatchMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, sc, v)}
 	checks, err := h.deps.StatusChecks.ForMergeRequest(ctx, sc, iid)
 	// A reader who may not see the checks still sees the merge request.
 	if err != nil && !errors.Is(err, auth.ErrForbidden) {

@@ -31,6 +31,7 @@ import (
 	"github.com/signalbox/signalbox/server/loop"
 	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/mergetrain"
+	"github.com/signalbox/signalbox/server/metrics"
 	"github.com/signalbox/signalbox/server/pipeline"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/repository"
@@ -54,6 +55,7 @@ type App struct {
 	mergeTrains *mergetrain.Service
 	closers     []func() error
 	rootToken   string
+	metrics     *metrics.Metrics
 }
 
 // expirySweep is how often pending deadlines are checked: expiry is written
@@ -116,7 +118,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	a := &App{cfg: cfg, logger: logger}
+	a := &App{cfg: cfg, logger: logger, metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -134,6 +136,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 			return nil, err
 		}
 		a.closers = append(a.closers, closeRedis)
+		// Only a client of its own: a test's client is shared.
+		rdb.AddHook(a.metrics.RedisHook())
 	} else {
 		storeOpts = append(storeOpts, redisstore.WithKeyPrefix(o.keyPrefix))
 	}
@@ -164,7 +168,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	if err := runner.CheckVersion(ctx); err != nil {
 		return nil, err
 	}
-	git := repository.NewGit(runner, filepath.Join(cfg.DataDir, "repositories"))
+	reposDir := filepath.Join(cfg.DataDir, "repositories")
+	if err := os.MkdirAll(reposDir, 0o700); err != nil {
+		return nil, fmt.Errorf("repositories dir: %w", err)
+	}
+	git := repository.NewGit(runner, reposDir)
 
 	// Events cross replicas through Redis pub/sub; the embedded store is a
 	// single replica and has no pub/sub, so events stay in the process.
@@ -185,9 +193,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	checks := statuscheck.NewService(statuscheck.Deps{
 		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
 		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue, Holder: holder, Crash: crash,
+		AllowLocalNetwork: cfg.AllowLocalNetwork,
 	})
 	pipelines := pipeline.NewService(pipeline.Deps{
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
+		Finished: observePipelines(a.metrics),
 	})
 	mergeRequests := mergerequest.NewService(mergerequest.Deps{
 		Store: a.store, Repos: git, Checks: checks, Pipelines: pipelines, Scopes: projects, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
@@ -202,7 +212,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Crash: crash,
 	})
 	worker := delivery.NewWorker(delivery.WorkerConfig{Holder: holder}, a.store,
-		delivery.NewClient(delivery.WithAllowLocalNetwork(cfg.AllowLocalNetwork)),
+		delivery.NewClient(delivery.WithAllowLocalNetwork(cfg.AllowLocalNetwork), observeDeliveries(a.metrics)),
 		secrets{checks, pipelines}, o.clock, logger, a.events, wake)
 	a.mergeTrains = mergeTrains
 	if !o.manualTrains {
@@ -246,7 +256,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		githttp.WithWriteTimeout(cfg.RequestIdleTimeout))
 	// Request bodies get read deadlines on every door; git bodies (pushes)
 	// may take as long as they keep sending.
-	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store),
+	a.metrics.Registry().MustRegister(metrics.NewState(trainStats(mergeTrains), st.PendingDeadlines, logger))
+	ops := ops{metrics: a.metrics, readiness: readinessChecks(a.store, runner, reposDir), logger: logger}
+	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store, ops),
 		deadline.Config{Idle: cfg.RequestIdleTimeout, Whole: cfg.RequestBodyTimeout, Exempt: isGitRequest})
 	return a, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/signalbox/signalbox/server/api"
 	"github.com/signalbox/signalbox/server/githttp"
+	"github.com/signalbox/signalbox/server/health"
 	"github.com/signalbox/signalbox/server/rest"
 	"github.com/signalbox/signalbox/server/store"
 	"github.com/signalbox/signalbox/server/web"
@@ -19,7 +20,7 @@ import (
 // newMux is the one table of doors: Connect (gRPC, gRPC-Web, Connect), gRPC
 // health and reflection, GitLab REST under /api/v4, health endpoints, git,
 // and the browser pages.
-func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.Handler, st store.Store) http.Handler {
+func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.Handler, st store.Store, ops ops) http.Handler {
 	mux := http.NewServeMux()
 	connecthttp.Mount(mux, server)
 
@@ -43,18 +44,11 @@ func newMux(server *connect.Server, restHandler *rest.Handler, gitHandler http.H
 		pages.ServeHTTP(w, r)
 	})
 
-	// GitLab's health endpoints, for load balancers and orchestrators.
-	mux.HandleFunc("GET /-/liveness", func(w http.ResponseWriter, _ *http.Request) {
-		writeStatus(w, http.StatusOK)
-	})
-	mux.HandleFunc("GET /-/readiness", func(w http.ResponseWriter, r *http.Request) {
-		if st.Ping(r.Context()) != nil {
-			writeStatus(w, http.StatusServiceUnavailable)
-			return
-		}
-		writeStatus(w, http.StatusOK)
-	})
-	return noSniff(mux)
+	// GitLab's health endpoints, for load balancers and orchestrators, and
+	// Prometheus's /metrics.
+	health.Mount(mux, ops.logger, ops.readiness...)
+	mux.Handle("GET /metrics", ops.metrics.Handler())
+	return noSniff(ops.metrics.Instrument(mux, isGitRequest))
 }
 
 // noSniff tells browsers to take every answer, from every door, as the
@@ -72,14 +66,4 @@ func noSniff(next http.Handler) http.Handler {
 func isGitRequest(r *http.Request) bool {
 	_, _, ok := githttp.SplitPath(r.URL.Path)
 	return ok && strings.Contains(r.URL.Path, ".git")
-}
-
-func writeStatus(w http.ResponseWriter, status int) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if status == http.StatusOK {
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-		return
-	}
-	_, _ = w.Write([]byte(`{"status":"failed"}`))
 }

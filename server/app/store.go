@@ -3,11 +3,11 @@ package app
 import (
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/signalbox/signalbox/server/store/embedded"
+	"github.com/signalbox/signalbox/server/store/redisurl"
 )
 
 // openRedis connects to the Redis named by url, or starts the embedded store
@@ -26,26 +26,26 @@ func openRedis(url, dataDir string, logger *slog.Logger) (redis.UniversalClient,
 			return srv.Close()
 		}, nil
 	}
-	opts, err := redisOptions(url)
+	target, err := redisurl.Parse(url)
 	if err != nil {
 		return nil, nil, err
 	}
-	rdb := redis.NewClient(opts)
-	logger.Info("using Redis", "addr", opts.Addr, "db", opts.DB)
+	rdb := target.Client()
+	logger.Info("using Redis", target.LogAttrs()...)
 	return rdb, rdb.Close, nil
 }
 
-// redisOptions are the client options for --redis-url.
+// redisOptions are the client options for a --redis-url that names one
+// server.
 func redisOptions(url string) (*redis.Options, error) {
-	opts, err := redis.ParseURL(url)
+	target, err := redisurl.Parse(url)
 	if err != nil {
-		return nil, fmt.Errorf("--redis-url: %w", err)
+		return nil, err
 	}
-	opts.ReadTimeout = 5 * time.Second
-	opts.WriteTimeout = 5 * time.Second
-	opts.ContextTimeoutEnabled = true
-	honestDials(opts)
-	return opts, nil
+	if target.Single == nil {
+		return nil, fmt.Errorf("--redis-url: %s names more than one server", target.Topology)
+	}
+	return target.Single, nil
 }
 
 // pipelined is rdb with its commands sent through the client's
@@ -69,27 +69,4 @@ func pipelined(rdb redis.UniversalClient) redis.UniversalClient {
 		return rdb // only invalid options fail, and these are the defaults
 	}
 	return ap
-}
-
-// honestDials makes the connection pool dial one connection at a time, one
-// attempt per dial, so that once a connection to a restarted Redis works,
-// new ones do too, and /-/readiness cannot say 200 while requests are
-// refused.
-//
-// go-redis's pool has a circuit breaker: after PoolSize failed dials it
-// stops dialing and answers every request that needs a new connection with
-// the last dial error, until its own probe, once a second, gets through.
-// Meanwhile a dial already under way could still succeed once Redis was
-// back (each dial tried 5 times, 100 ms apart, in the background) and park
-// a working connection in the pool. Readiness pinged over that connection
-// and said 200, while the other requests got the stale "connection
-// refused", as 503s, for up to a second. With one dial at a time, the dial
-// whose failure opens the breaker is the only one in flight, so no dial can
-// succeed behind an open breaker; with one attempt per dial, a dial takes a
-// single connect. A refused dial is still retried, as every command is
-// (MaxRetries, with backoff). Connections are made one by one only while
-// the pool grows, and a connect takes microseconds on a local socket.
-func honestDials(opts *redis.Options) {
-	opts.MaxConcurrentDials = 1
-	opts.DialerRetries = 1
 }

@@ -70,6 +70,8 @@ type Config struct {
 	// kills itself, for crash tests only; it has no flag, only the
 	// SIGNALBOX_CRASH_AT environment variable.
 	CrashAt string
+	// Version asks for the build information instead of a server.
+	Version bool
 }
 
 // DefaultMaxWatchStreamsPerUser is --max-watch-streams-per-user by default:
@@ -92,7 +94,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	}
 	fs.StringVar(&c.Listen, "listen", env("SIGNALBOX_LISTEN", "127.0.0.1:8080"), "address to serve gRPC, Connect, REST and git on (SIGNALBOX_LISTEN)")
 	fs.StringVar(&c.DataDir, "data-dir", env("SIGNALBOX_DATA_DIR", "./data"), "directory for the embedded store, keys and repositories (SIGNALBOX_DATA_DIR)")
-	fs.StringVar(&c.RedisURL, "redis-url", env("SIGNALBOX_REDIS_URL", ""), "Redis URL, e.g. redis://localhost:6379/0; empty runs the embedded store (SIGNALBOX_REDIS_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", env("SIGNALBOX_REDIS_URL", ""), "Redis URL: redis://host:6379/0, redis+sentinel://host:26379,host:26380/mymaster or redis+cluster://host:7000,host:7001 (docs/deploy.md); empty runs the embedded store (SIGNALBOX_REDIS_URL)")
 	fs.StringVar(&c.RootToken, "root-token", env("SIGNALBOX_ROOT_TOKEN", ""), "token of the root administrator; generated and printed once when empty (SIGNALBOX_ROOT_TOKEN)")
 	timeout := fs.String("status-check-timeout", env("SIGNALBOX_STATUS_CHECK_TIMEOUT", "2m"), "how long a pending status check waits before it fails (SIGNALBOX_STATUS_CHECK_TIMEOUT)")
 	boolEnv := func(name string) (bool, error) {
@@ -122,6 +124,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	requestBody := fs.String("request-body-timeout", env("SIGNALBOX_REQUEST_BODY_TIMEOUT", "30s"), "cut a REST, Connect or gRPC request whose body has not arrived whole after this long (git pushes are exempt); 0 for no limit (SIGNALBOX_REQUEST_BODY_TIMEOUT)")
 	gitMax := fs.String("git-max-requests", env("SIGNALBOX_GIT_MAX_REQUESTS", "32"), "git requests running at once, beyond which git gets 503 and Retry-After; 0 for no bound (SIGNALBOX_GIT_MAX_REQUESTS)")
 	gitMaxPerClient := fs.String("git-max-requests-per-client", env("SIGNALBOX_GIT_MAX_REQUESTS_PER_CLIENT", "8"), "git requests running at once per user, or per address when anonymous, beyond which git gets 429 and Retry-After; 0 for no bound (SIGNALBOX_GIT_MAX_REQUESTS_PER_CLIENT)")
+	fs.BoolVar(&c.Version, "version", false, "print the build information and exit")
 	c.CrashAt = getenv("SIGNALBOX_CRASH_AT")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -81,7 +81,12 @@ type Result struct {
 // returned [Result] and a [Backoff].
 func (c *Client) Attempt(ctx context.Context, target string, header http.Header, body []byte) (res Result) {
 	res.Start = c.clock.Now()
-	defer func() { res.Duration = c.clock.Now().Sub(res.Start) }()
+	defer func() {
+		res.Duration = c.clock.Now().Sub(res.Start)
+		if c.cfg.observe != nil {
+			c.cfg.observe(res)
+		}
+	}()
 
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -48,6 +48,7 @@ type clientConfig struct {
 	connectTimeout    time.Duration
 	totalTimeout      time.Duration
 	clock             clock.Clock
+	observe           func(Result)
 }
 
 type clientOptionFunc func(*clientConfig)

@@ -49,6 +49,7 @@ type Service struct {
 	clock     clock.Clock
 	logger    *slog.Logger
 	holder    string
+	finished  func(*storagev1.Pipeline)
 }
 
 // Deps are what a Service needs.
@@ -63,13 +64,16 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Holder names this replica in pipeline leases.
 	Holder string
+	// Finished, if set, is told of every pipeline this replica saw
+	// complete, once it is stored (for metrics).
+	Finished func(*storagev1.Pipeline)
 }
 
 // NewService returns a Service.
 func NewService(d Deps) *Service {
 	return &Service{
 		store: d.Store, repos: d.Repos, box: d.Box, announcer: d.Announcer, events: d.Events,
-		clock: d.Clock, logger: d.Logger, holder: d.Holder,
+		clock: d.Clock, logger: d.Logger, holder: d.Holder, finished: d.Finished,
 	}
 }
 

@@ -126,7 +126,13 @@ func (s *Service) reaggregate(ctx context.Context, pl *storagev1.Pipeline) (move
 		}
 	}
 	pl.UpdateTime = now
-	return moved, s.store.Pipelines().Update(ctx, pl)
+	if err := s.store.Pipelines().Update(ctx, pl); err != nil {
+		return moved, err
+	}
+	if moved && Complete(Status(pl.GetStatus())) && s.finished != nil {
+		s.finished(pl)
+	}
+	return moved, nil
 }
 
 func (s *Service) pipelineFor(ctx context.Context, sc *project.Scope, repo interface {

@@ -68,6 +68,7 @@ func assetSpecs() []assetSpec {
 		{"app.js", "app.js", "text/javascript; charset=utf-8"},
 		{"app.css", "app.css", "text/css; charset=utf-8"},
 		{"wasm_exec.js", "wasm_exec.js", "text/javascript; charset=utf-8"},
+		{"validator_worker.js", "validator_worker.js", "text/javascript; charset=utf-8"},
 		// Committed gzipped: 4 MB instead of 20 MB, and served as stored.
 		{"validate.wasm.gz", "validate.wasm", "application/wasm"},
 	}

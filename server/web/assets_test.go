@@ -20,10 +20,11 @@ func smallAssets(t *testing.T) (fstest.MapFS, []byte) {
 	gz, err := gzipBytes(module)
 	require.NoError(t, err)
 	return fstest.MapFS{
-		"app.js":           {Data: bytes.Repeat([]byte("console.log('signalbox');\n"), 50)},
-		"app.css":          {Data: []byte("a{}")},
-		"wasm_exec.js":     {Data: []byte("globalThis.Go = class {};")},
-		"validate.wasm.gz": {Data: gz},
+		"app.js":              {Data: bytes.Repeat([]byte("console.log('signalbox');\n"), 50)},
+		"app.css":             {Data: []byte("a{}")},
+		"wasm_exec.js":        {Data: []byte("globalThis.Go = class {};")},
+		"validator_worker.js": {Data: []byte("self.onmessage = () => {};")},
+		"validate.wasm.gz":    {Data: gz},
 	}, module
 }
 

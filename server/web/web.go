@@ -1,8 +1,12 @@
-// Package web serves the browser pages: the merge-request settings of a
-// project (its external status checks and the "Status checks must succeed"
-// setting) at /<namespace>/<project>/-/settings/merge_requests, and the
-// status of a merge request's checks at
-// /<namespace>/<project>/-/merge_requests/<iid>.
+// Package web serves the browser pages: sign-in and the projects the user
+// can see at /; a project's merge requests at
+// /<namespace>/<project>/-/merge_requests; one merge request (its checks,
+// its car and the merge actions) at
+// /<namespace>/<project>/-/merge_requests/<iid>; the merge train of a target
+// branch at /<namespace>/<project>/-/merge_trains/<branch>; and the
+// merge-request settings of a project (its external status checks and the
+// "Status checks must succeed" setting) at
+// /<namespace>/<project>/-/settings/merge_requests.
 //
 // The pages are a shell of HTML plus one script built from ui/ with esbuild;
 // the script signs in with a personal access token and talks to the Connect
@@ -114,27 +118,43 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type pageKind string
 
 const (
-	settingsPage     pageKind = "settings"
-	mergeRequestPage pageKind = "merge_request"
+	homePage          pageKind = "home"
+	settingsPage      pageKind = "settings"
+	mergeRequestPage  pageKind = "merge_request"
+	mergeRequestsPage pageKind = "merge_requests"
+	mergeTrainPage    pageKind = "merge_train"
 )
 
 // pagePath is a parsed page URL.
 type pagePath struct {
 	kind    pageKind
-	project string // namespace/path
+	project string // namespace/path; empty for homePage
 	iid     int64  // for mergeRequestPage
+	branch  string // for mergeTrainPage
 }
 
 // parsePagePath recognises /<project path>/-/settings/merge_requests and
 // /<project path>/-/merge_requests/<iid>, where the project path has a
 // namespace and a name (and possibly subgroups) made of plain segments.
 func parsePagePath(urlPath string) (pagePath, bool) {
+	if urlPath == "/" {
+		return pagePath{kind: homePage}, true
+	}
 	project, rest, ok := strings.Cut(strings.TrimPrefix(urlPath, "/"), "/-/")
 	if !ok || !validProjectPath(project) {
 		return pagePath{}, false
 	}
-	if rest == "settings/merge_requests" {
+	switch rest {
+	case "settings/merge_requests":
 		return pagePath{kind: settingsPage, project: project}, true
+	case "merge_requests":
+		return pagePath{kind: mergeRequestsPage, project: project}, true
+	}
+	if branch, ok := strings.CutPrefix(rest, "merge_trains/"); ok {
+		if !validBranchName(branch) {
+			return pagePath{}, false
+		}
+		return pagePath{kind: mergeTrainPage, project: project, branch: branch}, true
 	}
 	if digits, ok := strings.CutPrefix(rest, "merge_requests/"); ok {
 		iid, err := strconv.ParseInt(digits, 10, 64)
@@ -167,6 +187,22 @@ func validProjectPath(p string) bool {
 	return true
 }
 
+// validBranchName accepts what git accepts as a branch name, loosely: the
+// API has the last word (an unknown branch shows an empty train), so this
+// only keeps out what could never be one.
+func validBranchName(b string) bool {
+	if b == "" || len(b) > 255 || strings.HasPrefix(b, "/") || strings.HasSuffix(b, "/") ||
+		strings.HasSuffix(b, ".lock") || strings.Contains(b, "..") || strings.Contains(b, "//") {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c == 0x7f || strings.ContainsRune("~^:?*[\\", c) {
+			return false
+		}
+	}
+	return true
+}
+
 // allowRead answers 405 to anything but GET and HEAD.
 func allowRead(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -183,10 +219,12 @@ type pageData struct {
 	Page      pageKind
 	Project   string
 	IID       string
+	Branch    string
 	ScriptURL string
 	StyleURL  string
 	WasmURL   string
 	ExecURL   string
+	WorkerURL string
 }
 
 // contentSecurityPolicy allows only this origin, and WebAssembly
@@ -202,6 +240,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, p pagePath) 
 		StyleURL:  h.AssetURL("app.css"),
 		WasmURL:   h.AssetURL("validate.wasm"),
 		ExecURL:   h.AssetURL("wasm_exec.js"),
+		WorkerURL: h.AssetURL("validator_worker.js"),
 	}
 	switch p.kind {
 	case settingsPage:
@@ -209,6 +248,13 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, p pagePath) 
 	case mergeRequestPage:
 		data.IID = strconv.FormatInt(p.iid, 10)
 		data.Title = "Merge request !" + data.IID
+	case homePage:
+		data.Title = "Projects"
+	case mergeRequestsPage:
+		data.Title = "Merge requests"
+	case mergeTrainPage:
+		data.Branch = p.branch
+		data.Title = "Merge train of " + p.branch
 	}
 	var buf bytes.Buffer
 	if err := h.page.Execute(&buf, data); err != nil {

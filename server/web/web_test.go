@@ -43,6 +43,10 @@ func TestPagesAreServedForProjects(t *testing.T) {
 		{"/root/demo/-/settings/merge_requests", "settings", "root/demo", ""},
 		{"/root/demo/-/merge_requests/7", "merge_request", "root/demo", "7"},
 		{"/group/sub.group/my_project-2/-/merge_requests/12345", "merge_request", "group/sub.group/my_project-2", "12345"},
+		{"/", "home", "", ""},
+		{"/root/demo/-/merge_requests", "merge_requests", "root/demo", ""},
+		{"/root/demo/-/merge_trains/main", "merge_train", "root/demo", ""},
+		{"/root/demo/-/merge_trains/release/2026.11", "merge_train", "root/demo", ""},
 	} {
 		res := get(t, h, http.MethodGet, tc.path, nil)
 		require.Equal(t, http.StatusOK, res.StatusCode, tc.path)
@@ -55,7 +59,7 @@ func TestPagesAreServedForProjects(t *testing.T) {
 		require.Contains(t, html, `data-page="`+tc.page+`"`)
 		require.Contains(t, html, `data-project="`+tc.project+`"`)
 		require.Contains(t, html, `data-iid="`+tc.iid+`"`)
-		for _, name := range []string{"app.js", "app.css", "validate.wasm", "wasm_exec.js"} {
+		for _, name := range []string{"app.js", "app.css", "validate.wasm", "wasm_exec.js", "validator_worker.js"} {
 			require.Contains(t, html, `"`+h.AssetURL(name)+`"`, "the page links %s by its hashed name", name)
 		}
 		require.Contains(t, html, `<html lang="en">`)
@@ -66,12 +70,17 @@ func TestUnknownPathsAre404(t *testing.T) {
 	t.Parallel()
 	h := web.NewHandler()
 	for _, path := range []string{
-		"/",
 		"/root",
 		"/root/demo",
 		"/root/demo/-/settings",
 		"/root/demo/-/settings/merge_requests/extra",
-		"/root/demo/-/merge_requests",
+		"/root/demo/-/merge_requests/",
+		"/root/demo/-/merge_trains",
+		"/root/demo/-/merge_trains/",
+		"/root/demo/-/merge_trains/a..b",
+		"/root/demo/-/merge_trains/feature/",
+		"/root/demo/-/merge_trains/x.lock",
+		"/root/demo/-/merge_trains/a:b",
 		"/root/demo/-/merge_requests/0",
 		"/root/demo/-/merge_requests/-1",
 		"/root/demo/-/merge_requests/07",
@@ -177,5 +186,9 @@ func TestBundleTakesTheValidatorURLFromThePage(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(script), strings.TrimPrefix(h.AssetURL("validate.wasm"), "/-/static/"))
 	require.Contains(t, string(script), "validatorUrl")
-	require.Contains(t, string(script), "instantiateStreaming")
+	require.Contains(t, string(script), "validatorWorkerUrl")
+	// The worker compiles the module as it downloads.
+	worker, err := os.ReadFile("static/validator_worker.js")
+	require.NoError(t, err)
+	require.Contains(t, string(worker), "instantiateStreaming")
 }

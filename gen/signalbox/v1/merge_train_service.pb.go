@@ -1068,7 +1068,7 @@ var File_signalbox_v1_merge_train_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\n" +
-	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\"\x8d\x01\n" +
+	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a$signalbox/v1/merge_train_watch.proto\"\x8d\x01\n" +
 	"\x12MergeTrainStrategy\x12\x16\n" +
 	"\x06branch\x18\x01 \x01(\tR\x06branch\x12\x1a\n" +
 	"\bstrategy\x18\x02 \x01(\tR\bstrategy\x12#\n" +
@@ -1144,7 +1144,7 @@ const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\bCarScope\x12\x19\n" +
 	"\x15CAR_SCOPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CAR_SCOPE_ACTIVE\x10\x01\x12\x16\n" +
-	"\x12CAR_SCOPE_COMPLETE\x10\x022\x83\a\n" +
+	"\x12CAR_SCOPE_COMPLETE\x10\x022\xea\a\n" +
 	"\x11MergeTrainService\x12l\n" +
 	"\x12ListMergeTrainCars\x12'.signalbox.v1.ListMergeTrainCarsRequest\x1a(.signalbox.v1.ListMergeTrainCarsResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\x10GetMergeTrainCar\x12%.signalbox.v1.GetMergeTrainCarRequest\x1a&.signalbox.v1.GetMergeTrainCarResponse\"\x03\x90\x02\x01\x12^\n" +
@@ -1153,7 +1153,8 @@ const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\tListNotes\x12\x1e.signalbox.v1.ListNotesRequest\x1a\x1f.signalbox.v1.ListNotesResponse\"\x03\x90\x02\x01\x12{\n" +
 	"\x17GetMergeTrainStrategies\x12,.signalbox.v1.GetMergeTrainStrategiesRequest\x1a-.signalbox.v1.GetMergeTrainStrategiesResponse\"\x03\x90\x02\x01\x12u\n" +
 	"\x15SetMergeTrainStrategy\x12*.signalbox.v1.SetMergeTrainStrategyRequest\x1a+.signalbox.v1.SetMergeTrainStrategyResponse\"\x03\x90\x02\x02\x12\x90\x01\n" +
-	"\x1eDeleteMergeTrainBranchStrategy\x123.signalbox.v1.DeleteMergeTrainBranchStrategyRequest\x1a4.signalbox.v1.DeleteMergeTrainBranchStrategyResponse\"\x03\x90\x02\x02B\xb8\x01\n" +
+	"\x1eDeleteMergeTrainBranchStrategy\x123.signalbox.v1.DeleteMergeTrainBranchStrategyRequest\x1a4.signalbox.v1.DeleteMergeTrainBranchStrategyResponse\"\x03\x90\x02\x02\x12e\n" +
+	"\x0fWatchMergeTrain\x12$.signalbox.v1.WatchMergeTrainRequest\x1a%.signalbox.v1.WatchMergeTrainResponse\"\x03\x90\x02\x010\x01B\xb8\x01\n" +
 	"\x10com.signalbox.v1B\x16MergeTrainServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -1193,6 +1194,8 @@ var file_signalbox_v1_merge_train_service_proto_goTypes = []any{
 	(*MergeTrainCar)(nil),                          // 19: signalbox.v1.MergeTrainCar
 	(*MergeRequest)(nil),                           // 20: signalbox.v1.MergeRequest
 	(*Note)(nil),                                   // 21: signalbox.v1.Note
+	(*WatchMergeTrainRequest)(nil),                 // 22: signalbox.v1.WatchMergeTrainRequest
+	(*WatchMergeTrainResponse)(nil),                // 23: signalbox.v1.WatchMergeTrainResponse
 }
 var file_signalbox_v1_merge_train_service_proto_depIdxs = []int32{
 	1,  // 0: signalbox.v1.MergeTrainStrategies.default_strategy:type_name -> signalbox.v1.MergeTrainStrategy
@@ -1214,16 +1217,18 @@ var file_signalbox_v1_merge_train_service_proto_depIdxs = []int32{
 	3,  // 16: signalbox.v1.MergeTrainService.GetMergeTrainStrategies:input_type -> signalbox.v1.GetMergeTrainStrategiesRequest
 	5,  // 17: signalbox.v1.MergeTrainService.SetMergeTrainStrategy:input_type -> signalbox.v1.SetMergeTrainStrategyRequest
 	7,  // 18: signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy:input_type -> signalbox.v1.DeleteMergeTrainBranchStrategyRequest
-	10, // 19: signalbox.v1.MergeTrainService.ListMergeTrainCars:output_type -> signalbox.v1.ListMergeTrainCarsResponse
-	12, // 20: signalbox.v1.MergeTrainService.GetMergeTrainCar:output_type -> signalbox.v1.GetMergeTrainCarResponse
-	14, // 21: signalbox.v1.MergeTrainService.AddToMergeTrain:output_type -> signalbox.v1.AddToMergeTrainResponse
-	16, // 22: signalbox.v1.MergeTrainService.CancelAutoMerge:output_type -> signalbox.v1.CancelAutoMergeResponse
-	18, // 23: signalbox.v1.MergeTrainService.ListNotes:output_type -> signalbox.v1.ListNotesResponse
-	4,  // 24: signalbox.v1.MergeTrainService.GetMergeTrainStrategies:output_type -> signalbox.v1.GetMergeTrainStrategiesResponse
-	6,  // 25: signalbox.v1.MergeTrainService.SetMergeTrainStrategy:output_type -> signalbox.v1.SetMergeTrainStrategyResponse
-	8,  // 26: signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy:output_type -> signalbox.v1.DeleteMergeTrainBranchStrategyResponse
-	19, // [19:27] is the sub-list for method output_type
-	11, // [11:19] is the sub-list for method input_type
+	22, // 19: signalbox.v1.MergeTrainService.WatchMergeTrain:input_type -> signalbox.v1.WatchMergeTrainRequest
+	10, // 20: signalbox.v1.MergeTrainService.ListMergeTrainCars:output_type -> signalbox.v1.ListMergeTrainCarsResponse
+	12, // 21: signalbox.v1.MergeTrainService.GetMergeTrainCar:output_type -> signalbox.v1.GetMergeTrainCarResponse
+	14, // 22: signalbox.v1.MergeTrainService.AddToMergeTrain:output_type -> signalbox.v1.AddToMergeTrainResponse
+	16, // 23: signalbox.v1.MergeTrainService.CancelAutoMerge:output_type -> signalbox.v1.CancelAutoMergeResponse
+	18, // 24: signalbox.v1.MergeTrainService.ListNotes:output_type -> signalbox.v1.ListNotesResponse
+	4,  // 25: signalbox.v1.MergeTrainService.GetMergeTrainStrategies:output_type -> signalbox.v1.GetMergeTrainStrategiesResponse
+	6,  // 26: signalbox.v1.MergeTrainService.SetMergeTrainStrategy:output_type -> signalbox.v1.SetMergeTrainStrategyResponse
+	8,  // 27: signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy:output_type -> signalbox.v1.DeleteMergeTrainBranchStrategyResponse
+	23, // 28: signalbox.v1.MergeTrainService.WatchMergeTrain:output_type -> signalbox.v1.WatchMergeTrainResponse
+	20, // [20:29] is the sub-list for method output_type
+	11, // [11:20] is the sub-list for method input_type
 	11, // [11:11] is the sub-list for extension type_name
 	11, // [11:11] is the sub-list for extension extendee
 	0,  // [0:11] is the sub-list for field type_name
@@ -1236,6 +1241,7 @@ func file_signalbox_v1_merge_train_service_proto_init() {
 	}
 	file_signalbox_v1_merge_request_proto_init()
 	file_signalbox_v1_merge_train_proto_init()
+	file_signalbox_v1_merge_train_watch_proto_init()
 	file_signalbox_v1_merge_train_service_proto_msgTypes[12].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

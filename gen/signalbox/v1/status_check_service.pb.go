@@ -1079,7 +1079,7 @@ var File_signalbox_v1_status_check_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\n" +
-	"'signalbox/v1/status_check_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a\x1fsignalbox/v1/status_check.proto\"\x83\x01\n" +
+	"'signalbox/v1/status_check_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a\x1fsignalbox/v1/status_check.proto\x1a(signalbox/v1/status_check_validate.proto\"\x83\x01\n" +
 	"\x17ListStatusChecksRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1b\n" +
 	"\x04page\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
@@ -1156,7 +1156,7 @@ const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\vdelivery_id\x18\x03 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"deliveryId\"G\n" +
 	"\x11RedeliverResponse\x122\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x16.signalbox.v1.DeliveryR\bdelivery2\xc3\a\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x16.signalbox.v1.DeliveryR\bdelivery2\xcd\b\n" +
 	"\x12StatusCheckService\x12f\n" +
 	"\x10ListStatusChecks\x12%.signalbox.v1.ListStatusChecksRequest\x1a&.signalbox.v1.ListStatusChecksResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\x11CreateStatusCheck\x12&.signalbox.v1.CreateStatusCheckRequest\x1a'.signalbox.v1.CreateStatusCheckResponse\x12d\n" +
@@ -1166,7 +1166,8 @@ const file_signalbox_v1_status_check_service_proto_rawDesc = "" +
 	"\x16SetStatusCheckResponse\x12+.signalbox.v1.SetStatusCheckResponseRequest\x1a,.signalbox.v1.SetStatusCheckResponseResponse\x12a\n" +
 	"\x10RetryStatusCheck\x12%.signalbox.v1.RetryStatusCheckRequest\x1a&.signalbox.v1.RetryStatusCheckResponse\x12`\n" +
 	"\x0eListDeliveries\x12#.signalbox.v1.ListDeliveriesRequest\x1a$.signalbox.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12L\n" +
-	"\tRedeliver\x12\x1e.signalbox.v1.RedeliverRequest\x1a\x1f.signalbox.v1.RedeliverResponseB\xb9\x01\n" +
+	"\tRedeliver\x12\x1e.signalbox.v1.RedeliverRequest\x1a\x1f.signalbox.v1.RedeliverResponse\x12\x87\x01\n" +
+	"\x1bValidateStatusCheckSettings\x120.signalbox.v1.ValidateStatusCheckSettingsRequest\x1a1.signalbox.v1.ValidateStatusCheckSettingsResponse\"\x03\x90\x02\x01B\xb9\x01\n" +
 	"\x10com.signalbox.v1B\x17StatusCheckServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -1207,6 +1208,8 @@ var file_signalbox_v1_status_check_service_proto_goTypes = []any{
 	(StatusCheckStatus)(0),                       // 21: signalbox.v1.StatusCheckStatus
 	(*StatusCheckResponse)(nil),                  // 22: signalbox.v1.StatusCheckResponse
 	(*Delivery)(nil),                             // 23: signalbox.v1.Delivery
+	(*ValidateStatusCheckSettingsRequest)(nil),   // 24: signalbox.v1.ValidateStatusCheckSettingsRequest
+	(*ValidateStatusCheckSettingsResponse)(nil),  // 25: signalbox.v1.ValidateStatusCheckSettingsResponse
 }
 var file_signalbox_v1_status_check_service_proto_depIdxs = []int32{
 	19, // 0: signalbox.v1.ListStatusChecksResponse.checks:type_name -> signalbox.v1.ExternalStatusCheck
@@ -1227,17 +1230,19 @@ var file_signalbox_v1_status_check_service_proto_depIdxs = []int32{
 	13, // 15: signalbox.v1.StatusCheckService.RetryStatusCheck:input_type -> signalbox.v1.RetryStatusCheckRequest
 	15, // 16: signalbox.v1.StatusCheckService.ListDeliveries:input_type -> signalbox.v1.ListDeliveriesRequest
 	17, // 17: signalbox.v1.StatusCheckService.Redeliver:input_type -> signalbox.v1.RedeliverRequest
-	1,  // 18: signalbox.v1.StatusCheckService.ListStatusChecks:output_type -> signalbox.v1.ListStatusChecksResponse
-	3,  // 19: signalbox.v1.StatusCheckService.CreateStatusCheck:output_type -> signalbox.v1.CreateStatusCheckResponse
-	6,  // 20: signalbox.v1.StatusCheckService.UpdateStatusCheck:output_type -> signalbox.v1.UpdateStatusCheckResponse
-	8,  // 21: signalbox.v1.StatusCheckService.DeleteStatusCheck:output_type -> signalbox.v1.DeleteStatusCheckResponse
-	10, // 22: signalbox.v1.StatusCheckService.ListMergeRequestStatusChecks:output_type -> signalbox.v1.ListMergeRequestStatusChecksResponse
-	12, // 23: signalbox.v1.StatusCheckService.SetStatusCheckResponse:output_type -> signalbox.v1.SetStatusCheckResponseResponse
-	14, // 24: signalbox.v1.StatusCheckService.RetryStatusCheck:output_type -> signalbox.v1.RetryStatusCheckResponse
-	16, // 25: signalbox.v1.StatusCheckService.ListDeliveries:output_type -> signalbox.v1.ListDeliveriesResponse
-	18, // 26: signalbox.v1.StatusCheckService.Redeliver:output_type -> signalbox.v1.RedeliverResponse
-	18, // [18:27] is the sub-list for method output_type
-	9,  // [9:18] is the sub-list for method input_type
+	24, // 18: signalbox.v1.StatusCheckService.ValidateStatusCheckSettings:input_type -> signalbox.v1.ValidateStatusCheckSettingsRequest
+	1,  // 19: signalbox.v1.StatusCheckService.ListStatusChecks:output_type -> signalbox.v1.ListStatusChecksResponse
+	3,  // 20: signalbox.v1.StatusCheckService.CreateStatusCheck:output_type -> signalbox.v1.CreateStatusCheckResponse
+	6,  // 21: signalbox.v1.StatusCheckService.UpdateStatusCheck:output_type -> signalbox.v1.UpdateStatusCheckResponse
+	8,  // 22: signalbox.v1.StatusCheckService.DeleteStatusCheck:output_type -> signalbox.v1.DeleteStatusCheckResponse
+	10, // 23: signalbox.v1.StatusCheckService.ListMergeRequestStatusChecks:output_type -> signalbox.v1.ListMergeRequestStatusChecksResponse
+	12, // 24: signalbox.v1.StatusCheckService.SetStatusCheckResponse:output_type -> signalbox.v1.SetStatusCheckResponseResponse
+	14, // 25: signalbox.v1.StatusCheckService.RetryStatusCheck:output_type -> signalbox.v1.RetryStatusCheckResponse
+	16, // 26: signalbox.v1.StatusCheckService.ListDeliveries:output_type -> signalbox.v1.ListDeliveriesResponse
+	18, // 27: signalbox.v1.StatusCheckService.Redeliver:output_type -> signalbox.v1.RedeliverResponse
+	25, // 28: signalbox.v1.StatusCheckService.ValidateStatusCheckSettings:output_type -> signalbox.v1.ValidateStatusCheckSettingsResponse
+	19, // [19:29] is the sub-list for method output_type
+	9,  // [9:19] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name
@@ -1250,6 +1255,7 @@ func file_signalbox_v1_status_check_service_proto_init() {
 	}
 	file_signalbox_v1_delivery_proto_init()
 	file_signalbox_v1_status_check_proto_init()
+	file_signalbox_v1_status_check_validate_proto_init()
 	file_signalbox_v1_status_check_service_proto_msgTypes[2].OneofWrappers = []any{}
 	file_signalbox_v1_status_check_service_proto_msgTypes[4].OneofWrappers = []any{}
 	file_signalbox_v1_status_check_service_proto_msgTypes[11].OneofWrappers = []any{}

@@ -59,7 +59,7 @@ func (cs checks) Update(ctx context.Context, old, updated *storagev1.StatusCheck
 	if err := s.claimAll(ctx, cid, claims...); err != nil {
 		return err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.checks(old.GetProjectId()), id(cid), rec)
 		for _, c := range released {
 			tx.HDel(ctx, c.key, c.field)
@@ -74,7 +74,7 @@ func (cs checks) Update(ctx context.Context, old, updated *storagev1.StatusCheck
 
 func (cs checks) Delete(ctx context.Context, c *storagev1.StatusCheck) error {
 	s := cs.s
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HDel(ctx, s.keys.checks(c.GetProjectId()), id(c.GetId()))
 		tx.HDel(ctx, s.keys.checkNames(c.GetProjectId()), c.GetName())
 		tx.HDel(ctx, s.keys.checkURLs(c.GetProjectId()), c.GetExternalUrl())

@@ -50,7 +50,7 @@ func (ds deliveries) Enqueue(ctx context.Context, d *storagev1.Delivery) (*stora
 		return nil, err
 	}
 	pid := d.GetProjectId()
-	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	if _, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		ds.queue(ctx, tx, d, rec)
 		return nil
 	}); err != nil {
@@ -106,7 +106,7 @@ func (ds deliveries) Save(ctx context.Context, d *storagev1.Delivery, pending bo
 	if err != nil {
 		return err
 	}
-	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	if _, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.Set(ctx, s.keys.delivery(pid, did), rec, 0)
 		if pending {
 			tx.ZAdd(ctx, s.keys.projectDeliveriesDue(pid), redis.Z{Score: score(d.GetNextAttemptTime().AsTime()), Member: did})

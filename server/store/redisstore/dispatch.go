@@ -71,7 +71,7 @@ func (rs responses) Dispatch(ctx context.Context, d store.Dispatch) error {
 		}
 	}
 	dls := deliveries(rs)
-	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	if _, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		if len(fields) > 0 {
 			tx.HSet(ctx, s.keys.responses(pid, iid), fields...)
 			// Trains and auto-merge wait on status checks.

@@ -79,9 +79,9 @@ func (k keys) legacyCars(pid int64) string     { return k.projectTag(pid) + "car
 func (k keys) legacyCarsByMR(pid int64) string { return k.projectTag(pid) + "cars:by_mr" }
 func (k keys) news(pid int64) string           { return k.projectTag(pid) + "news" }
 
-// trainsDirty is global, and is written inside project transactions so that
-// a change and the refresh it causes are stored together. On Redis Cluster
-// it must move into the project's slot (with a per-slot index to scan).
+// trainsDirty is global, so it is written just after a project's
+// transaction, which increments the project's news counter in its own slot
+// (see slots.go).
 func (k keys) trainsDirty() string { return k.prefix + "trains:dirty" }
 
 func (k keys) pipelines(pid int64) string    { return k.projectTag(pid) + "pipelines" }

@@ -49,7 +49,7 @@ func (ms mergeRequests) put(ctx context.Context, mr *storagev1.MergeRequest) err
 	if err != nil {
 		return err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		s.putMergeRequest(ctx, tx, mr, b)
 		return nil
 	})

@@ -28,7 +28,7 @@ func (ps pipelines) Create(ctx context.Context, p *storagev1.Pipeline) (*storage
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.pipelines(pid), id(plid), rec)
 		tx.SAdd(ctx, s.keys.pipelinesBySHA(pid, p.GetSha()), plid)
 		s.markDirty(ctx, tx, pid)
@@ -48,7 +48,7 @@ func (ps pipelines) Update(ctx context.Context, p *storagev1.Pipeline) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.pipelines(p.GetProjectId()), id(p.GetId()), b)
 		s.markDirty(ctx, tx, p.GetProjectId())
 		return nil
@@ -103,7 +103,7 @@ func (ps pipelines) PutStatus(ctx context.Context, st *storagev1.CommitStatus) (
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, key, st.GetName(), b)
 		s.markDirty(ctx, tx, st.GetProjectId())
 		return nil
@@ -145,6 +145,22 @@ func (hs hooks) List(ctx context.Context, pid int64) ([]*storagev1.ProjectHook, 
 		return nil, err
 	}
 	return decodeAll(all, func() *storagev1.ProjectHook { return &storagev1.ProjectHook{} }, (*storagev1.ProjectHook).GetId)
+}
+
+func (hs hooks) Update(ctx context.Context, h *storagev1.ProjectHook) error {
+	key := hs.s.keys.hooks(h.GetProjectId())
+	n, err := hs.s.rdb.HExists(ctx, key, id(h.GetId())).Result()
+	if err != nil {
+		return err
+	}
+	if !n {
+		return store.ErrNotFound
+	}
+	rec, err := encode(h)
+	if err != nil {
+		return err
+	}
+	return hs.s.rdb.HSet(ctx, key, id(h.GetId()), rec).Err()
 }
 
 func (hs hooks) Delete(ctx context.Context, pid, hid int64) error {

@@ -42,7 +42,7 @@ func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *stor
 	if err := s.claimAll(ctx, pid, claims...); err != nil {
 		return nil, err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.Set(ctx, s.keys.project(pid), rec, 0)
 		tx.HSet(ctx, s.keys.members(pid), id(owner.GetUserId()), ownerRec)
 		return nil

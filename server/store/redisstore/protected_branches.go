@@ -83,7 +83,7 @@ func (ps protectedBranches) List(ctx context.Context, pid int64) ([]*storagev1.P
 func (ps protectedBranches) Delete(ctx context.Context, pb *storagev1.ProtectedBranch) error {
 	s := ps.s
 	pid := pb.GetProjectId()
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HDel(ctx, s.keys.protectedBranches(pid), id(pb.GetId()))
 		tx.HDel(ctx, s.keys.protectedBranchNames(pid), pb.GetName())
 		return nil

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,7 +72,7 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 			return err
 		}
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
 		// Trains and auto-merge wait on status checks.
 		s.markDirty(ctx, tx, r.GetProjectId())
@@ -150,16 +149,17 @@ func (rs responses) Due(ctx context.Context, now time.Time, limit int) ([]store.
 
 func (rs responses) ClaimDue(ctx context.Context, d store.DueResponse) (bool, error) {
 	s := rs.s
-	var rem *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-		rem = tx.ZRem(ctx, s.keys.responsesDue(), d.Member())
-		// A check that timed out may stop a train or an auto-merge: they
-		// look again. A loser's mark is harmless.
+	// A check that timed out may stop a train or an auto-merge: they look
+	// again. The mark comes first, in the project's slot, and the claim on
+	// the global index after it (Redis Cluster cannot write both in one
+	// transaction): a crash in between leaves the entry to be claimed again,
+	// and a loser's mark is harmless.
+	if _, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		s.markDirty(ctx, tx, d.Key.ProjectID)
 		return nil
-	})
-	if errors.Is(err, redis.Nil) {
-		return false, nil
+	}); err != nil {
+		return false, err
 	}
-	return rem.Val() == 1, err
+	rem, err := s.rdb.ZRem(ctx, s.keys.responsesDue(), d.Member()).Result()
+	return rem == 1, err
 }

@@ -83,7 +83,7 @@ func (ts trains) Commit(ctx context.Context, next *storagev1.Train) error {
 	versions := s.keys.trainVersions(t)
 	var stored *redis.BoolCmd
 	var newest *redis.StringSliceCmd
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		stored = tx.SetNX(ctx, s.keys.trainVersion(t, n), b, 0)
 		// Harmless when the SET lost: the winner added the same entry.
 		tx.ZAdd(ctx, versions, redis.Z{Score: float64(-n), Member: id(n)})
@@ -133,7 +133,7 @@ func (ts trains) Submit(ctx context.Context, t store.TrainRef, cmd *storagev1.Tr
 			return nil, err
 		}
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
 		tx.HSet(ctx, s.keys.trainCommands(t), id(cid), b)
 		if mb != nil {
 			s.putMergeRequest(ctx, tx, mr, mb)
@@ -192,7 +192,7 @@ func (ts trains) Archived(ctx context.Context, pid int64) ([]*storagev1.Car, err
 
 func (ts trains) MarkDirty(ctx context.Context, pid int64) error {
 	s := ts.s
-	_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+	_, err := s.tx(ctx, func(tx redis.Pipeliner) error {
 		s.markDirty(ctx, tx, pid)
 		return nil
 	})
@@ -220,9 +220,15 @@ func (ts trains) Clean(ctx context.Context, pid int64) error {
 }
 
 // markDirty is the write that every transaction changing what trains depend
-// on adds, so the change and the work it causes are written together.
+// on adds, so the change and the work it causes are written together: the
+// project's news counter in the transaction, and its dirty mark just after
+// it (see slots.go), when tx is one that s.tx runs.
 func (s *Store) markDirty(ctx context.Context, tx redis.Pipeliner, pid int64) {
 	tx.Incr(ctx, s.keys.news(pid))
+	if d, ok := tx.(*dirtyTx); ok {
+		d.projects = append(d.projects, pid)
+		return
+	}
 	tx.SAdd(ctx, s.keys.trainsDirty(), id(pid))
 }
 

@@ -64,7 +64,7 @@ func (u users) CreateToken(ctx context.Context, t *storagev1.Token, hash string)
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err = s.tx(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.keys.token(hash), rec, 0)
 		p.SAdd(ctx, s.keys.userTokens(t.GetUserId()), hash)
 		return nil

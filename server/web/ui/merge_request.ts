@@ -7,8 +7,6 @@ import {
   Code,
   ConnectError,
   DeliveryState,
-  DetailedMergeStatus,
-  MergeRequestState,
   StatusCheckStatus,
   timestampDate,
   type Delivery,
@@ -17,6 +15,9 @@ import {
   type WatchMergeRequestResponse,
 } from "../../../sdk/ts/src/index.js";
 import { announce, byId, h, replaceChildren, statusIcon } from "./dom.js";
+import { MergeActions } from "./merge_actions.js";
+import { mergeStatusText, projectPath, stateText } from "./texts.js";
+import { follow } from "./follow.js";
 import type { Context } from "./session.js";
 
 /** Renders the merge request page into #app and starts watching. */
@@ -31,26 +32,6 @@ function statusName(s: StatusCheckStatus): StatusName {
 }
 
 const statusLabel: Record<StatusName, string> = { pending: "Pending", passed: "Passed", failed: "Failed" };
-
-const mergeStatusText: Partial<Record<DetailedMergeStatus, string>> = {
-  [DetailedMergeStatus.MERGEABLE]: "Ready to merge",
-  [DetailedMergeStatus.NOT_OPEN]: "Not open",
-  [DetailedMergeStatus.DRAFT_STATUS]: "Draft: mark it ready first",
-  [DetailedMergeStatus.STATUS_CHECKS_MUST_PASS]: "Blocked: status checks must pass",
-  [DetailedMergeStatus.CI_MUST_PASS]: "Blocked: the pipeline must succeed",
-  [DetailedMergeStatus.CI_STILL_RUNNING]: "Blocked: the pipeline is still running",
-  [DetailedMergeStatus.CONFLICT]: "Blocked: the branches conflict",
-  [DetailedMergeStatus.NEED_REBASE]: "Blocked: the source branch needs a rebase",
-  [DetailedMergeStatus.BROKEN_STATUS]: "Blocked: broken status",
-  [DetailedMergeStatus.CHECKING]: "Checking mergeability…",
-};
-
-const stateText: Partial<Record<MergeRequestState, string>> = {
-  [MergeRequestState.OPENED]: "Open",
-  [MergeRequestState.CLOSED]: "Closed",
-  [MergeRequestState.MERGED]: "Merged",
-  [MergeRequestState.LOCKED]: "Locked",
-};
 
 /** One check's row, kept across snapshots so focus and open logs survive updates. */
 interface Row {
@@ -79,14 +60,17 @@ class MergeRequestPage {
    * the logs and no further request is made.
    */
   private logsVisible: boolean | undefined;
-  private readonly stop = new AbortController();
+  private readonly actions: MergeActions;
 
-  constructor(private readonly ctx: Context) {}
+  constructor(private readonly ctx: Context) {
+    this.actions = new MergeActions(ctx);
+  }
 
   mount(): void {
     replaceChildren(
       byId("app"),
       this.summary,
+      this.actions.element,
       h(
         "section",
         { class: "panel", "aria-labelledby": "checks-title" },
@@ -98,38 +82,14 @@ class MergeRequestPage {
     void this.watch();
   }
 
-  /** Follows the stream; after a drop it reconnects with backoff (a new stream, not a poll). */
-  private async watch(): Promise<void> {
-    let backoff = 1000;
-    const signal = this.stop.signal;
-    while (!signal.aborted) {
-      try {
-        const stream = this.ctx.client.mergeRequests.watchMergeRequest(
-          { project: this.ctx.project, mergeRequestIid: this.ctx.iid },
-          { signal },
-        );
-        for await (const snapshot of stream) {
-          backoff = 1000;
-          this.setLive("Live: updates appear as they happen.");
-          this.render(snapshot);
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        if (this.ctx.handleAuthError(err)) {
-          this.stop.abort();
-          return;
-        }
-        const ce = ConnectError.from(err);
-        if (ce.code === Code.NotFound || ce.code === Code.PermissionDenied || ce.code === Code.InvalidArgument) {
-          replaceChildren(this.summary, h("p", { class: "form-error", role: "alert" }, ce.rawMessage));
-          this.setLive("Not watching.");
-          return;
-        }
-      }
-      this.setLive(`Connection lost; reconnecting in ${Math.round(backoff / 1000)} s…`);
-      await new Promise((resolve) => window.setTimeout(resolve, backoff));
-      backoff = Math.min(backoff * 2, 30000);
-    }
+  /** Follows the stream (see follow.ts). */
+  private watch(): Promise<void> {
+    return follow(this.ctx, {
+      open: (signal) => this.ctx.client.mergeRequests.watchMergeRequest({ project: this.ctx.project, mergeRequestIid: this.ctx.iid }, { signal }),
+      render: (snapshot) => this.render(snapshot),
+      setLive: (text) => this.setLive(text),
+      fail: (message) => replaceChildren(this.summary, h("p", { class: "form-error", role: "alert" }, message)),
+    });
   }
 
   private setLive(text: string): void {
@@ -138,7 +98,10 @@ class MergeRequestPage {
 
   private render(snapshot: WatchMergeRequestResponse): void {
     const mr = snapshot.mergeRequest;
-    if (mr) this.renderSummary(mr);
+    if (mr) {
+      this.renderSummary(mr);
+      this.actions.update(mr, snapshot.car);
+    }
     const seen = new Set<bigint>();
     for (const check of snapshot.statusChecks) {
       seen.add(check.id);
@@ -185,6 +148,7 @@ class MergeRequestPage {
         h("dt", {}, "Merge status"),
         h("dd", { class: "merge-status" }, mergeStatusText[mr.detailedMergeStatus] ?? "Unknown"),
       ),
+      h("p", { class: "help" }, h("a", { href: projectPath(this.ctx.project, "merge_requests") }, "All merge requests of the project")),
     );
   }
 

@@ -10,8 +10,11 @@ export interface Context {
   client: SignalboxClient;
   project: string;
   iid: bigint;
+  /** The target branch of the merge train page. */
+  branch: string;
   validatorUrl: string;
   wasmExecUrl: string;
+  validatorWorkerUrl: string;
   user: User;
   /** Forgets the token and reloads the page, which then asks to sign in. */
   signOut(): void;
@@ -31,8 +34,10 @@ export function start(render: (ctx: Context) => void): void {
     client,
     project: body.dataset.project ?? "",
     iid: BigInt(body.dataset.iid || "0"),
+    branch: body.dataset.branch ?? "",
     validatorUrl: body.dataset.validatorUrl ?? "",
     wasmExecUrl: body.dataset.wasmExecUrl ?? "",
+    validatorWorkerUrl: body.dataset.validatorWorkerUrl ?? "",
   };
 
   // A reload ends whatever the page was doing (a watch stream, an open

@@ -13,7 +13,7 @@ import {
 import { announce, byId, h, replaceChildren } from "./dom.js";
 import { formErrors, messages, type FormErrors, type FormField } from "./messages.js";
 import type { Context } from "./session.js";
-import { loadValidator, type Validate } from "./validator.js";
+import { loadValidator, preloadValidator, readyValidator } from "./validator.js";
 
 /** Renders the settings page into #app. */
 export function renderSettings(ctx: Context): void {
@@ -78,6 +78,8 @@ class SettingsPage {
     );
     void this.loadProject();
     void this.loadChecks();
+    // The validator loads while the page is idle, so a form finds it ready.
+    preloadValidator(this.ctx);
   }
 
   private async loadProject(): Promise<void> {
@@ -269,10 +271,18 @@ class CheckForm {
     url: h("p", { id: "check-url-error", class: "field-error" }),
     form: h("p", { id: "check-form-error", class: "form-error", role: "alert" }),
   };
-  private readonly validatorStatus = h("p", { class: "help validator-status" }, "Loading the validator…");
+  private readonly validatorStatus = h("p", { class: "help validator-status", hidden: true });
   private readonly submit: HTMLButtonElement;
   private readonly branches: BranchPicker;
-  private validate: Validate | undefined;
+  /** The latest verdict on the form, from the validator or the server. */
+  private local: FormErrors = {};
+  /**
+   * Numbers the verdicts asked for and the newest one shown: an answer is
+   * shown when it is newer than what is shown, so verdicts keep coming while
+   * the user types, and a late answer never replaces a newer one.
+   */
+  private asked = 0;
+  private shownVerdict = 0;
   private touched = { name: false, url: false };
   private serverErrors: FormErrors = {};
   private saved = false;
@@ -332,14 +342,14 @@ class CheckForm {
     this.name.addEventListener("input", () => {
       this.touched.name = true;
       delete this.serverErrors.name;
-      this.refresh();
+      this.revalidate();
     });
     this.url.addEventListener("input", () => {
       this.touched.url = true;
       delete this.serverErrors.url;
-      this.refresh();
+      this.revalidate();
     });
-    this.branches.onChange = () => this.refresh();
+    this.branches.onChange = () => this.revalidate();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       void this.save();
@@ -356,17 +366,12 @@ class CheckForm {
     this.dialog.showModal();
     this.name.focus();
     this.branches.load();
-    loadValidator(this.ctx.validatorUrl, this.ctx.wasmExecUrl).then(
-      (validate) => {
-        this.validate = validate;
-        this.validatorStatus.textContent = "";
-        this.validatorStatus.hidden = true;
-        this.refresh();
-      },
-      (err: unknown) => {
-        this.validatorStatus.textContent = `Inline checks are unavailable (${String(err)}); the server checks the form when you save.`;
-      },
-    );
+    // Usually already loaded (preloadValidator); until it is, the server
+    // answers for it, so the form is usable at once.
+    loadValidator(this.ctx).catch((err: unknown) => {
+      this.validatorStatus.hidden = false;
+      this.validatorStatus.textContent = `Inline checks run on the server: the validator did not load (${String(err)}).`;
+    });
   }
 
   /** The form as the message the rules are written on, with the other checks of the project. */
@@ -392,22 +397,51 @@ class CheckForm {
     return { message: { checks }, prefix: `checks[${index}].` };
   }
 
-  /** Errors from the WebAssembly validator, or none before it has loaded. */
-  private localErrors(): FormErrors {
-    if (!this.validate) return {};
-    const { message, prefix } = this.settings();
+  /**
+   * The form's errors by the rules: from the WebAssembly validator when it
+   * is ready, else from the server, which validates the very same message.
+   */
+  private async localErrors(): Promise<FormErrors> {
+    const validate = readyValidator();
+    if (validate) {
+      const { message, prefix } = this.settings();
+      try {
+        return formErrors(await validate("signalbox.v1.StatusCheckSettings", message), prefix);
+      } catch (err) {
+        this.validatorStatus.hidden = false;
+        this.validatorStatus.textContent = `The validator failed: ${String(err)}`;
+        return {};
+      }
+    }
     try {
-      return formErrors(this.validate("signalbox.v1.StatusCheckSettings", message), prefix);
+      const res = await this.ctx.client.statusChecks.validateStatusCheckSettings({
+        project: this.ctx.project,
+        checkId: this.check?.id ?? 0n,
+        name: this.name.value,
+        externalUrl: this.url.value,
+        protectedBranchIds: this.branches.selectedIds() ?? this.check?.protectedBranches.map((b) => b.id) ?? [],
+      });
+      return formErrors(res.violations, "");
     } catch (err) {
-      this.validatorStatus.hidden = false;
-      this.validatorStatus.textContent = `The validator failed: ${String(err)}`;
+      this.ctx.handleAuthError(err);
       return {};
     }
   }
 
+  /** Asks for a verdict on the form as it is now, and shows it unless a newer one is shown already. */
+  private revalidate(): Promise<void> {
+    const n = ++this.asked;
+    return this.localErrors().then((errors) => {
+      if (n <= this.shownVerdict) return;
+      this.shownVerdict = n;
+      this.local = errors;
+      this.refresh();
+    });
+  }
+
   /** Shows the current errors: local ones of touched fields, then the server's. */
   private refresh(all = false): FormErrors {
-    const local = this.localErrors();
+    const local = this.local;
     const shown: FormErrors = {
       name: all || this.touched.name ? (local.name ?? this.serverErrors.name) : this.serverErrors.name,
       url: all || this.touched.url ? (local.url ?? this.serverErrors.url) : this.serverErrors.url,
@@ -429,6 +463,7 @@ class CheckForm {
 
   private async save(): Promise<void> {
     this.serverErrors = {};
+    await this.revalidate();
     const shown = this.refresh(true);
     if (shown.name || shown.url || shown.form) {
       (shown.name ? this.name : shown.url ? this.url : this.submit).focus();

@@ -1,5 +1,8 @@
-// Loads the WebAssembly validator (protovalidate compiled from Go, the
-// server's own rules) the first time a form needs it, and only once.
+// The WebAssembly validator (protovalidate compiled from Go, the server's
+// own rules), run in a Web Worker so that neither its download nor its
+// compilation holds up the page. The settings page starts it when idle
+// (preloadValidator), well before a form needs it; until it is ready the
+// form asks the server instead (ValidateStatusCheckSettings).
 
 /** A violation as the validator reports it. */
 export interface Violation {
@@ -9,27 +12,33 @@ export interface Violation {
 }
 
 /** Validates protobuf JSON of a message type by its full name. */
-export type Validate = (typeName: string, message: unknown) => Violation[];
+export type Validate = (typeName: string, message: unknown) => Promise<Violation[]>;
 
-interface GoRuntime {
-  importObject: WebAssembly.Imports;
-  run(instance: WebAssembly.Instance): Promise<void>;
-}
-
-declare global {
-  // Defined by wasm_exec.js (Go's runtime support) and by the module.
-  var Go: (new () => GoRuntime) | undefined;
-  var signalboxValidatorReady: (() => void) | undefined;
-  var signalboxValidate:
-    | ((typeName: string, json: string) => { violations: Violation[]; error?: string })
-    | undefined;
+/** Where the validator's pieces are served. */
+export interface ValidatorUrls {
+  validatorUrl: string;
+  wasmExecUrl: string;
+  validatorWorkerUrl: string;
 }
 
 let loading: Promise<Validate> | undefined;
+let ready: Validate | undefined;
+
+/** The validator if it is ready now, else undefined (and the server answers). */
+export function readyValidator(): Validate | undefined {
+  return ready;
+}
+
+/** Starts loading the validator when the browser is idle; once per page. */
+export function preloadValidator(urls: ValidatorUrls): void {
+  const go = () => void loadValidator(urls).catch(() => undefined);
+  if (typeof window.requestIdleCallback === "function") window.requestIdleCallback(go, { timeout: 2000 });
+  else globalThis.setTimeout(go, 0);
+}
 
 /** Starts loading (once) and resolves when validation is available. */
-export function loadValidator(wasmUrl: string, wasmExecUrl: string): Promise<Validate> {
-  loading ??= load(wasmUrl, wasmExecUrl);
+export function loadValidator(urls: ValidatorUrls): Promise<Validate> {
+  loading ??= load(urls);
   // A failed load may be retried the next time a form opens.
   loading.catch(() => {
     loading = undefined;
@@ -37,32 +46,41 @@ export function loadValidator(wasmUrl: string, wasmExecUrl: string): Promise<Val
   return loading;
 }
 
-async function load(wasmUrl: string, wasmExecUrl: string): Promise<Validate> {
-  if (!globalThis.Go) {
-    await new Promise<void>((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = wasmExecUrl;
-      script.onload = () => resolve();
-      script.onerror = () => reject(new Error("wasm_exec.js did not load"));
-      document.head.appendChild(script);
+function load(urls: ValidatorUrls): Promise<Validate> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(urls.validatorWorkerUrl);
+    const pending = new Map<number, { resolve: (v: Violation[]) => void; reject: (e: Error) => void }>();
+    let next = 0;
+    const validate: Validate = (typeName, message) =>
+      new Promise((res, rej) => {
+        const id = ++next;
+        pending.set(id, { resolve: res, reject: rej });
+        worker.postMessage({ type: "validate", id, typeName, json: JSON.stringify(message) });
+      });
+    worker.addEventListener("message", (event: MessageEvent) => {
+      const msg = event.data as { type: string; id?: number; violations?: Violation[]; error?: string };
+      switch (msg.type) {
+        case "ready":
+          ready = validate;
+          resolve(validate);
+          return;
+        case "failed":
+          worker.terminate();
+          reject(new Error(msg.error ?? "the validator did not load"));
+          return;
+        case "result": {
+          const p = pending.get(msg.id ?? 0);
+          pending.delete(msg.id ?? 0);
+          if (msg.error) p?.reject(new Error(msg.error));
+          else p?.resolve(msg.violations ?? []);
+          return;
+        }
+      }
     });
-  }
-  const GoRuntime = globalThis.Go;
-  if (!GoRuntime) throw new Error("wasm_exec.js did not define Go");
-  const go = new GoRuntime();
-  const ready = new Promise<void>((resolve) => {
-    globalThis.signalboxValidatorReady = resolve;
+    worker.addEventListener("error", (event) => {
+      worker.terminate();
+      reject(new Error(event.message || "the validator's worker failed"));
+    });
+    worker.postMessage({ type: "load", wasmUrl: urls.validatorUrl, wasmExecUrl: urls.wasmExecUrl });
   });
-  // Streaming compilation needs Content-Type: application/wasm; the server
-  // sends the file gzipped and the browser inflates it as it compiles.
-  const { instance } = await WebAssembly.instantiateStreaming(fetch(wasmUrl), go.importObject);
-  void go.run(instance); // resolves only when the Go program exits, which it does not
-  await ready;
-  const validate = globalThis.signalboxValidate;
-  if (!validate) throw new Error("the validator did not register itself");
-  return (typeName, message) => {
-    const result = validate(typeName, JSON.stringify(message));
-    if (result.error) throw new Error(result.error);
-    return result.violations;
-  };
 }

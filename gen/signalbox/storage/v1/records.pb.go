@@ -959,8 +959,16 @@ type MergeRequest struct {
 	// landing_sha. Both are set before the target moves (and cleared if it
 	// does not), and kept once merged, so that a train seeing the target at
 	// landing_sha knows the push.
-	LandingSha    string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
-	LandingFrom   string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
+	LandingSha  string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
+	LandingFrom string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
+	// Who approved, oldest first; one entry per user.
+	Approvals []*MergeRequestApproval `protobuf:"bytes,31,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	// When the title or description last changed, and by whom (GitLab's
+	// last_edited_at and last_edited_by_id).
+	LastEditTime   *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=last_edit_time,json=lastEditTime,proto3" json:"last_edit_time,omitempty"`
+	LastEditedById int64                  `protobuf:"varint,33,opt,name=last_edited_by_id,json=lastEditedById,proto3" json:"last_edited_by_id,omitempty"`
+	// Who made the last change (GitLab's updated_by_id).
+	UpdatedById   int64 `protobuf:"varint,34,opt,name=updated_by_id,json=updatedById,proto3" json:"updated_by_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1205,6 +1213,87 @@ func (x *MergeRequest) GetLandingFrom() string {
 	return ""
 }
 
+func (x *MergeRequest) GetApprovals() []*MergeRequestApproval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetLastEditTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastEditTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetLastEditedById() int64 {
+	if x != nil {
+		return x.LastEditedById
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetUpdatedById() int64 {
+	if x != nil {
+		return x.UpdatedById
+	}
+	return 0
+}
+
+// MergeRequestApproval is one user's approval of a merge request.
+type MergeRequestApproval struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeRequestApproval) Reset() {
+	*x = MergeRequestApproval{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeRequestApproval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeRequestApproval) ProtoMessage() {}
+
+func (x *MergeRequestApproval) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeRequestApproval.ProtoReflect.Descriptor instead.
+func (*MergeRequestApproval) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MergeRequestApproval) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *MergeRequestApproval) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 // StatusCheckResponse is the newest answer for one (merge request, check,
 // sha). Older answers are replaced: only the newest decides.
 type StatusCheckResponse struct {
@@ -1240,7 +1329,7 @@ type StatusCheckResponse struct {
 
 func (x *StatusCheckResponse) Reset() {
 	*x = StatusCheckResponse{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1252,7 +1341,7 @@ func (x *StatusCheckResponse) String() string {
 func (*StatusCheckResponse) ProtoMessage() {}
 
 func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1265,7 +1354,7 @@ func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCheckResponse.ProtoReflect.Descriptor instead.
 func (*StatusCheckResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StatusCheckResponse) GetId() int64 {
@@ -1383,7 +1472,7 @@ type CarCheckAsk struct {
 
 func (x *CarCheckAsk) Reset() {
 	*x = CarCheckAsk{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1484,7 @@ func (x *CarCheckAsk) String() string {
 func (*CarCheckAsk) ProtoMessage() {}
 
 func (x *CarCheckAsk) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1497,7 @@ func (x *CarCheckAsk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CarCheckAsk.ProtoReflect.Descriptor instead.
 func (*CarCheckAsk) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CarCheckAsk) GetCarId() int64 {
@@ -1479,7 +1568,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1491,7 +1580,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1504,7 +1593,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -1626,7 +1715,7 @@ type DeliveryAttempt struct {
 
 func (x *DeliveryAttempt) Reset() {
 	*x = DeliveryAttempt{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +1727,7 @@ func (x *DeliveryAttempt) String() string {
 func (*DeliveryAttempt) ProtoMessage() {}
 
 func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +1740,7 @@ func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
 func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeliveryAttempt) GetNumber() int32 {
@@ -1745,7 +1834,7 @@ type Car struct {
 
 func (x *Car) Reset() {
 	*x = Car{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1846,7 @@ func (x *Car) String() string {
 func (*Car) ProtoMessage() {}
 
 func (x *Car) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1859,7 @@ func (x *Car) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Car.ProtoReflect.Descriptor instead.
 func (*Car) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Car) GetId() int64 {
@@ -1991,7 +2080,7 @@ type Cause struct {
 
 func (x *Cause) Reset() {
 	*x = Cause{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2003,7 +2092,7 @@ func (x *Cause) String() string {
 func (*Cause) ProtoMessage() {}
 
 func (x *Cause) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2016,7 +2105,7 @@ func (x *Cause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cause.ProtoReflect.Descriptor instead.
 func (*Cause) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Cause) GetReason() int32 {
@@ -2080,7 +2169,7 @@ type Train struct {
 
 func (x *Train) Reset() {
 	*x = Train{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2181,7 @@ func (x *Train) String() string {
 func (*Train) ProtoMessage() {}
 
 func (x *Train) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2194,7 @@ func (x *Train) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Train.ProtoReflect.Descriptor instead.
 func (*Train) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Train) GetProjectId() int64 {
@@ -2211,7 +2300,7 @@ type TrainCommand struct {
 
 func (x *TrainCommand) Reset() {
 	*x = TrainCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +2312,7 @@ func (x *TrainCommand) String() string {
 func (*TrainCommand) ProtoMessage() {}
 
 func (x *TrainCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +2325,7 @@ func (x *TrainCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
 func (*TrainCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *TrainCommand) GetId() int64 {
@@ -2314,7 +2403,7 @@ type JoinTrain struct {
 
 func (x *JoinTrain) Reset() {
 	*x = JoinTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2326,7 +2415,7 @@ func (x *JoinTrain) String() string {
 func (*JoinTrain) ProtoMessage() {}
 
 func (x *JoinTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2339,7 +2428,7 @@ func (x *JoinTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
 func (*JoinTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *JoinTrain) GetCarId() int64 {
@@ -2380,7 +2469,7 @@ type LeaveTrain struct {
 
 func (x *LeaveTrain) Reset() {
 	*x = LeaveTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2392,7 +2481,7 @@ func (x *LeaveTrain) String() string {
 func (*LeaveTrain) ProtoMessage() {}
 
 func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2405,7 +2494,7 @@ func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
 func (*LeaveTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LeaveTrain) GetMergeRequestIid() int64 {
@@ -2428,7 +2517,7 @@ type AppliedCommand struct {
 
 func (x *AppliedCommand) Reset() {
 	*x = AppliedCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2440,7 +2529,7 @@ func (x *AppliedCommand) String() string {
 func (*AppliedCommand) ProtoMessage() {}
 
 func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2453,7 +2542,7 @@ func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
 func (*AppliedCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AppliedCommand) GetId() int64 {
@@ -2510,7 +2599,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2522,7 +2611,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2535,7 +2624,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -2660,7 +2749,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2672,7 +2761,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2685,7 +2774,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -2805,7 +2894,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2817,7 +2906,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2830,7 +2919,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2912,7 +3001,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2924,7 +3013,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2937,7 +3026,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{24}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Note) GetId() int64 {
@@ -3087,7 +3176,8 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xb9\b\n" +
+	"updateTime\"\x94\n" +
+	"\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -3128,7 +3218,15 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\ftrain_branch\x18\x1c \x01(\tR\vtrainBranch\x12\x1f\n" +
 	"\vlanding_sha\x18\x1d \x01(\tR\n" +
 	"landingSha\x12!\n" +
-	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x82\x04\n" +
+	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\x12H\n" +
+	"\tapprovals\x18\x1f \x03(\v2*.signalbox.storage.v1.MergeRequestApprovalR\tapprovals\x12@\n" +
+	"\x0elast_edit_time\x18  \x01(\v2\x1a.google.protobuf.TimestampR\flastEditTime\x12)\n" +
+	"\x11last_edited_by_id\x18! \x01(\x03R\x0elastEditedById\x12\"\n" +
+	"\rupdated_by_id\x18\" \x01(\x03R\vupdatedById\"l\n" +
+	"\x14MergeRequestApproval\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x82\x04\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3343,7 +3441,7 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
@@ -3355,78 +3453,82 @@ var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*AccessLevel)(nil),           // 7: signalbox.storage.v1.AccessLevel
 	(*StatusCheck)(nil),           // 8: signalbox.storage.v1.StatusCheck
 	(*MergeRequest)(nil),          // 9: signalbox.storage.v1.MergeRequest
-	(*StatusCheckResponse)(nil),   // 10: signalbox.storage.v1.StatusCheckResponse
-	(*CarCheckAsk)(nil),           // 11: signalbox.storage.v1.CarCheckAsk
-	(*Delivery)(nil),              // 12: signalbox.storage.v1.Delivery
-	(*DeliveryAttempt)(nil),       // 13: signalbox.storage.v1.DeliveryAttempt
-	(*Car)(nil),                   // 14: signalbox.storage.v1.Car
-	(*Cause)(nil),                 // 15: signalbox.storage.v1.Cause
-	(*Train)(nil),                 // 16: signalbox.storage.v1.Train
-	(*TrainCommand)(nil),          // 17: signalbox.storage.v1.TrainCommand
-	(*JoinTrain)(nil),             // 18: signalbox.storage.v1.JoinTrain
-	(*LeaveTrain)(nil),            // 19: signalbox.storage.v1.LeaveTrain
-	(*AppliedCommand)(nil),        // 20: signalbox.storage.v1.AppliedCommand
-	(*Pipeline)(nil),              // 21: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 22: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 23: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 24: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
+	(*MergeRequestApproval)(nil),  // 10: signalbox.storage.v1.MergeRequestApproval
+	(*StatusCheckResponse)(nil),   // 11: signalbox.storage.v1.StatusCheckResponse
+	(*CarCheckAsk)(nil),           // 12: signalbox.storage.v1.CarCheckAsk
+	(*Delivery)(nil),              // 13: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 14: signalbox.storage.v1.DeliveryAttempt
+	(*Car)(nil),                   // 15: signalbox.storage.v1.Car
+	(*Cause)(nil),                 // 16: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 17: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 18: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 19: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 20: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 21: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 22: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 23: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 24: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 25: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	25, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	25, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	25, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	25, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	26, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	26, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	26, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	26, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
 	4,  // 5: signalbox.storage.v1.ProjectSettings.merge_train_strategy:type_name -> signalbox.storage.v1.MergeTrainStrategy
 	4,  // 6: signalbox.storage.v1.ProjectSettings.merge_train_branch_strategies:type_name -> signalbox.storage.v1.MergeTrainStrategy
-	25, // 7: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	26, // 7: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
 	7,  // 8: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
 	7,  // 9: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
 	7,  // 10: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	25, // 11: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	25, // 12: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	25, // 13: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	25, // 14: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	25, // 15: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	25, // 16: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	25, // 17: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	25, // 18: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	25, // 19: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	25, // 20: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	25, // 21: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	25, // 22: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	13, // 23: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	25, // 24: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	25, // 25: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	25, // 26: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	25, // 27: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	25, // 28: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	15, // 29: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	15, // 30: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	25, // 31: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	14, // 32: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	14, // 33: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	20, // 34: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	25, // 35: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	25, // 36: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	18, // 37: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	19, // 38: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	25, // 39: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	25, // 40: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	25, // 41: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	25, // 42: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	25, // 43: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	25, // 44: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	25, // 45: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	25, // 46: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	25, // 47: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	25, // 48: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	49, // [49:49] is the sub-list for method output_type
-	49, // [49:49] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	26, // 11: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	26, // 12: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	26, // 13: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	26, // 14: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	26, // 15: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	26, // 16: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	26, // 17: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	10, // 18: signalbox.storage.v1.MergeRequest.approvals:type_name -> signalbox.storage.v1.MergeRequestApproval
+	26, // 19: signalbox.storage.v1.MergeRequest.last_edit_time:type_name -> google.protobuf.Timestamp
+	26, // 20: signalbox.storage.v1.MergeRequestApproval.create_time:type_name -> google.protobuf.Timestamp
+	26, // 21: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	26, // 22: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	26, // 23: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	26, // 24: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	26, // 25: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	14, // 26: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	26, // 27: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	26, // 28: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	26, // 29: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	26, // 30: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	26, // 31: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	16, // 32: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	16, // 33: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	26, // 34: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	15, // 35: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	15, // 36: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	21, // 37: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	26, // 38: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	26, // 39: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	19, // 40: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	20, // 41: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	26, // 42: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	26, // 43: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	26, // 44: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	26, // 45: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	26, // 46: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	26, // 47: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	26, // 48: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	26, // 49: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	26, // 50: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	26, // 51: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	52, // [52:52] is the sub-list for method output_type
+	52, // [52:52] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -3434,7 +3536,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
-	file_signalbox_storage_v1_records_proto_msgTypes[17].OneofWrappers = []any{
+	file_signalbox_storage_v1_records_proto_msgTypes[18].OneofWrappers = []any{
 		(*TrainCommand_Join)(nil),
 		(*TrainCommand_Leave)(nil),
 	}
@@ -3444,7 +3546,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

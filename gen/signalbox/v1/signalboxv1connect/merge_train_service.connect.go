@@ -48,6 +48,9 @@ const (
 	// MergeTrainServiceDeleteMergeTrainBranchStrategyProcedure is the procedure name of the
 	// MergeTrainService's DeleteMergeTrainBranchStrategy RPC.
 	MergeTrainServiceDeleteMergeTrainBranchStrategyProcedure = "/signalbox.v1.MergeTrainService/DeleteMergeTrainBranchStrategy"
+	// MergeTrainServiceWatchMergeTrainProcedure is the procedure name of the MergeTrainService's
+	// WatchMergeTrain RPC.
+	MergeTrainServiceWatchMergeTrainProcedure = "/signalbox.v1.MergeTrainService/WatchMergeTrain"
 )
 
 var (
@@ -113,6 +116,14 @@ var (
 			IdempotencyLevel: connect.IdempotencyIdempotent,
 		}
 	})
+	mergeTrainServiceWatchMergeTrainSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeServer,
+			Schema:           v1.File_signalbox_v1_merge_train_service_proto.Services().ByName("MergeTrainService").Methods().ByName("WatchMergeTrain"),
+			Procedure:        MergeTrainServiceWatchMergeTrainProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
 )
 
 // MergeTrainServiceClient is a client for the signalbox.v1.MergeTrainService service.
@@ -139,12 +150,37 @@ type MergeTrainServiceClient interface {
 	// DeleteMergeTrainBranchStrategy removes a target branch's override: its
 	// train follows the project's default again. Maintainers and above.
 	DeleteMergeTrainBranchStrategy(context.Context, *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error)
+	// WatchMergeTrain streams one target branch's train: a snapshot at once
+	// and after every change (cars joining, pipelines moving, cars merging or
+	// dropped). Reporters and above, with a token.
+	WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest) (MergeTrainServiceWatchMergeTrainClientStream, error)
 }
 
 // NewMergeTrainServiceClient constructs a client for the signalbox.v1.MergeTrainService service.
 // Multiple service clients may share a single connect.Client.
 func NewMergeTrainServiceClient(client *connect.Client) MergeTrainServiceClient {
 	return &mergeTrainServiceClient{client: client}
+}
+
+// MergeTrainServiceWatchMergeTrainClientStream is the client stream for the MergeTrainService's
+// WatchMergeTrain RPC.
+type MergeTrainServiceWatchMergeTrainClientStream struct {
+	stream connect.ClientStream
+}
+
+// Receive returns the next response message from the server.
+func (s MergeTrainServiceWatchMergeTrainClientStream) Receive() (*v1.WatchMergeTrainResponse, error) {
+	var res v1.WatchMergeTrainResponse
+	if err := s.stream.Receive(&res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Close releases the stream's resources. It is idempotent and is typically deferred to clean up a
+// stream abandoned before io.EOF.
+func (s MergeTrainServiceWatchMergeTrainClientStream) Close() error {
+	return s.stream.Close()
 }
 
 // MergeTrainServiceHandler is an implementation of the signalbox.v1.MergeTrainService service.
@@ -171,6 +207,10 @@ type MergeTrainServiceHandler interface {
 	// DeleteMergeTrainBranchStrategy removes a target branch's override: its
 	// train follows the project's default again. Maintainers and above.
 	DeleteMergeTrainBranchStrategy(context.Context, *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error)
+	// WatchMergeTrain streams one target branch's train: a snapshot at once
+	// and after every change (cars joining, pipelines moving, cars merging or
+	// dropped). Reporters and above, with a token.
+	WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest, MergeTrainServiceWatchMergeTrainServerStream) error
 }
 
 // RegisterMergeTrainServiceHandler registers svc as the signalbox.v1.MergeTrainService
@@ -186,7 +226,24 @@ func RegisterMergeTrainServiceHandler(server *connect.Server, svc MergeTrainServ
 		connect.Method{Spec: mergeTrainServiceGetMergeTrainStrategiesSpec(), Handler: adapter.getMergeTrainStrategies},
 		connect.Method{Spec: mergeTrainServiceSetMergeTrainStrategySpec(), Handler: adapter.setMergeTrainStrategy},
 		connect.Method{Spec: mergeTrainServiceDeleteMergeTrainBranchStrategySpec(), Handler: adapter.deleteMergeTrainBranchStrategy},
+		connect.Method{Spec: mergeTrainServiceWatchMergeTrainSpec(), Handler: adapter.watchMergeTrain},
 	)
+}
+
+// MergeTrainServiceWatchMergeTrainServerStream is the server stream for the MergeTrainService's
+// WatchMergeTrain RPC.
+type MergeTrainServiceWatchMergeTrainServerStream struct {
+	stream connect.ServerStream
+}
+
+// SendHeaders flushes the response headers without a message. The first Send does this implicitly.
+func (s MergeTrainServiceWatchMergeTrainServerStream) SendHeaders() error {
+	return s.stream.SendHeaders()
+}
+
+// Send sends a response message to the client.
+func (s MergeTrainServiceWatchMergeTrainServerStream) Send(res *v1.WatchMergeTrainResponse) error {
+	return s.stream.Send(res)
 }
 
 // UnimplementedMergeTrainServiceHandler returns CodeUnimplemented from all methods.
@@ -222,6 +279,10 @@ func (UnimplementedMergeTrainServiceHandler) SetMergeTrainStrategy(context.Conte
 
 func (UnimplementedMergeTrainServiceHandler) DeleteMergeTrainBranchStrategy(context.Context, *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy is not implemented")
+}
+
+func (UnimplementedMergeTrainServiceHandler) WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest, MergeTrainServiceWatchMergeTrainServerStream) error {
+	return connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.WatchMergeTrain is not implemented")
 }
 
 type mergeTrainServiceClient struct {
@@ -290,6 +351,14 @@ func (c *mergeTrainServiceClient) DeleteMergeTrainBranchStrategy(ctx context.Con
 		return nil, err
 	}
 	return &res, nil
+}
+
+func (c *mergeTrainServiceClient) WatchMergeTrain(ctx context.Context, req *v1.WatchMergeTrainRequest) (MergeTrainServiceWatchMergeTrainClientStream, error) {
+	stream, err := c.client.CallServerStream(ctx, mergeTrainServiceWatchMergeTrainSpec(), req)
+	if err != nil {
+		return MergeTrainServiceWatchMergeTrainClientStream{}, err
+	}
+	return MergeTrainServiceWatchMergeTrainClientStream{stream: stream}, nil
 }
 
 type mergeTrainServiceHandler struct{ svc MergeTrainServiceHandler }
@@ -388,4 +457,12 @@ func (h mergeTrainServiceHandler) deleteMergeTrainBranchStrategy(ctx context.Con
 		return err
 	}
 	return stream.Send(res)
+}
+
+func (h mergeTrainServiceHandler) watchMergeTrain(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.WatchMergeTrainRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	return h.svc.WatchMergeTrain(ctx, &req, MergeTrainServiceWatchMergeTrainServerStream{stream: stream})
 }

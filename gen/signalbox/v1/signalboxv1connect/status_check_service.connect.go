@@ -51,6 +51,9 @@ const (
 	// StatusCheckServiceRedeliverProcedure is the procedure name of the StatusCheckService's Redeliver
 	// RPC.
 	StatusCheckServiceRedeliverProcedure = "/signalbox.v1.StatusCheckService/Redeliver"
+	// StatusCheckServiceValidateStatusCheckSettingsProcedure is the procedure name of the
+	// StatusCheckService's ValidateStatusCheckSettings RPC.
+	StatusCheckServiceValidateStatusCheckSettingsProcedure = "/signalbox.v1.StatusCheckService/ValidateStatusCheckSettings"
 )
 
 var (
@@ -120,6 +123,14 @@ var (
 			Procedure:  StatusCheckServiceRedeliverProcedure,
 		}
 	})
+	statusCheckServiceValidateStatusCheckSettingsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_status_check_service_proto.Services().ByName("StatusCheckService").Methods().ByName("ValidateStatusCheckSettings"),
+			Procedure:        StatusCheckServiceValidateStatusCheckSettingsProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
 )
 
 // StatusCheckServiceClient is a client for the signalbox.v1.StatusCheckService service.
@@ -148,6 +159,11 @@ type StatusCheckServiceClient interface {
 	// Redeliver sends a delivery's payload again, as a new delivery with the
 	// same webhook id. Maintainers and above.
 	Redeliver(context.Context, *v1.RedeliverRequest) (*v1.RedeliverResponse, error)
+	// ValidateStatusCheckSettings answers what creating or updating a check
+	// with these values would refuse, without changing anything: the settings
+	// form shows it until the browser's own validator has loaded.
+	// Maintainers and above.
+	ValidateStatusCheckSettings(context.Context, *v1.ValidateStatusCheckSettingsRequest) (*v1.ValidateStatusCheckSettingsResponse, error)
 }
 
 // NewStatusCheckServiceClient constructs a client for the signalbox.v1.StatusCheckService service.
@@ -182,6 +198,11 @@ type StatusCheckServiceHandler interface {
 	// Redeliver sends a delivery's payload again, as a new delivery with the
 	// same webhook id. Maintainers and above.
 	Redeliver(context.Context, *v1.RedeliverRequest) (*v1.RedeliverResponse, error)
+	// ValidateStatusCheckSettings answers what creating or updating a check
+	// with these values would refuse, without changing anything: the settings
+	// form shows it until the browser's own validator has loaded.
+	// Maintainers and above.
+	ValidateStatusCheckSettings(context.Context, *v1.ValidateStatusCheckSettingsRequest) (*v1.ValidateStatusCheckSettingsResponse, error)
 }
 
 // RegisterStatusCheckServiceHandler registers svc as the signalbox.v1.StatusCheckService
@@ -198,6 +219,7 @@ func RegisterStatusCheckServiceHandler(server *connect.Server, svc StatusCheckSe
 		connect.Method{Spec: statusCheckServiceRetryStatusCheckSpec(), Handler: adapter.retryStatusCheck},
 		connect.Method{Spec: statusCheckServiceListDeliveriesSpec(), Handler: adapter.listDeliveries},
 		connect.Method{Spec: statusCheckServiceRedeliverSpec(), Handler: adapter.redeliver},
+		connect.Method{Spec: statusCheckServiceValidateStatusCheckSettingsSpec(), Handler: adapter.validateStatusCheckSettings},
 	)
 }
 
@@ -238,6 +260,10 @@ func (UnimplementedStatusCheckServiceHandler) ListDeliveries(context.Context, *v
 
 func (UnimplementedStatusCheckServiceHandler) Redeliver(context.Context, *v1.RedeliverRequest) (*v1.RedeliverResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.StatusCheckService.Redeliver is not implemented")
+}
+
+func (UnimplementedStatusCheckServiceHandler) ValidateStatusCheckSettings(context.Context, *v1.ValidateStatusCheckSettingsRequest) (*v1.ValidateStatusCheckSettingsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.StatusCheckService.ValidateStatusCheckSettings is not implemented")
 }
 
 type statusCheckServiceClient struct {
@@ -311,6 +337,14 @@ func (c *statusCheckServiceClient) ListDeliveries(ctx context.Context, req *v1.L
 func (c *statusCheckServiceClient) Redeliver(ctx context.Context, req *v1.RedeliverRequest) (*v1.RedeliverResponse, error) {
 	var res v1.RedeliverResponse
 	if err := c.client.CallUnary(ctx, statusCheckServiceRedeliverSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *statusCheckServiceClient) ValidateStatusCheckSettings(ctx context.Context, req *v1.ValidateStatusCheckSettingsRequest) (*v1.ValidateStatusCheckSettingsResponse, error) {
+	var res v1.ValidateStatusCheckSettingsResponse
+	if err := c.client.CallUnary(ctx, statusCheckServiceValidateStatusCheckSettingsSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -420,6 +454,18 @@ func (h statusCheckServiceHandler) redeliver(ctx context.Context, _ connect.Spec
 		return err
 	}
 	res, err := h.svc.Redeliver(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h statusCheckServiceHandler) validateStatusCheckSettings(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ValidateStatusCheckSettingsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ValidateStatusCheckSettings(ctx, &req)
 	if err != nil {
 		return err
 	}
