@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -31,6 +33,8 @@ var (
 	stressSeed = flag.Uint64("trainstress.seed", 1, "first seed of the merge train stress test")
 	stressRuns = flag.Int("trainstress.runs", 2, "how many seeds the merge train stress test runs, from -trainstress.seed")
 	stressMRs  = flag.Int("trainstress.mrs", 12, "merge requests per stress run")
+	// The strategies each seed runs under (train.Strategy names).
+	stressStrategies = flag.String("trainstress.strategies", "gitlab,batched", "comma-separated merge train strategies each seed runs under")
 )
 
 // TestTrainStress is a seeded, model-based test of merge trains on the real
@@ -51,19 +55,21 @@ var (
 // A failure names its seed.
 func TestTrainStress(t *testing.T) {
 	t.Parallel()
-	for seed := *stressSeed; seed < *stressSeed+uint64(*stressRuns); seed++ {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			t.Parallel()
-			s := newStress(t, seed, *stressMRs)
-			defer func() {
-				if t.Failed() {
-					t.Logf("merge train stress test failed with seed %d: go test ./e2e -run 'TestTrainStress/seed%d$' -trainstress.seed %d -trainstress.runs 1 -trainstress.mrs %d",
-						seed, seed, seed, *stressMRs)
-				}
-			}()
-			s.run()
-			s.check()
-		})
+	for _, strategy := range strings.Split(*stressStrategies, ",") {
+		for seed := *stressSeed; seed < *stressSeed+uint64(*stressRuns); seed++ {
+			t.Run(fmt.Sprintf("%s/seed%d", strategy, seed), func(t *testing.T) {
+				t.Parallel()
+				s := newStress(t, seed, *stressMRs, strategy)
+				defer func() {
+					if t.Failed() {
+						t.Logf("merge train stress test failed with seed %d: go test ./e2e -run 'TestTrainStress/%s/seed%d$' -trainstress.strategies %s -trainstress.seed %d -trainstress.runs 1 -trainstress.mrs %d",
+							seed, strategy, seed, strategy, seed, *stressMRs)
+					}
+				}()
+				s.run()
+				s.check()
+			})
+		}
 	}
 }
 
@@ -88,8 +94,11 @@ type stress struct {
 	seed uint64
 	rng  *rand.Rand
 	args []string
+	data string // the data directory
 	pid  int64
 	work *gitrepotest.Worktree
+	// strategy is the train's scheduling strategy, "gitlab" or "batched".
+	strategy string
 
 	mu       sync.Mutex
 	replicas [2]*harness.Server
@@ -101,14 +110,14 @@ type stress struct {
 	ci       *stressCI
 }
 
-func newStress(t *testing.T, seed uint64, n int) *stress {
+func newStress(t *testing.T, seed uint64, n int, strategy string) *stress {
 	redis := redistest.New(t)
 	s := &stress{
 		t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, 0x5eed)), pickRng: rand.New(rand.NewPCG(seed, 0x91c)),
-		external: map[string]bool{},
-		args: []string{"--redis-url", redis.URL(), "--data-dir", t.TempDir(), "--root-token", rootToken,
-			"--allow-local-network", "--log-format", "json"},
+		external: map[string]bool{}, data: t.TempDir(), strategy: strategy,
 	}
+	s.args = []string{"--redis-url", redis.URL(), "--data-dir", s.data, "--root-token", rootToken,
+		"--allow-local-network", "--log-format", "json"}
 	// One after the other: the first creates the data directory's key.
 	s.replicas[0] = harness.Start(t, binary, nil, s.args...)
 	s.replicas[1] = harness.Start(t, binary, nil, s.args...)
@@ -118,6 +127,9 @@ func newStress(t *testing.T, seed uint64, n int) *stress {
 	s.pid = p.ID
 	mustAPI(t, s.replicas[0].URL, "PUT", "/api/v4/projects/"+itoa(p.ID), map[string]any{
 		"merge_trains_enabled": true, "merge_pipelines_enabled": true, "max_pipelines_per_merge_train": 4,
+	})
+	mustAPI(t, s.replicas[0].URL, "PUT", "/api/v4/projects/"+itoa(p.ID)+"/merge_train_strategies", map[string]any{
+		"strategy": strategy, "flake_retries": 1, "optimistic": true,
 	})
 	s.ci = newStressCI(t, s)
 	_, _, err = gl.Projects.AddProjectHook(p.ID, &gitlab.AddProjectHookOptions{
@@ -372,18 +384,24 @@ func (s *stress) check() {
 	// Every commit main held, first parents from the newest.
 	history := strings.Split(w.Git("log", "--first-parent", "--format=%H %P", "FETCH_HEAD"), "\n")
 	passed := s.ci.passedSHAs()
+	skipped := func(sha string) bool {
+		return slices.ContainsFunc(s.mrs, func(mr *stressMR) bool { return mr.skipSHA == sha })
+	}
 	merges := map[string]int{} // MR head -> merges of it on main
 	for _, line := range history {
 		f := strings.Fields(line)
 		sha := f[0]
-		skip := false
-		for _, mr := range s.mrs {
-			skip = skip || mr.skipSHA == sha
+		// A batch lands its cars' commits at once: main passes over the
+		// ones inside it without holding them, which the reflog shows.
+		if s.strategy == "gitlab" {
+			require.True(t, s.external[sha] || skipped(sha) || passed[sha], "main held %s, which no pipeline passed and no person put there", sha)
 		}
-		require.True(t, s.external[sha] || skip || passed[sha], "main held %s, which no pipeline passed and no person put there", sha)
 		if len(f) == 3 {
 			merges[f[2]]++
 		}
+	}
+	for _, sha := range s.mainReflog() {
+		require.True(t, s.external[sha] || skipped(sha) || passed[sha], "the reflog shows main at %s, which no pipeline passed and no person put there", sha)
 	}
 	for _, mr := range s.mrs {
 		got, _, err := gl.MergeRequests.GetMergeRequest(s.pid, mr.iid, nil)
@@ -438,6 +456,22 @@ func (s *stress) check() {
 		}
 	}
 	t.Log(s.summary())
+}
+
+// mainReflog lists every commit the server's main branch was moved to,
+// from its reflog (the server keeps core.logAllRefUpdates on).
+func (s *stress) mainReflog() []string {
+	data, err := os.ReadFile(filepath.Join(s.data, "repositories", itoa(s.pid)+".git", "logs", "refs", "heads", "main"))
+	require.NoError(s.t, err, "the reflog of main")
+	var out []string
+	for line := range strings.SplitSeq(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && strings.Trim(f[1], "0") != "" {
+			out = append(out, f[1])
+		}
+	}
+	require.NotEmpty(s.t, out, "the reflog of main is empty")
+	return out
 }
 
 // summary counts what happened, so a run shows it tested something.
@@ -566,7 +600,17 @@ func (ci *stressCI) report(pipelineID int64, sha string, iid int64, flake bool) 
 func (ci *stressCI) holdsBad(sha string) (bool, error) {
 	ci.gitMu.Lock()
 	defer ci.gitMu.Unlock()
-	if _, err := ci.work.TryGit("fetch", "--quiet", ci.s.remote(), "+refs/merge-requests/*:refs/mr/*"); err != nil {
+	// A replica killed mid-fetch fails the fetch: try a live one again, so
+	// a report is never lost (a screen, unlike a train commit, is not
+	// rebuilt by later changes, and would wait for it forever).
+	var err error
+	for try := 0; try < 20; try++ {
+		if _, err = ci.work.TryGit("fetch", "--quiet", ci.s.remote(), "+refs/merge-requests/*:refs/mr/*"); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
 		return false, err
 	}
 	out, err := ci.work.TryGit("ls-tree", "-r", "--name-only", sha)
@@ -592,4 +636,6 @@ func (ci *stressCI) flakedFor(iid int64) bool {
 	return ci.flaked[iid]
 }
 
-var trainRefRE = regexp.MustCompile(`^refs/merge-requests/(\d+)/train$`)
+// trainRefRE matches the refs train pipelines test: a car's train commit,
+// or a batched train's screen of one merge request alone.
+var trainRefRE = regexp.MustCompile(`^refs/merge-requests/(\d+)/(?:train|screen)$`)

@@ -17,7 +17,7 @@ func (h mergeRequestHandler) CreateMergeRequest(ctx context.Context, req *signal
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.CreateMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.CreateMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }
 
 func (h mergeRequestHandler) GetMergeRequest(ctx context.Context, req *signalboxv1.GetMergeRequestRequest) (*signalboxv1.GetMergeRequestResponse, error) {
@@ -25,11 +25,7 @@ func (h mergeRequestHandler) GetMergeRequest(ctx context.Context, req *signalbox
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	mr, err := h.withUserCanMerge(ctx, scopeFrom(ctx), h.urls.toMergeRequest(scopeFrom(ctx).Project, v))
-	if err != nil {
-		return nil, toConnect(ctx, h.logger, err)
-	}
-	return &signalboxv1.GetMergeRequestResponse{MergeRequest: mr}, nil
+	return &signalboxv1.GetMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }
 
 func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalboxv1.ListMergeRequestsRequest) (*signalboxv1.ListMergeRequestsResponse, error) {
@@ -46,11 +42,7 @@ func (h mergeRequestHandler) ListMergeRequests(ctx context.Context, req *signalb
 		if err != nil {
 			return nil, toConnect(ctx, h.logger, err)
 		}
-		out, err := h.withUserCanMerge(ctx, sc, h.urls.toMergeRequest(sc.Project, v))
-		if err != nil {
-			return nil, toConnect(ctx, h.logger, err)
-		}
-		list.MergeRequests = append(list.MergeRequests, out)
+		list.MergeRequests = append(list.MergeRequests, h.mergeRequestFor(ctx, sc, v))
 	}
 	return list, nil
 }
@@ -62,7 +54,7 @@ func (h mergeRequestHandler) UpdateMergeRequest(ctx context.Context, req *signal
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.UpdateMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.UpdateMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }
 
 func (h mergeRequestHandler) MergeMergeRequest(ctx context.Context, req *signalboxv1.MergeMergeRequestRequest) (*signalboxv1.MergeMergeRequestResponse, error) {
@@ -73,5 +65,5 @@ func (h mergeRequestHandler) MergeMergeRequest(ctx context.Context, req *signalb
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.MergeMergeRequestResponse{MergeRequest: h.urls.toMergeRequest(scopeFrom(ctx).Project, v)}, nil
+	return &signalboxv1.MergeMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, scopeFrom(ctx), v)}, nil
 }

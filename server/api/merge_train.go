@@ -61,7 +61,7 @@ func (h mergeTrainHandler) CancelAutoMerge(ctx context.Context, req *signalboxv1
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}
-	return &signalboxv1.CancelAutoMergeResponse{MergeRequest: h.urls.toMergeRequest(sc.Project, v)}, nil
+	return &signalboxv1.CancelAutoMergeResponse{MergeRequest: h.mergeRequestFor(ctx, sc, v)}, nil
 }
 
 func (h mergeTrainHandler) ListNotes(ctx context.Context, req *signalboxv1.ListNotesRequest) (*signalboxv1.ListNotesResponse, error) {
@@ -119,6 +119,7 @@ func (u urls) toCar(p *storagev1.Project, v *mergetrain.CarView) *signalboxv1.Me
 		TargetBranch: c.GetTargetBranch(),
 		Status:       carStatus(v.Status()),
 		MergedTime:   c.GetMergeTime(),
+		BatchId:      c.GetBatchId(),
 	}
 	if v.User != nil {
 		out.User = u.toUser(v.User, false)

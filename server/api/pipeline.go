@@ -101,3 +101,22 @@ func toHook(h *storagev1.ProjectHook) *signalboxv1.ProjectHook {
 		HasToken: len(h.GetSealedToken()) > 0,
 	}
 }
+
+func (h pipelineHandler) GetProjectHook(ctx context.Context, req *signalboxv1.GetProjectHookRequest) (*signalboxv1.GetProjectHookResponse, error) {
+	hook, err := h.deps.Pipelines.GetHook(ctx, scopeFrom(ctx), req.GetHookId())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.GetProjectHookResponse{Hook: toHook(hook)}, nil
+}
+
+func (h pipelineHandler) UpdateProjectHook(ctx context.Context, req *signalboxv1.UpdateProjectHookRequest) (*signalboxv1.UpdateProjectHookResponse, error) {
+	hook, err := h.deps.Pipelines.UpdateHook(ctx, scopeFrom(ctx), req.GetHookId(), pipeline.HookUpdate{
+		URL: req.GetUrl(), PipelineEvents: req.PipelineEvents, MergeRequestEvents: req.MergeRequestsEvents,
+		Push: req.PushEvents, Token: req.Token, EnableSSLVerification: req.EnableSslVerification,
+	})
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.UpdateProjectHookResponse{Hook: toHook(hook)}, nil
+}

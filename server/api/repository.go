@@ -33,19 +33,30 @@ func (h repositoryHandler) GetBranch(ctx context.Context, req *signalboxv1.GetBr
 	return &signalboxv1.GetBranchResponse{Branch: h.toBranch(fullPath(sc.Project), b)}, nil
 }
 
+func (h repositoryHandler) GetCommit(ctx context.Context, req *signalboxv1.GetCommitRequest) (*signalboxv1.GetCommitResponse, error) {
+	sc := scopeFrom(ctx)
+	c, err := h.deps.Repository.Commit(ctx, sc, req.GetSha())
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	return &signalboxv1.GetCommitResponse{Commit: h.toCommit(fullPath(sc.Project), c), ProjectId: sc.Project.GetId()}, nil
+}
+
+func (h repositoryHandler) toCommit(projectPath string, c *repository.Commit) *signalboxv1.Commit {
+	return &signalboxv1.Commit{
+		Id: c.ID, Title: c.Title, Message: c.Message,
+		AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthoredTime: timestamppb.New(c.AuthoredTime),
+		CommitterName: c.CommitterName, CommitterEmail: c.CommitterEmail, CommittedTime: timestamppb.New(c.CommittedTime),
+		ParentIds: c.ParentIDs, WebUrl: h.urls.project(projectPath) + "/-/commit/" + c.ID,
+	}
+}
+
 func (h repositoryHandler) toBranch(projectPath string, b *repository.Branch) *signalboxv1.Branch {
-	web := h.urls.project(projectPath)
-	c := b.Commit
 	return &signalboxv1.Branch{
-		Name: b.Name,
-		Commit: &signalboxv1.Commit{
-			Id: c.ID, Title: c.Title, Message: c.Message,
-			AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail, AuthoredTime: timestamppb.New(c.AuthoredTime),
-			CommitterName: c.CommitterName, CommitterEmail: c.CommitterEmail, CommittedTime: timestamppb.New(c.CommittedTime),
-			ParentIds: c.ParentIDs, WebUrl: web + "/-/commit/" + c.ID,
-		},
+		Name:      b.Name,
+		Commit:    h.toCommit(projectPath, b.Commit),
 		Protected: b.Protected, Default: b.Default, DevelopersCanPush: b.DevelopersCanPush,
 		DevelopersCanMerge: b.DevelopersCanMerge, CanPush: b.CanPush, Merged: b.Merged,
-		WebUrl: web + "/-/tree/" + b.Name,
+		WebUrl: h.urls.project(projectPath) + "/-/tree/" + b.Name,
 	}
 }

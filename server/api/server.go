@@ -69,6 +69,7 @@ func NewServer(d Deps) *connect.Server {
 	signalboxv1connect.RegisterRepositoryServiceHandler(server, repositoryHandler{h})
 	signalboxv1connect.RegisterMergeTrainServiceHandler(server, mergeTrainHandler{h})
 	signalboxv1connect.RegisterPipelineServiceHandler(server, pipelineHandler{h})
+	signalboxv1connect.RegisterMetadataServiceHandler(server, metadataHandler{h})
 	return server
 }
 
@@ -85,6 +86,7 @@ func ServiceNames() []string {
 		signalboxv1connect.RepositoryServiceName,
 		signalboxv1connect.MergeTrainServiceName,
 		signalboxv1connect.PipelineServiceName,
+		signalboxv1connect.MetadataServiceName,
 	}
 }
 

@@ -88,7 +88,7 @@ func (h statusCheckHandler) SetStatusCheckResponse(ctx context.Context, req *sig
 	check.ExternalUrl = shownCheckURL(sc.Level, check.GetExternalUrl())
 	return &signalboxv1.SetStatusCheckResponseResponse{Response: &signalboxv1.StatusCheckResponse{
 		Id:                  a.Response.GetId(),
-		MergeRequest:        h.urls.toMergeRequest(sc.Project, v),
+		MergeRequest:        h.mergeRequestFor(ctx, sc, v),
 		ExternalStatusCheck: check,
 		Status:              signalboxv1.StatusCheckStatus(a.Response.GetStatus()),
 		Sha:                 a.Response.GetSha(),

@@ -195,11 +195,7 @@ func (h mergeRequestHandler) snapshot(ctx context.Context, sc *project.Scope, ii
 	if err != nil {
 		return nil, err
 	}
-	mr, err := h.withUserCanMerge(ctx, sc, h.urls.toMergeRequest(sc.Project, v))
-	if err != nil {
-		return nil, err
-	}
-	out := &signalboxv1.WatchMergeRequestResponse{MergeRequest: mr}
+	out := &signalboxv1.WatchMergeRequestResponse{MergeRequest: h.mergeRequestFor(ctx, sc, v)}
 	checks, err := h.deps.StatusChecks.ForMergeRequest(ctx, sc, iid)
 	// A reader who may not see the checks still sees the merge request.
 	if err != nil && !errors.Is(err, auth.ErrForbidden) {

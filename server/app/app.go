@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	checks := statuscheck.NewService(statuscheck.Deps{
 		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
 		Events: a.events, DefaultTimeout: cfg.StatusCheckTimeout, Sender: queue, Holder: holder, Crash: crash,
+		AllowLocalNetwork: cfg.AllowLocalNetwork,
 	})
 	pipelines := pipeline.NewService(pipeline.Deps{
 		Store: a.store, Repos: git, Box: box, Announcer: queue, Events: a.events, Clock: o.clock, Logger: logger, Holder: holder,
@@ -257,7 +258,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	// may take as long as they keep sending.
 	a.metrics.Registry().MustRegister(metrics.NewState(trainStats(mergeTrains), st.PendingDeadlines, logger))
 	ops := ops{metrics: a.metrics, readiness: readinessChecks(a.store, runner, reposDir), logger: logger}
-	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger, restVersion()), gitHandler, a.store, ops),
+	a.handler = deadline.Bodies(newMux(server, rest.New(server, cfg.ExternalURL, logger), gitHandler, a.store, ops),
 		deadline.Config{Idle: cfg.RequestIdleTimeout, Whole: cfg.RequestBodyTimeout, Exempt: isGitRequest})
 	return a, nil
 }

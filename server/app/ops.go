@@ -8,14 +8,12 @@ import (
 	"strings"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
-	"github.com/signalbox/signalbox/server/buildinfo"
 	"github.com/signalbox/signalbox/server/delivery"
 	"github.com/signalbox/signalbox/server/gitrepo"
 	"github.com/signalbox/signalbox/server/health"
 	"github.com/signalbox/signalbox/server/mergetrain"
 	"github.com/signalbox/signalbox/server/metrics"
 	"github.com/signalbox/signalbox/server/pipeline"
-	"github.com/signalbox/signalbox/server/rest"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -56,13 +54,6 @@ type ops struct {
 	metrics   *metrics.Metrics
 	readiness []health.Check
 	logger    *slog.Logger
-}
-
-// restVersion hands GET /api/v4/version the build information that
-// signalbox --version prints.
-func restVersion() rest.Option {
-	info := buildinfo.Read()
-	return rest.WithVersion(info.Version, info.ShortRevision())
 }
 
 // trainStats reads the merge trains for the metrics.

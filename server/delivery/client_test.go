@@ -33,7 +33,12 @@ type recorded struct {
 	body   []byte
 }
 
+// hits counts the requests r got; a receiver that could not listen (nil)
+// got none.
 func (r *testReceiver) hits() int {
+	if r == nil {
+		return 0
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.requests)
@@ -48,7 +53,8 @@ func (r *testReceiver) last(t *testing.T) recorded {
 }
 
 // newReceiver serves answer on a loopback listener (network "tcp4" or
-// "tcp6"), recording each request first.
+// "tcp6"), recording each request first. On a machine without an IPv6
+// loopback, "tcp6" gives nil: the caller skips only its IPv6 cases.
 func newReceiver(t *testing.T, network string, answer http.HandlerFunc) *testReceiver {
 	t.Helper()
 	rec := &testReceiver{}
@@ -62,7 +68,8 @@ func newReceiver(t *testing.T, network string, answer http.HandlerFunc) *testRec
 	if network == "tcp6" {
 		l, err := net.Listen("tcp6", "[::1]:0")
 		if err != nil {
-			t.Skipf("no IPv6 loopback: %v", err)
+			t.Logf("no IPv6 loopback: %v", err)
+			return nil
 		}
 		srv.Listener.Close()
 		srv.Listener = l
@@ -71,6 +78,15 @@ func newReceiver(t *testing.T, network string, answer http.HandlerFunc) *testRec
 	t.Cleanup(srv.Close)
 	rec.Server = srv
 	return rec
+}
+
+// skipWithoutReceiver skips a case whose receiver could not listen: the
+// IPv6 loopback on a machine without one. The IPv4 cases still run.
+func skipWithoutReceiver(t *testing.T, r *testReceiver) {
+	t.Helper()
+	if r == nil {
+		t.Skip("no IPv6 loopback on this machine")
+	}
 }
 
 func status(code int) http.HandlerFunc {
@@ -100,7 +116,10 @@ func TestClientRefusesLocalNetwork(t *testing.T) {
 	t.Parallel()
 	v4 := newReceiver(t, "tcp4", status(http.StatusOK))
 	v6 := newReceiver(t, "tcp6", status(http.StatusOK))
-	v4Port, v6Port := port(t, v4.URL), port(t, v6.URL)
+	v4Port, v6Port := port(t, v4.URL), "1"
+	if v6 != nil {
+		v6Port = port(t, v6.URL)
+	}
 
 	// Each target reaches a real receiver when local addresses are allowed.
 	reachable := map[string]struct {
@@ -128,6 +147,8 @@ func TestClientRefusesLocalNetwork(t *testing.T) {
 	body := []byte(`{}`)
 	for name, target := range reachable {
 		t.Run("refuses "+name, func(t *testing.T) {
+			// The refusal needs no receiver; one that exists must stay
+			// untouched.
 			before := target.recv.hits()
 			res := guarded.Attempt(t.Context(), target.url, signed(body), body)
 			require.True(t, res.Blocked, res.Error)
@@ -153,6 +174,7 @@ func TestClientRefusesLocalNetwork(t *testing.T) {
 	t.Cleanup(open.CloseIdleConnections)
 	for name, target := range reachable {
 		t.Run("allows "+name, func(t *testing.T) {
+			skipWithoutReceiver(t, target.recv)
 			res := open.Attempt(t.Context(), target.url, signed(body), body)
 			require.Equal(t, delivery.OutcomeSuccess, res.Outcome, res.Error)
 			require.False(t, res.Blocked)

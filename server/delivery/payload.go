@@ -45,11 +45,22 @@ type Event struct {
 	OldRev string
 	// Check is the external status check being asked.
 	Check Check
+	// Changes are the attributes the event changed, in the payload's
+	// "changes" as {previous, current}; empty for an event that changed
+	// none (a push, a comment, a retry).
+	Changes []Change
 	// MergeTrain, when set, makes the event about a merge train car's
 	// commit (status checks that follow the train, a Signalbox extension):
 	// the payload gets a top-level "merge_train" object, and the check
 	// answers for MergeTrain.CarSHA.
 	MergeTrain *MergeTrain
+}
+
+// Change is one changed attribute. Previous and Current are strings,
+// integers, booleans, time.Time (written as attribute times) or nil.
+type Change struct {
+	Name              string
+	Previous, Current any
 }
 
 // MergeTrain is the merge train car a payload asks about.
@@ -112,6 +123,12 @@ type MergeRequest struct {
 	Draft               bool
 	// MergeCommitSHA is set once merged; empty is null.
 	MergeCommitSHA string
+	// LastEditedAt and LastEditedByID tell of the last change to the title
+	// or description; zero is null.
+	LastEditedAt   time.Time
+	LastEditedByID int64
+	// UpdatedByID made the last change; zero is null.
+	UpdatedByID int64
 }
 
 // User describes the acting user. Payloads show the email as "[REDACTED]",
@@ -189,16 +206,16 @@ func validateEvent(ev *Event) error {
 // like GitLab's side by side.
 
 type payload struct {
-	ObjectKind           string      `json:"object_kind"`
-	EventType            string      `json:"event_type"`
-	User                 payloadUser `json:"user"`
-	Project              payloadRepo `json:"project"`
-	ObjectAttributes     attributes  `json:"object_attributes"`
-	Labels               []string    `json:"labels"`
-	Changes              struct{}    `json:"changes"`
-	Repository           repository  `json:"repository"`
-	ExternalApprovalRule rule        `json:"external_approval_rule"`
-	MergeTrain           *mergeTrain `json:"merge_train,omitempty"`
+	ObjectKind           string                 `json:"object_kind"`
+	EventType            string                 `json:"event_type"`
+	User                 payloadUser            `json:"user"`
+	Project              payloadRepo            `json:"project"`
+	ObjectAttributes     attributes             `json:"object_attributes"`
+	Labels               []string               `json:"labels"`
+	Changes              map[string]changeEntry `json:"changes"`
+	Repository           repository             `json:"repository"`
+	ExternalApprovalRule rule                   `json:"external_approval_rule"`
+	MergeTrain           *mergeTrain            `json:"merge_train,omitempty"`
 }
 
 type mergeTrain struct {
@@ -250,6 +267,7 @@ type attributes struct {
 	LastEditedByID              *int64      `json:"last_edited_by_id"`
 	MergeCommitSHA              *string     `json:"merge_commit_sha"`
 	MergeError                  *string     `json:"merge_error"`
+	MergeParams                 struct{}    `json:"merge_params"`
 	MergeStatus                 string      `json:"merge_status"`
 	MergeUserID                 *int64      `json:"merge_user_id"`
 	MergeWhenPipelineSucceeds   bool        `json:"merge_when_pipeline_succeeds"`
@@ -283,6 +301,32 @@ type attributes struct {
 	DetailedMergeStatus         string      `json:"detailed_merge_status"`
 	Action                      string      `json:"action,omitempty"`
 	OldRev                      string      `json:"oldrev,omitempty"`
+}
+
+// changeEntry is one attribute's change, as GitLab writes it.
+type changeEntry struct {
+	Previous any `json:"previous"`
+	Current  any `json:"current"`
+}
+
+func changesEntity(cs []Change) map[string]changeEntry {
+	out := make(map[string]changeEntry, len(cs))
+	for _, c := range cs {
+		out[c.Name] = changeEntry{Previous: changeValue(c.Previous), Current: changeValue(c.Current)}
+	}
+	return out
+}
+
+// changeValue writes a time as attribute times are written; the zero time
+// is null.
+func changeValue(v any) any {
+	if t, ok := v.(time.Time); ok {
+		if s := attributeTime(t); s != nil {
+			return *s
+		}
+		return nil
+	}
+	return v
 }
 
 type lastCommit struct {
@@ -332,6 +376,9 @@ func buildPayload(ev *Event) payload {
 			Description:                 mr.Description,
 			ID:                          mr.ID,
 			IID:                         mr.IID,
+			LastEditedAt:                attributeTime(mr.LastEditedAt),
+			LastEditedByID:              nullableID(mr.LastEditedByID),
+			UpdatedByID:                 nullableID(mr.UpdatedByID),
 			MergeCommitSHA:              nullable(mr.MergeCommitSHA),
 			MergeStatus:                 orDefault(mr.MergeStatus, "unchecked"),
 			SourceBranch:                mr.SourceBranch,
@@ -356,7 +403,8 @@ func buildPayload(ev *Event) payload {
 			Action:                      ev.Action,
 			OldRev:                      ev.OldRev,
 		},
-		Labels: []string{},
+		Labels:  []string{},
+		Changes: changesEntity(ev.Changes),
 		Repository: repository{
 			Name:        ev.Project.Name,
 			URL:         repo.URL,
@@ -456,6 +504,13 @@ func nullable(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+func nullableID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }
 
 func orDefault(s, def string) string {

@@ -113,7 +113,8 @@ type payloadReads struct {
 }
 
 // payload builds the body for o. A retry sends GitLab's retry payload,
-// which has no action.
+// which has no action; so does a comment, for which GitLab's merge request
+// payload has no action either.
 func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payloadReads) ([]byte, error) {
 	p, mr := o.Project, o.MergeRequest
 	fullPath := p.GetNamespacePath() + "/" + p.GetPath()
@@ -135,7 +136,8 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 		reads.users[o.ActorID] = actor
 	}
 	action := o.Action
-	if action == "retry" {
+	switch action {
+	case statuscheck.ActionRetry, statuscheck.ActionComment:
 		action = ""
 	}
 	ev := &Event{
@@ -154,6 +156,9 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 			MergeStatus:         legacyMergeStatus(o.MergeStatus),
 			Draft:               mr.GetDraft(),
 			MergeCommitSHA:      mr.GetMergeCommitSha(),
+			LastEditedAt:        timeOrZero(mr.GetLastEditTime()),
+			LastEditedByID:      mr.GetLastEditedById(),
+			UpdatedByID:         mr.GetUpdatedById(),
 		},
 		User:   User{ID: actor.GetId(), Name: actor.GetName(), Username: actor.GetUsername()},
 		Commit: commit,
@@ -161,10 +166,22 @@ func (q *Queue) payload(ctx context.Context, o statuscheck.Outgoing, reads *payl
 		OldRev: o.OldRev,
 		Check:  Check{ID: o.Check.GetId(), Name: o.Check.GetName(), URL: o.Check.GetExternalUrl()},
 	}
+	for _, c := range o.Changes {
+		ev.Changes = append(ev.Changes, Change{Name: c.Name, Previous: c.Previous, Current: c.Current})
+	}
 	if c := o.Car; c != nil {
 		ev.MergeTrain = &MergeTrain{CarID: c.ID, TrainRef: c.TrainRef, CarSHA: c.SHA, TargetBranch: c.TargetBranch, Position: c.Position}
 	}
 	return Payload(ev)
+}
+
+// timeOrZero is t, or the zero time when t is unset (AsTime would give the
+// Unix epoch).
+func timeOrZero(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
 }
 
 func (q *Queue) user(ctx context.Context, id int64) (*storagev1.User, error) {

@@ -187,9 +187,12 @@ func lastOf(env []string, prefix string) string {
 
 func TestRunStopsAtTimeout(t *testing.T) {
 	t.Parallel()
-	runner := gitrepotest.NewRunner(t, gitrepo.WithTimeout(100*time.Millisecond))
-	repo, err := runner.Init(context.Background(), filepath.Join(t.TempDir(), "r.git"), "main")
+	// The repository is made without the short timeout: only the command
+	// below is meant to run out of time, not Init's git init and configs.
+	dir := filepath.Join(t.TempDir(), "r.git")
+	_, err := gitrepotest.NewRunner(t).Init(context.Background(), dir, "main")
 	require.NoError(t, err)
+	repo := gitrepotest.NewRunner(t, gitrepo.WithTimeout(100*time.Millisecond)).Open(dir)
 	// cat-file --batch waits for input that never comes.
 	stdin, w, err := os.Pipe()
 	require.NoError(t, err)

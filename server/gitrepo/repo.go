@@ -25,7 +25,9 @@ func serverConfig() [][2]gitarg.Trusted {
 		// Force pushes to unprotected branches are allowed, as on GitLab;
 		// protection is githttp's decision, made before git runs.
 		{"receive.denyNonFastForwards", "false"},
-		{"core.logAllRefUpdates", "false"},
+		// Branch moves are kept in the reflog: an audit of where each branch
+		// was (a merge train's target only ever at tested commits).
+		{"core.logAllRefUpdates", "true"},
 		// http-backend allows pushes without REMOTE_USER only with this;
 		// githttp has already authenticated the pusher.
 		{"http.receivepack", "true"},

@@ -25,7 +25,7 @@ func TestInitMakesAServerRepository(t *testing.T) {
 	for key, want := range map[string]string{
 		"core.bare":                   "true",
 		"receive.denyNonFastForwards": "false",
-		"core.logAllRefUpdates":       "false",
+		"core.logAllRefUpdates":       "true",
 		"http.receivepack":            "true",
 	} {
 		require.Equal(t, want, gitrepotest.RunGit(t, dir, "config", "--get", key), key)

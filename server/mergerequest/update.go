@@ -3,6 +3,7 @@ package mergerequest
 import (
 	"context"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
@@ -23,6 +24,7 @@ type UpdateParams struct {
 func (s *Service) Update(ctx context.Context, sc *project.Scope, iid int64, p UpdateParams) (*View, error) {
 	var updated *storagev1.MergeRequest
 	var action string
+	var changes []statuscheck.AttributeChange
 	err := s.locked(ctx, sc.Project.GetId(), iid, func() error {
 		mr, err := s.get(ctx, sc, iid)
 		if err != nil {
@@ -31,10 +33,12 @@ func (s *Service) Update(ctx context.Context, sc *project.Scope, iid int64, p Up
 		if sc.Level < auth.Developer && mr.GetAuthorId() != sc.Caller.UserID {
 			return auth.ErrForbidden
 		}
+		before := proto.CloneOf(mr)
 		action, err = s.apply(ctx, sc, mr, p)
 		if err != nil {
 			return err
 		}
+		changes = attributeChanges(before, mr)
 		updated = mr
 		return nil
 	})
@@ -42,7 +46,7 @@ func (s *Service) Update(ctx context.Context, sc *project.Scope, iid int64, p Up
 		return nil, err
 	}
 	if action != "" {
-		s.dispatch(ctx, statuscheck.Change{Project: sc.Project, MergeRequest: updated, ActorID: sc.Caller.UserID, Action: action})
+		s.dispatch(ctx, statuscheck.Change{Project: sc.Project, MergeRequest: updated, ActorID: sc.Caller.UserID, Action: action, Changes: changes})
 		s.publish(ctx, updated)
 	}
 	return s.view(ctx, sc.Project, updated)
@@ -53,6 +57,7 @@ func (s *Service) Update(ctx context.Context, sc *project.Scope, iid int64, p Up
 func (s *Service) apply(ctx context.Context, sc *project.Scope, mr *storagev1.MergeRequest, p UpdateParams) (string, error) {
 	now := timestamppb.New(s.clock.Now())
 	action := ""
+	p0title, p0description := mr.GetTitle(), mr.GetDescription()
 	opened := int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_OPENED)
 	closed := int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_CLOSED)
 	if p.Title != nil && *p.Title != mr.GetTitle() {
@@ -95,7 +100,12 @@ func (s *Service) apply(ctx context.Context, sc *project.Scope, mr *storagev1.Me
 	if action == "" {
 		return "", nil
 	}
+	if mr.GetTitle() != p0title || mr.GetDescription() != p0description {
+		mr.LastEditTime = now
+		mr.LastEditedById = sc.Caller.UserID
+	}
 	mr.UpdateTime = now
+	mr.UpdatedById = sc.Caller.UserID
 	return action, s.store.MergeRequests().Update(ctx, mr)
 }
 

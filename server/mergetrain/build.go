@@ -65,6 +65,10 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 	if err != nil {
 		return err
 	}
+	// The ref first: CI fetches it as soon as it hears of the pipeline.
+	if err := repo.SetRef(ctx, trainRef(c.GetMergeRequestIid()), landing.SHA); err != nil {
+		return err
+	}
 	pl, err := s.pipelines.Create(ctx, p, landing.SHA, trainRef(c.GetMergeRequestIid()), "merge_request_event", c.GetUserId())
 	if err != nil {
 		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: gitrepo.Display(err.Error())}, base)
@@ -75,7 +79,7 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 		nc := carByID(next, a.Car)
 		fresh, err := train.State(nc.GetState()).RefreshPipeline()
 		nc.State, nc.PipelineId, nc.TrainSha, nc.BaseCarId, nc.BaseSha = int32(fresh), pl.GetId(), landing.SHA, a.On, base
-		nc.Failure, nc.UpdateTime = nil, timestamppb.New(s.clock.Now())
+		nc.Failure, nc.BatchId, nc.UpdateTime = nil, 0, timestamppb.New(s.clock.Now())
 		return err
 	})
 	if err != nil {
@@ -84,9 +88,6 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 			s.logger.WarnContext(ctx, "cancel the pipeline of a build that was not stored", "project_id", p.GetId(), "pipeline_id", pl.GetId(), "error", cancel)
 		}
 		return err
-	}
-	if err := repo.SetRef(ctx, trainRef(c.GetMergeRequestIid()), landing.SHA); err != nil {
-		s.logger.WarnContext(ctx, "set train ref", "project_id", p.GetId(), "mr_iid", c.GetMergeRequestIid(), "error", err)
 	}
 	s.cancelOrphans(ctx, p, landing.SHA, trainRef(c.GetMergeRequestIid()), pl.GetId())
 	s.publishCar(ctx, next, a.Car)

@@ -18,6 +18,9 @@ import (
 func (s *Service) drop(ctx context.Context, p *storagev1.Project, cur *storagev1.Train, carID int64, cause train.Cause, userID int64) error {
 	next, err := s.commit(ctx, cur, func(next *storagev1.Train) error {
 		leave(next, carByID(next, carID), cause, "", userID, timestamppb.New(s.clock.Now()))
+		if cause.Reason == train.ReasonPipelineFailed {
+			recordOutcomes(next, true, 1)
+		}
 		return nil
 	})
 	if err != nil {
@@ -77,10 +80,16 @@ func (s *Service) completeEffects(ctx context.Context, p *storagev1.Project, cur
 		return nil, err
 	}
 	for _, c := range due {
-		if c.GetPipelineId() != 0 {
-			if err := s.pipelines.Cancel(ctx, p, c.GetPipelineId()); err != nil {
+		for _, id := range []int64{c.GetPipelineId(), c.GetScreenPipelineId()} {
+			if id == 0 {
+				continue
+			}
+			if err := s.pipelines.Cancel(ctx, p, id); err != nil {
 				return nil, err
 			}
+		}
+		if c.GetScreenSha() != "" {
+			s.deleteRef(ctx, p, screenRef(c.GetMergeRequestIid()), c.GetScreenSha())
 		}
 		if c.GetTrainSha() != "" {
 			if err := repo.DeleteRefAt(ctx, trainRef(c.GetMergeRequestIid()), c.GetTrainSha()); err != nil {

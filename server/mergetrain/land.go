@@ -102,6 +102,7 @@ func (s *Service) land(ctx context.Context, p *storagev1.Project, repo repositor
 		merged, err := train.State(nc.GetState()).FinishMerge()
 		now := timestamppb.New(s.clock.Now())
 		nc.State, nc.MergeTime, nc.UpdateTime = int32(merged), now, now
+		recordOutcomes(next, false, 1)
 		return err
 	})
 	if err != nil {

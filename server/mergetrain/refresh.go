@@ -105,7 +105,22 @@ func (s *Service) apply(ctx context.Context, p *storagev1.Project, cur *storagev
 	case train.SkipMerged:
 		return s.skipMerged(ctx, p, cur, a)
 	case train.Merge:
+		if len(a.Through) > 0 {
+			return s.mergeBatch(ctx, p, cur, a)
+		}
 		return s.merge(ctx, p, cur, a)
+	case train.Chain:
+		return s.chain(ctx, p, cur, a)
+	case train.Test:
+		return s.test(ctx, p, cur, a)
+	case train.Screen:
+		return s.screen(ctx, p, cur, a)
+	case train.Admit:
+		return s.admit(ctx, p, cur, a)
+	case train.Expel:
+		return s.expel(ctx, p, cur, a.Cancel, a.Blame, a.Car)
+	case train.Split:
+		return s.expel(ctx, p, cur, 0, false, a.Cars...)
 	case train.FinishMerge:
 		return s.finishMerge(ctx, p, cur, a)
 	}

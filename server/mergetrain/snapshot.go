@@ -20,6 +20,7 @@ func (s *Service) snapshot(ctx context.Context, p *storagev1.Project, t *storage
 		Limit:          int(p.GetSettings().GetMaxPipelinesPerMergeTrain()),
 		TrainsDisabled: !p.GetSettings().GetMergeTrainsEnabled(),
 	}
+	strategyOf(p, t, &snap)
 	repo, err := s.repos.Open(ctx, p)
 	if err != nil {
 		return snap, err
@@ -35,6 +36,7 @@ func (s *Service) snapshot(ctx context.Context, p *storagev1.Project, t *storage
 		if f := c.GetFailure(); f != nil {
 			car.Failure = &train.Failure{Cause: causeOf(f), BaseSHA: f.GetBaseSha()}
 		}
+		batchedCar(c, &car)
 		if car.State.Refreshable() {
 			if err := s.snapshotCar(ctx, p, repo, snap.TargetSHA, t.GetTargetBranch(), c, &car); err != nil {
 				return snap, err
@@ -54,6 +56,9 @@ func (s *Service) snapshotCar(ctx context.Context, p *storagev1.Project, repo re
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
+	}
+	if err := s.screenStatus(ctx, p, car); err != nil {
+		return err
 	}
 	mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), c.GetMergeRequestIid())
 	if err != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/store"
 )
@@ -51,16 +53,87 @@ func (s *Service) ListHooks(ctx context.Context, sc *project.Scope) ([]*storagev
 	return s.store.Hooks().List(ctx, sc.Project.GetId())
 }
 
-// DeleteHook removes a webhook. Maintainers and above.
+// DeleteHook removes a webhook. Maintainers and above. It holds the
+// hook's lease, as UpdateHook does, so an update cannot bring it back.
 func (s *Service) DeleteHook(ctx context.Context, sc *project.Scope, id int64) error {
 	if err := sc.Require(auth.Maintainer); err != nil {
 		return err
 	}
-	err := s.store.Hooks().Delete(ctx, sc.Project.GetId(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return ErrHookNotFound
+	return s.hookLocked(ctx, sc.Project.GetId(), id, func() error {
+		err := s.store.Hooks().Delete(ctx, sc.Project.GetId(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrHookNotFound
+		}
+		return err
+	})
+}
+
+// GetHook returns one webhook. Maintainers and above.
+func (s *Service) GetHook(ctx context.Context, sc *project.Scope, id int64) (*storagev1.ProjectHook, error) {
+	if err := sc.Require(auth.Maintainer); err != nil {
+		return nil, err
 	}
-	return err
+	h, err := s.store.Hooks().Get(ctx, sc.Project.GetId(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrHookNotFound
+	}
+	return h, err
+}
+
+// HookUpdate is what to change in a hook; nil leaves a field alone.
+type HookUpdate struct {
+	URL                                      string
+	PipelineEvents, MergeRequestEvents, Push *bool
+	Token                                    *string
+	EnableSSLVerification                    *bool
+}
+
+// UpdateHook changes a webhook, under the hook's lease (the hook's one
+// writer at a time). Maintainers and above.
+func (s *Service) UpdateHook(ctx context.Context, sc *project.Scope, id int64, p HookUpdate) (*storagev1.ProjectHook, error) {
+	if err := sc.Require(auth.Maintainer); err != nil {
+		return nil, err
+	}
+	var out *storagev1.ProjectHook
+	err := s.hookLocked(ctx, sc.Project.GetId(), id, func() error {
+		h, err := s.GetHook(ctx, sc, id)
+		if err != nil {
+			return err
+		}
+		h.Url = p.URL
+		for _, f := range []struct {
+			src *bool
+			dst *bool
+		}{{p.PipelineEvents, &h.PipelineEvents}, {p.MergeRequestEvents, &h.MergeRequestsEvents}, {p.Push, &h.PushEvents}, {p.EnableSSLVerification, &h.EnableSslVerification}} {
+			if f.src != nil {
+				*f.dst = *f.src
+			}
+		}
+		if p.Token != nil {
+			h.SealedToken = nil
+			if *p.Token != "" {
+				if h.SealedToken, err = s.box.Seal([]byte(*p.Token), HookTokenContext(sc.Project.GetId())); err != nil {
+					return err
+				}
+			}
+		}
+		if err := s.store.Hooks().Update(ctx, h); errors.Is(err, store.ErrNotFound) {
+			return ErrHookNotFound
+		} else if err != nil {
+			return err
+		}
+		out = h
+		return nil
+	})
+	return out, err
+}
+
+// hookLeaseTTL bounds one change to a hook.
+const hookLeaseTTL = 10 * time.Second
+
+func (s *Service) hookLocked(ctx context.Context, pid, id int64, f func() error) error {
+	name := "hook:" + strconv.FormatInt(pid, 10) + ":" + strconv.FormatInt(id, 10)
+	return lease.Hold(ctx, s.store.Leases(), name, s.holder, hookLeaseTTL, f)
 }
 
 // HookToken opens a hook's token; empty when it has none.

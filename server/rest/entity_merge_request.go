@@ -169,6 +169,6 @@ func newMergeRequest(mr *signalboxv1.MergeRequest, projectPath, externalURL stri
 		Pipeline:          newPipelineBasic(mr.GetHeadPipeline()),
 		HeadPipeline:      newPipeline(mr.GetHeadPipeline(), externalURL),
 		DiffRefs:          diffRefs{BaseSHA: d.GetBaseSha(), HeadSHA: d.GetHeadSha(), StartSHA: d.GetStartSha()},
-		User:              canMerge{CanMerge: mr.GetDetailedMergeStatus() == signalboxv1.DetailedMergeStatus_DETAILED_MERGE_STATUS_MERGEABLE},
+		User:              canMerge{CanMerge: mr.GetUserCanMerge()},
 	}
 }

@@ -83,7 +83,7 @@ func gitlabFailure(e apiError) failure {
 			// GitLab's status check service refuses without a message, and
 			// its API turns that into this odd 404.
 			f = failure{404, message{nil}}
-		case signalboxv1.Reason_REASON_CANNOT_MERGE:
+		case signalboxv1.Reason_REASON_CANNOT_MERGE, signalboxv1.Reason_REASON_CANNOT_APPROVE:
 			f = failure{401, message{"401 Unauthorized"}}
 		default:
 			f = failure{403, message{"403 Forbidden"}}

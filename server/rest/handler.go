@@ -32,7 +32,6 @@ type Handler struct {
 	externalURL string
 	maxBody     int64
 	logger      *slog.Logger
-	version     versionEntity
 }
 
 // clients are the API clients the routes call.
@@ -46,6 +45,7 @@ type clients struct {
 	repository        signalboxv1connect.RepositoryServiceClient
 	mergeTrains       signalboxv1connect.MergeTrainServiceClient
 	pipelines         signalboxv1connect.PipelineServiceClient
+	metadata          signalboxv1connect.MetadataServiceClient
 }
 
 // Option configures a Handler.
@@ -74,6 +74,7 @@ func New(server *connect.Server, externalURL string, logger *slog.Logger, opts .
 			repository:        signalboxv1connect.NewRepositoryServiceClient(client),
 			mergeTrains:       signalboxv1connect.NewMergeTrainServiceClient(client),
 			pipelines:         signalboxv1connect.NewPipelineServiceClient(client),
+			metadata:          signalboxv1connect.NewMetadataServiceClient(client),
 		},
 		externalURL: strings.TrimRight(externalURL, "/"),
 		maxBody:     DefaultMaxBodyBytes,

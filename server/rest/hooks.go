@@ -64,3 +64,47 @@ func (h *Handler) deleteHook(c *call) error {
 	}
 	return c.noContent()
 }
+
+func (h *Handler) getHook(c *call) error {
+	id, err := pathInt64(c.r, "hook_id")
+	if err != nil {
+		return err
+	}
+	res, err := h.api.pipelines.GetProjectHook(c.ctx(), &signalboxv1.GetProjectHookRequest{Project: c.r.PathValue("id"), HookId: id})
+	if err != nil {
+		return err
+	}
+	return c.ok(http.StatusOK, newProjectHook(res.GetHook()))
+}
+
+// updateHook is GitLab's PUT /projects/:id/hooks/:hook_id: url is
+// required, the rest changes when present.
+func (h *Handler) updateHook(c *call) error {
+	id, err := pathInt64(c.r, "hook_id")
+	if err != nil {
+		return err
+	}
+	req := &signalboxv1.UpdateProjectHookRequest{Project: c.r.PathValue("id"), HookId: id}
+	if req.Url, _, err = c.params.str("url"); err != nil {
+		return err
+	}
+	if req.Token, err = c.params.optStr("token"); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		dst  **bool
+	}{
+		{"pipeline_events", &req.PipelineEvents}, {"merge_requests_events", &req.MergeRequestsEvents},
+		{"push_events", &req.PushEvents}, {"enable_ssl_verification", &req.EnableSslVerification},
+	} {
+		if *f.dst, err = c.params.optBool(f.name); err != nil {
+			return err
+		}
+	}
+	res, err := h.api.pipelines.UpdateProjectHook(c.ctx(), req)
+	if err != nil {
+		return err
+	}
+	return c.ok(http.StatusOK, newProjectHook(res.GetHook()))
+}

@@ -4,7 +4,9 @@ package rest
 // registered on a ServeMux, so two rows that collide fail at start-up.
 func (h *Handler) routes() []route {
 	return []route{
-		{"GET /api/v4/version", h.getVersion},
+		{"GET /api/v4/version", h.version},
+		{"GET /api/v4/metadata", h.metadata},
+
 		{"GET /api/v4/user", h.currentUser},
 		{"GET /api/v4/users/{user_id}", h.getUser},
 		{"POST /api/v4/users", h.createUser},
@@ -46,18 +48,28 @@ func (h *Handler) routes() []route {
 		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/status_checks/{external_status_check_id}/retry", h.retryStatusCheck},
 		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/cancel_merge_when_pipeline_succeeds", h.cancelAutoMerge},
 		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes", h.listNotes},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/notes", h.createNote},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/approve", h.approve},
+		{"POST /api/v4/projects/{id}/merge_requests/{merge_request_iid}/unapprove", h.unapprove},
+		{"GET /api/v4/projects/{id}/merge_requests/{merge_request_iid}/approvals", h.approvals},
 
 		{"GET /api/v4/projects/{id}/merge_trains", h.listMergeTrainCars},
 		{"GET /api/v4/projects/{id}/merge_trains/{target_branch}", h.listMergeTrainCars},
 		{"GET /api/v4/projects/{id}/merge_trains/merge_requests/{merge_request_iid}", h.getMergeTrainCar},
 		{"POST /api/v4/projects/{id}/merge_trains/merge_requests/{merge_request_iid}", h.addToMergeTrain},
+		{"GET /api/v4/projects/{id}/merge_train_strategies", h.getMergeTrainStrategies},
+		{"PUT /api/v4/projects/{id}/merge_train_strategies", h.setMergeTrainStrategy},
+		{"DELETE /api/v4/projects/{id}/merge_train_strategies", h.deleteMergeTrainBranchStrategy},
 
 		{"GET /api/v4/projects/{id}/pipelines/{pipeline_id}", h.getPipeline},
 		{"POST /api/v4/projects/{id}/statuses/{sha}", h.setCommitStatus},
+		{"GET /api/v4/projects/{id}/repository/commits/{sha}", h.getCommit},
 		{"GET /api/v4/projects/{id}/repository/commits/{sha}/statuses", h.listCommitStatuses},
 
 		{"GET /api/v4/projects/{id}/hooks", h.listHooks},
 		{"POST /api/v4/projects/{id}/hooks", h.createHook},
+		{"GET /api/v4/projects/{id}/hooks/{hook_id}", h.getHook},
+		{"PUT /api/v4/projects/{id}/hooks/{hook_id}", h.updateHook},
 		{"DELETE /api/v4/projects/{id}/hooks/{hook_id}", h.deleteHook},
 	}
 }

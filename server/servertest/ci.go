@@ -48,7 +48,9 @@ type Pipeline struct {
 	Project int64
 }
 
-var trainRef = regexp.MustCompile(`^refs/merge-requests/(\d+)/train$`)
+// trainRef matches a train pipeline's ref: a car's train commit, or a batched
+// train's screen of one merge request alone.
+var trainRef = regexp.MustCompile(`^refs/merge-requests/(\d+)/(?:train|screen)$`)
 
 // NewCI starts a CI stand-in that reports to this server as the holder of
 // apiToken.

@@ -56,6 +56,7 @@ func (s *Service) Create(ctx context.Context, sc *project.Scope, p CreateParams)
 		return nil, takenViolations(err)
 	}
 	s.logger.InfoContext(ctx, "status check created", "project_id", pid, "check_id", rec.GetId(), "hmac", len(rec.GetSealedSecret()) > 0)
+	s.warnIfLocal(ctx, rec)
 	checks, err := s.withBranches(ctx, pid, rec)
 	if err != nil {
 		return nil, err

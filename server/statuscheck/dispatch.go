@@ -26,6 +26,8 @@ type Outgoing struct {
 	OldRev string
 	// MergeStatus is the merge request's detailed merge status, when known.
 	MergeStatus string
+	// Changes are the attributes the event changed (see AttributeChange).
+	Changes []AttributeChange
 	// Deadline is when attempts stop: the check's pending deadline.
 	Deadline time.Time
 	// Car, when set, makes the event about a merge train car's commit
@@ -60,6 +62,9 @@ type Change struct {
 	OldRev       string
 	// MergeStatus is the detailed merge status, when known.
 	MergeStatus string
+	// Changes are the attributes the change changed, for the payload's
+	// "changes".
+	Changes []AttributeChange
 	// NewHead is set when the head sha is new (an opened merge request or a
 	// push): every applicable check then gets a persisted pending response,
 	// which fails when nobody answers in time.
@@ -122,7 +127,7 @@ func (s *Service) dispatch(ctx context.Context, ch Change, checks []*Check) erro
 		ids[i] = c.Record.GetId()
 		outs[i] = Outgoing{
 			Project: ch.Project, MergeRequest: ch.MergeRequest, Check: c.Record, ActorID: ch.ActorID,
-			Action: ch.Action, OldRev: ch.OldRev, MergeStatus: ch.MergeStatus, Deadline: deadline,
+			Action: ch.Action, OldRev: ch.OldRev, MergeStatus: ch.MergeStatus, Changes: ch.Changes, Deadline: deadline,
 		}
 		if ch.NewHead {
 			w.Responses = append(w.Responses, &storagev1.StatusCheckResponse{

@@ -62,7 +62,7 @@ func (s *Service) Retry(ctx context.Context, sc *project.Scope, iid, checkID int
 		actor = caller.UserID
 	}
 	deliveries, err := s.sender.Deliveries(ctx, []Outgoing{{
-		Project: sc.Project, MergeRequest: mr, Check: checks[0].Record, ActorID: actor, Action: "retry", Deadline: deadline,
+		Project: sc.Project, MergeRequest: mr, Check: checks[0].Record, ActorID: actor, Action: ActionRetry, Deadline: deadline,
 	}})
 	if err != nil {
 		return err

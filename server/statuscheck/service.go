@@ -57,6 +57,7 @@ type Service struct {
 	sender         Sender
 	holder         string
 	crash          crashpoint.Set
+	allowLocal     bool
 	// holds numbers this replica's pair leases, and pairs queues its
 	// writers of a pair (see holdPairs).
 	holds atomic.Int64
@@ -84,6 +85,10 @@ type Deps struct {
 	// Crash kills the process at named points, for crash tests; the zero
 	// Set never does.
 	Crash crashpoint.Set
+	// AllowLocalNetwork is --allow-local-network: without it, a check on
+	// the local network is still created, and the server log warns that its
+	// deliveries will be refused (see warnIfLocal).
+	AllowLocalNetwork bool
 }
 
 // NewService returns a Service.
@@ -91,6 +96,7 @@ func NewService(d Deps) *Service {
 	return &Service{
 		store: d.Store, validator: d.Validator, box: d.Box, clock: d.Clock, logger: d.Logger,
 		events: d.Events, defaultTimeout: d.DefaultTimeout, sender: d.Sender, holder: d.Holder, crash: d.Crash,
+		allowLocal: d.AllowLocalNetwork,
 	}
 }
 

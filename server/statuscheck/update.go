@@ -65,6 +65,7 @@ func (s *Service) Update(ctx context.Context, sc *project.Scope, id int64, p Upd
 		return nil, takenViolations(err)
 	}
 	s.logger.InfoContext(ctx, "status check updated", "project_id", pid, "check_id", id, "hmac", len(updated.GetSealedSecret()) > 0)
+	s.warnIfLocal(ctx, updated)
 	checks, err := s.withBranches(ctx, pid, updated)
 	if err != nil {
 		return nil, err

@@ -368,6 +368,10 @@ type Hooks interface {
 	Create(ctx context.Context, h *storagev1.ProjectHook) (*storagev1.ProjectHook, error)
 	Get(ctx context.Context, projectID, id int64) (*storagev1.ProjectHook, error)
 	List(ctx context.Context, projectID int64) ([]*storagev1.ProjectHook, error)
+	// Update replaces a hook; its writers hold the hook's lease (see
+	// pipeline), so it cannot bring back a hook deleted meanwhile.
+	// ErrNotFound when there is none.
+	Update(ctx context.Context, h *storagev1.ProjectHook) error
 	Delete(ctx context.Context, projectID, id int64) error
 }
 

@@ -108,11 +108,16 @@ func (SkipMerged) isAction() {}
 // A target that moved otherwise, or a MR that changed meanwhile, stops the
 // merge before the target moves; the car is then rebuilt or dropped by the
 // next plan, never merged untested.
+//
+// Through, for StrategyBatched, lists the chain cars that land together, in
+// chain order, ending with Car: SHA, Car's tested commit, contains them all,
+// so the target moves once and each of their MRs is merged.
 type Merge struct {
-	Car  int64
-	SHA  string
-	From string
-	Onto bool
+	Car     int64
+	SHA     string
+	From    string
+	Onto    bool
+	Through []int64
 }
 
 // CarID implements Action.
@@ -120,6 +125,9 @@ func (a Merge) CarID() int64 { return a.Car }
 
 // String implements Action.
 func (a Merge) String() string {
+	if len(a.Through) > 1 {
+		return fmt.Sprintf("merge cars %v (%s -> %s)", a.Through, a.From, a.SHA)
+	}
 	if a.Onto {
 		return fmt.Sprintf("merge car %d onto the moved target", a.Car)
 	}
@@ -147,3 +155,116 @@ func (a FinishMerge) CarID() int64 { return a.Car }
 func (a FinishMerge) String() string { return fmt.Sprintf("finish merging car %d", a.Car) }
 
 func (FinishMerge) isAction() {}
+
+// Chain gives a car of the batched chain a new train commit, its merge
+// request merged onto the train commit of car On (the target head when On is
+// 0), without a pipeline: only the car that ends a batch is tested (Test).
+// The caller cancels pipeline Cancel first when it is not 0, then builds and
+// records it as Build does (Pipeline{ID: 0, SHA, BaseCar: On, BaseSHA}).
+type Chain struct {
+	Car    int64
+	On     int64
+	Cancel int64
+}
+
+// CarID implements Action.
+func (a Chain) CarID() int64 { return a.Car }
+
+// String implements Action.
+func (a Chain) String() string {
+	s := fmt.Sprintf("chain car %d on car %d", a.Car, a.On)
+	if a.On == 0 {
+		s = fmt.Sprintf("chain car %d on the target branch", a.Car)
+	}
+	if a.Cancel != 0 {
+		s += fmt.Sprintf(" (cancel pipeline %d)", a.Cancel)
+	}
+	return s
+}
+
+func (Chain) isAction() {}
+
+// Test creates the pipeline of a batch: one pipeline on the train commit of
+// the car that ends it, which contains every car ahead of it in the chain.
+// The caller records the pipeline's id on the car; the commit stays.
+type Test struct {
+	Car int64
+}
+
+// CarID implements Action.
+func (a Test) CarID() int64 { return a.Car }
+
+// String implements Action.
+func (a Test) String() string { return fmt.Sprintf("test the batch ending at car %d", a.Car) }
+
+func (Test) isAction() {}
+
+// Screen tests a pending car alone: its merge request merged onto the head
+// of the target branch, at a screen ref, with its own pipeline, recorded as
+// the car's Screen. The caller cancels pipeline Cancel first when it is not
+// 0. A conflict is recorded as the car's Failure on that head.
+type Screen struct {
+	Car    int64
+	Cancel int64
+}
+
+// CarID implements Action.
+func (a Screen) CarID() int64 { return a.Car }
+
+// String implements Action.
+func (a Screen) String() string { return fmt.Sprintf("screen car %d alone on the target", a.Car) }
+
+func (Screen) isAction() {}
+
+// Admit puts a pending car at the back of the batched chain: the caller sets
+// its Seq to one more than any car's, clears its Suspect mark and forgets
+// its finished screen (deleting the screen ref).
+type Admit struct {
+	Car int64
+}
+
+// CarID implements Action.
+func (a Admit) CarID() int64 { return a.Car }
+
+// String implements Action.
+func (a Admit) String() string { return fmt.Sprintf("admit car %d to the chain", a.Car) }
+
+func (Admit) isAction() {}
+
+// Expel takes a car out of the chain, or a pending car's failed screen
+// away, to be tested again: its Seq becomes 0, its pipeline and screen are
+// forgotten (Cancel, when not 0, is cancelled first), it is marked Suspect,
+// and with Blame its Failures grows by one (a flake retry).
+type Expel struct {
+	Car    int64
+	Cancel int64
+	Blame  bool
+}
+
+// CarID implements Action.
+func (a Expel) CarID() int64 { return a.Car }
+
+// String implements Action.
+func (a Expel) String() string {
+	if a.Blame {
+		return fmt.Sprintf("expel car %d to test it again (a retry)", a.Car)
+	}
+	return fmt.Sprintf("expel car %d from the chain", a.Car)
+}
+
+func (Expel) isAction() {}
+
+// Split breaks up a batch whose test failed: each of Cars leaves the chain
+// (Seq 0, its train commit forgotten), marked Suspect, to be screened alone
+// and rejoin the chain at the back.
+type Split struct {
+	Cars []int64
+}
+
+// CarID implements Action: the car that ended the batch.
+func (a Split) CarID() int64 { return a.Cars[len(a.Cars)-1] }
+
+// String implements Action.
+func (a Split) String() string { return fmt.Sprintf("split the batch of cars %v", a.Cars) }
+
+func (Split) isAction() {}

@@ -58,6 +58,9 @@ func Schedule(s Snapshot) ([]Action, error) {
 	if err := check(s); err != nil {
 		return nil, err
 	}
+	if s.Strategy == StrategyBatched {
+		return scheduleBatched(s), nil
+	}
 	limit := s.Limit
 	if limit == 0 {
 		limit = DefaultLimit
@@ -117,7 +120,7 @@ func Schedule(s Snapshot) ([]Action, error) {
 			continue
 		}
 		current, onto := false, false
-		if !recreate && c.State == StateFresh && c.Pipeline != nil {
+		if !recreate && c.State == StateFresh && c.Pipeline != nil && c.Pipeline.ID != 0 {
 			current, onto = builtOn(s, known, c.Pipeline, ahead)
 		}
 		if current && (c.Pipeline.Verdict() == PipelineFailed || c.Pipeline.Verdict() == PipelineCanceled) {
@@ -298,7 +301,7 @@ func check(s Snapshot) error {
 			return invalid("car %d follows car %d; ids must increase", c.ID, prev)
 		case !c.State.Valid():
 			return invalid("car %d has %s", c.ID, c.State)
-		case c.State == StateMerging && active:
+		case c.State == StateMerging && active && s.Strategy != StrategyBatched:
 			return invalid("car %d is merging behind an active car", c.ID)
 		case c.Pipeline != nil && (c.Pipeline.Status < PipelineCreated || c.Pipeline.Status > PipelineCanceled):
 			return invalid("car %d: pipeline %d has %s", c.ID, c.Pipeline.ID, c.Pipeline.Status)
@@ -312,6 +315,10 @@ func check(s Snapshot) error {
 			return invalid("car %d: failure with %s", c.ID, c.Failure.Cause.Reason)
 		case s.Attribution != AttributeHold && s.Attribution != AttributeGitLab:
 			return invalid("attribution %s", s.Attribution)
+		case s.Strategy != StrategyGitLab && s.Strategy != StrategyBatched:
+			return invalid("strategy %s", s.Strategy)
+		case s.FlakeRetries < 0:
+			return invalid("negative flake retries %d", s.FlakeRetries)
 		}
 		prev = c.ID
 		active = active || c.State.Active()

@@ -21,6 +21,18 @@ type Snapshot struct {
 	TrainsDisabled bool
 	// Attribution decides when a failed pipeline is a car's own fault.
 	Attribution Attribution
+	// Strategy is how the train schedules (the project's setting for the
+	// target branch); FlakeRetries, Optimistic and History matter only to
+	// StrategyBatched (see ScheduleBatched).
+	Strategy Strategy
+	// FlakeRetries is how many times a car whose own test failed is tested
+	// again before it is dropped (0 or 1).
+	FlakeRetries int
+	// Optimistic lets a later passed test land the cars of an earlier failed
+	// one it contains.
+	Optimistic bool
+	// History is the train's recent outcomes.
+	History History
 	// Cars are the train's cars in id order (the order they joined). Include
 	// every refreshable car, and the recent complete ones (GitLab looks at
 	// the last 20): their MergeSHA is how a push made by a merge is told
@@ -50,6 +62,22 @@ type Car struct {
 	// caller recorded (a conflict on the base it was built on); Schedule
 	// decides whether it is the car's own.
 	Failure *Failure
+
+	// The fields below are StrategyBatched's; StrategyGitLab ignores them.
+
+	// Seq is the car's place in the batched chain, or 0 for a car not
+	// admitted to it (pending). A chain car's Pipeline is its train commit
+	// on the car ahead in the chain; its ID is 0 unless the car ends a
+	// batch, whose test it then is.
+	Seq int64
+	// Screen is the car's test alone on the target, or nil.
+	Screen *Pipeline
+	// Failures counts the times the car's own test failed and it was
+	// tested again (flake retries).
+	Failures int
+	// Suspect says the car was in a batch that failed: it is screened
+	// before it joins the chain again.
+	Suspect bool
 }
 
 // Failure is a car's failure on one base.

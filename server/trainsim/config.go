@@ -79,6 +79,12 @@ type Config struct {
 	// Attribution is how the train blames a failed car (train.Attribution):
 	// Signalbox's hold, the default, or GitLab's.
 	Attribution train.Attribution
+	// Strategy is the train's scheduling strategy (train.Strategy); with
+	// StrategyBatched, FlakeRetries and Optimistic are its settings and
+	// Depth is the CI budget, the most pipelines running at once.
+	Strategy     train.Strategy
+	FlakeRetries int
+	Optimistic   bool
 }
 
 // WithDefaults returns c with its zero fields set to their defaults.
@@ -130,6 +136,12 @@ func (c Config) Validate() error {
 	}
 	if c.Attribution != train.AttributeHold && c.Attribution != train.AttributeGitLab {
 		errs = append(errs, fmt.Errorf("unknown attribution %d", c.Attribution))
+	}
+	if c.Strategy != train.StrategyGitLab && c.Strategy != train.StrategyBatched {
+		errs = append(errs, fmt.Errorf("unknown strategy %d", c.Strategy))
+	}
+	if c.FlakeRetries < 0 || c.FlakeRetries > 1 {
+		errs = append(errs, fmt.Errorf("flake retries must be 0 or 1, got %d", c.FlakeRetries))
 	}
 	if c.BuildTime > 0 && c.Horizon/c.BuildTime > maxRounds {
 		errs = append(errs, fmt.Errorf("horizon %v is more than %d build times", c.Horizon, maxRounds))

@@ -90,6 +90,8 @@ type sim struct {
 	ttm     []time.Duration
 	res     Result
 	buf     []train.Car // reused snapshot storage
+	history train.History
+	lastPos int64 // chain positions given
 }
 
 type car struct {
@@ -98,6 +100,14 @@ type car struct {
 	bad    bool
 	joined time.Duration
 	pipe   *pipeline
+	// The batched strategy's: the car's place in the chain (0: pending),
+	// its screen, flake retries, suspect mark, and the last of its
+	// pipelines that failed.
+	seq      int64
+	screen   *pipeline
+	failures int
+	suspect  bool
+	lastFail *pipeline
 }
 
 type pipeline struct {
@@ -106,6 +116,8 @@ type pipeline struct {
 	seq    int64
 	// flaked: it failed although it tested only good MRs.
 	flaked bool
+	// car is whose test or screen it is.
+	car *car
 }
 
 func (s *sim) run() error {
@@ -124,6 +136,9 @@ func (s *sim) run() error {
 			p.p.Status = train.PipelineFailed
 		case s.cfg.Flake > 0 && s.uniform() < s.cfg.Flake:
 			p.p.Status, p.flaked = train.PipelineFailed, true
+		}
+		if p.p.Status == train.PipelineFailed && p.car != nil {
+			p.car.lastFail = p
 		}
 		if err := s.refresh(); err != nil {
 			return err
@@ -144,8 +159,9 @@ func (s *sim) refresh() error {
 			return nil
 		}
 		// Expected: the event's plan, the plan building the cars that
-		// joined, then nothing.
-		if round == 3 {
+		// joined, then nothing; a batched train also admits, splits and
+		// screens in rounds of their own.
+		if round == 3 && s.cfg.Strategy == train.StrategyGitLab || round == 8 {
 			return fmt.Errorf("the train does not settle: %v", plan)
 		}
 		for _, a := range plan {
@@ -153,11 +169,35 @@ func (s *sim) refresh() error {
 				return fmt.Errorf("%s: %w", a, err)
 			}
 		}
+		if n := s.runningPipelines(); n > s.cfg.Depth {
+			return fmt.Errorf("%d pipelines run at once, over the budget of %d: %v", n, s.cfg.Depth, plan)
+		}
 	}
+}
+
+// runningPipelines counts the tests and screens that run.
+func (s *sim) runningPipelines() int {
+	n := 0
+	for _, c := range s.cars {
+		if c.pipe != nil && c.pipe.p.Status == train.PipelineRunning {
+			n++
+		}
+		if c.screen != nil && c.screen.p.Status == train.PipelineRunning {
+			n++
+		}
+	}
+	return n
 }
 
 // topUp adds MRs until the train holds as many cars as it may run pipelines.
 func (s *sim) topUp() {
+	if s.cfg.Strategy == train.StrategyBatched {
+		for n := train.Demand(s.snapshot()); n > 0; n-- {
+			s.lastID++
+			s.cars = append(s.cars, &car{id: s.lastID, state: train.StateIdle, bad: s.uniform() < s.cfg.P, joined: s.now})
+		}
+		return
+	}
 	for len(s.cars) < s.cfg.Depth {
 		s.lastID++
 		s.cars = append(s.cars, &car{id: s.lastID, state: train.StateIdle, bad: s.uniform() < s.cfg.P, joined: s.now})
@@ -179,13 +219,20 @@ func (s *sim) buildTime() time.Duration {
 func (s *sim) snapshot() train.Snapshot {
 	s.buf = s.buf[:0]
 	for _, c := range s.cars {
-		tc := train.Car{ID: c.id, State: c.state, MergeRequest: train.MergeRequest{Checks: train.ChecksPassed}}
+		tc := train.Car{ID: c.id, State: c.state, MergeRequest: train.MergeRequest{Checks: train.ChecksPassed},
+			Seq: c.seq, Failures: c.failures, Suspect: c.suspect}
 		if c.pipe != nil {
 			tc.Pipeline = &c.pipe.p
 		}
+		if c.screen != nil {
+			tc.Screen = &c.screen.p
+		}
 		s.buf = append(s.buf, tc)
 	}
-	return train.Snapshot{TargetSHA: s.target, Limit: s.cfg.Depth, Attribution: s.cfg.Attribution, Cars: s.buf}
+	return train.Snapshot{
+		TargetSHA: s.target, Limit: s.cfg.Depth, Attribution: s.cfg.Attribution, Cars: s.buf,
+		Strategy: s.cfg.Strategy, FlakeRetries: s.cfg.FlakeRetries, Optimistic: s.cfg.Optimistic, History: s.history,
+	}
 }
 
 func (s *sim) find(id int64) (*car, error) {
@@ -242,11 +289,18 @@ func (s *sim) apply(a train.Action) error {
 		if err := s.cancel(c, a.Cancel); err != nil {
 			return err
 		}
+		failed := c.pipe
+		if s.cfg.Strategy == train.StrategyBatched {
+			failed = c.lastFail
+		}
+		if a.Cause.Reason == train.ReasonPipelineFailed {
+			s.history = s.history.Record(true)
+		}
 		if !c.bad {
 			switch {
-			case a.Cause.Reason == train.ReasonPipelineFailed && c.pipe != nil && c.pipe.flaked:
+			case a.Cause.Reason == train.ReasonPipelineFailed && failed != nil && failed.flaked:
 				s.res.FlakeDropped++
-			case s.cfg.Attribution == train.AttributeHold:
+			case s.cfg.Attribution == train.AttributeHold || s.cfg.Strategy == train.StrategyBatched:
 				return fmt.Errorf("dropped a good MR (car %d) for a failure not its own: %s", c.id, a.Cause)
 			default:
 				if s.res.GoodDropped == 0 {
@@ -267,18 +321,31 @@ func (s *sim) apply(a train.Action) error {
 		if s.broken[a.SHA] {
 			return fmt.Errorf("merged %s, which contains a bad MR", a.SHA)
 		}
-		if c.state, err = c.state.StartMerge(); err != nil {
-			return err
+		through := a.Through
+		if len(through) == 0 {
+			through = []int64{c.id}
 		}
-		if c.state, err = c.state.FinishMerge(); err != nil {
-			return err
+		for _, id := range through {
+			m, err := s.find(id)
+			if err != nil {
+				return err
+			}
+			if m.state, err = m.state.StartMerge(); err != nil {
+				return err
+			}
+			if m.state, err = m.state.FinishMerge(); err != nil {
+				return err
+			}
+			s.remove(m)
+			s.res.Merges++
+			s.ttm = append(s.ttm, s.now-m.joined)
+			if s.cfg.Strategy == train.StrategyBatched {
+				s.history = s.history.Record(false)
+			}
 		}
 		s.target = a.SHA
-		s.remove(c)
-		s.res.Merges++
-		s.ttm = append(s.ttm, s.now-c.joined)
 	default:
-		return fmt.Errorf("%T is not in the model", a)
+		return s.applyBatched(c, a)
 	}
 	return nil
 }
@@ -288,10 +355,14 @@ func (s *sim) cancel(c *car, id int64) error {
 	if id == 0 {
 		return nil
 	}
-	if c.pipe == nil || c.pipe.p.ID != id || c.pipe.p.Status.Complete() {
+	p := c.pipe
+	if c.screen != nil && c.screen.p.ID == id {
+		p = c.screen
+	}
+	if p == nil || p.p.ID != id || p.p.Status.Complete() {
 		return fmt.Errorf("car %d has no running pipeline %d", c.id, id)
 	}
-	c.pipe.p.Status = train.PipelineCanceled
+	p.p.Status = train.PipelineCanceled
 	s.res.Cancelled++
 	return nil
 }

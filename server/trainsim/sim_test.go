@@ -3,6 +3,7 @@ package trainsim_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -212,6 +213,50 @@ func TestAttributionSweep(t *testing.T) {
 		}
 		if c.Attribution == train.AttributeGitLab && c.Jitter > 0 && c.P >= 0.10 {
 			require.Positive(t, r.GoodDropped, "GitLab's attribution ejects innocent cars when builds finish out of order: p=%v", c.P)
+		}
+	}
+}
+
+var seeds = flag.Int("trainsim.seeds", 0, "also run the strategy sweep with this many more seeds (43, 44, ...), at 200 hours each, and check the targets")
+
+// TestStrategySweep is the proof table: in every cell the batched
+// strategy merges at least as much per hour as the GitLab-style train, with
+// at most as many builds per merge, drops no good merge request for
+// another's failure (Run fails the run if it did), and at p = 30% merges at
+// least twice as much.
+func TestStrategySweep(t *testing.T) {
+	t.Parallel()
+	rs, err := trainsim.DefaultStrategySweep().Run()
+	require.NoError(t, err)
+	var got bytes.Buffer
+	require.NoError(t, trainsim.WriteStrategyTable(&got, rs))
+	requireGolden(t, "strategies_seed42.golden", got.String())
+	requireStrategyTargets(t, rs)
+
+	for i := range *seeds {
+		w := trainsim.DefaultStrategySweep()
+		w.Seed, w.Horizon = uint64(43+i), 200*time.Hour
+		t.Logf("seed %d", w.Seed)
+		rs, err := w.Run()
+		require.NoError(t, err, "seed %d", w.Seed)
+		requireStrategyTargets(t, rs)
+	}
+}
+
+func requireStrategyTargets(t *testing.T, rs []trainsim.Result) {
+	t.Helper()
+	require.Zero(t, len(rs)%2)
+	for i := 0; i < len(rs); i += 2 {
+		g, b := rs[i], rs[i+1]
+		c := b.Config
+		cell := fmt.Sprintf("seed %d T=%v p=%v flake=%v", c.Seed, c.BuildTime, c.P, c.Flake)
+		require.Equal(t, train.StrategyGitLab, g.Config.Strategy, cell)
+		require.Equal(t, train.StrategyBatched, c.Strategy, cell)
+		require.GreaterOrEqual(t, b.MergesPerHour, g.MergesPerHour, "merges/h: %s", cell)
+		require.LessOrEqual(t, b.BuildsPerMerge, g.BuildsPerMerge, "builds/merge: %s", cell)
+		require.Zero(t, b.GoodDropped, cell)
+		if c.P >= 0.30 {
+			require.GreaterOrEqual(t, b.MergesPerHour, 2*g.MergesPerHour, "2x at p=30%%: %s", cell)
 		}
 	}
 }

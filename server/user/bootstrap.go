@@ -56,6 +56,7 @@ func (s *Service) Bootstrap(ctx context.Context, rootToken string) (generated st
 	}
 	want := auth.HashToken(rootToken)
 	found := false
+	revoked := 0
 	for _, t := range live {
 		if t.Hash == want {
 			found = true
@@ -64,6 +65,13 @@ func (s *Service) Bootstrap(ctx context.Context, rootToken string) (generated st
 		if err := s.users.RevokeToken(ctx, t.Hash); err != nil {
 			return "", err
 		}
+		revoked++
+	}
+	if revoked > 0 {
+		// Said where an operator looks: restarting with --root-token is
+		// also how a lost root token is recovered, and it must not pass
+		// silently for anyone who still uses the old one.
+		s.logger.WarnContext(ctx, "--root-token replaced the root token; the previous one no longer works", "revoked", revoked)
 	}
 	if found {
 		return generated, nil

@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -819,11 +820,544 @@ func (x *WatchMergeRequestResponse) GetDeliveries() []*Delivery {
 	return nil
 }
 
+type CreateNoteRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Project         string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	// GitLab's limit for a note.
+	Body          string `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNoteRequest) Reset() {
+	*x = CreateNoteRequest{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNoteRequest) ProtoMessage() {}
+
+func (x *CreateNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNoteRequest.ProtoReflect.Descriptor instead.
+func (*CreateNoteRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateNoteRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *CreateNoteRequest) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *CreateNoteRequest) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+type CreateNoteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Note          *Note                  `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNoteResponse) Reset() {
+	*x = CreateNoteResponse{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNoteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNoteResponse) ProtoMessage() {}
+
+func (x *CreateNoteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNoteResponse.ProtoReflect.Descriptor instead.
+func (*CreateNoteResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreateNoteResponse) GetNote() *Note {
+	if x != nil {
+		return x.Note
+	}
+	return nil
+}
+
+// MergeRequestApproval is one user's approval.
+type MergeRequestApproval struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeRequestApproval) Reset() {
+	*x = MergeRequestApproval{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeRequestApproval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeRequestApproval) ProtoMessage() {}
+
+func (x *MergeRequestApproval) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeRequestApproval.ProtoReflect.Descriptor instead.
+func (*MergeRequestApproval) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MergeRequestApproval) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *MergeRequestApproval) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// MergeRequestApprovals is who approved a merge request, as the caller sees
+// it. Signalbox has no approval rules: one approval approves.
+type MergeRequestApprovals struct {
+	state           protoimpl.MessageState  `protogen:"open.v1"`
+	MergeRequest    *MergeRequest           `protobuf:"bytes,1,opt,name=merge_request,json=mergeRequest,proto3" json:"merge_request,omitempty"`
+	Approved        bool                    `protobuf:"varint,2,opt,name=approved,proto3" json:"approved,omitempty"`
+	ApprovedBy      []*MergeRequestApproval `protobuf:"bytes,3,rep,name=approved_by,json=approvedBy,proto3" json:"approved_by,omitempty"`
+	UserHasApproved bool                    `protobuf:"varint,4,opt,name=user_has_approved,json=userHasApproved,proto3" json:"user_has_approved,omitempty"`
+	UserCanApprove  bool                    `protobuf:"varint,5,opt,name=user_can_approve,json=userCanApprove,proto3" json:"user_can_approve,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MergeRequestApprovals) Reset() {
+	*x = MergeRequestApprovals{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeRequestApprovals) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeRequestApprovals) ProtoMessage() {}
+
+func (x *MergeRequestApprovals) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeRequestApprovals.ProtoReflect.Descriptor instead.
+func (*MergeRequestApprovals) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MergeRequestApprovals) GetMergeRequest() *MergeRequest {
+	if x != nil {
+		return x.MergeRequest
+	}
+	return nil
+}
+
+func (x *MergeRequestApprovals) GetApproved() bool {
+	if x != nil {
+		return x.Approved
+	}
+	return false
+}
+
+func (x *MergeRequestApprovals) GetApprovedBy() []*MergeRequestApproval {
+	if x != nil {
+		return x.ApprovedBy
+	}
+	return nil
+}
+
+func (x *MergeRequestApprovals) GetUserHasApproved() bool {
+	if x != nil {
+		return x.UserHasApproved
+	}
+	return false
+}
+
+func (x *MergeRequestApprovals) GetUserCanApprove() bool {
+	if x != nil {
+		return x.UserCanApprove
+	}
+	return false
+}
+
+type ApproveMergeRequestRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Project         string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	// When set, it must be the head of the source branch.
+	Sha           *string `protobuf:"bytes,3,opt,name=sha,proto3,oneof" json:"sha,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveMergeRequestRequest) Reset() {
+	*x = ApproveMergeRequestRequest{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveMergeRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveMergeRequestRequest) ProtoMessage() {}
+
+func (x *ApproveMergeRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveMergeRequestRequest.ProtoReflect.Descriptor instead.
+func (*ApproveMergeRequestRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ApproveMergeRequestRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *ApproveMergeRequestRequest) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+func (x *ApproveMergeRequestRequest) GetSha() string {
+	if x != nil && x.Sha != nil {
+		return *x.Sha
+	}
+	return ""
+}
+
+type ApproveMergeRequestResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Approvals     *MergeRequestApprovals `protobuf:"bytes,1,opt,name=approvals,proto3" json:"approvals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveMergeRequestResponse) Reset() {
+	*x = ApproveMergeRequestResponse{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveMergeRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveMergeRequestResponse) ProtoMessage() {}
+
+func (x *ApproveMergeRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveMergeRequestResponse.ProtoReflect.Descriptor instead.
+func (*ApproveMergeRequestResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ApproveMergeRequestResponse) GetApprovals() *MergeRequestApprovals {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+type UnapproveMergeRequestRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Project         string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *UnapproveMergeRequestRequest) Reset() {
+	*x = UnapproveMergeRequestRequest{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnapproveMergeRequestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnapproveMergeRequestRequest) ProtoMessage() {}
+
+func (x *UnapproveMergeRequestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnapproveMergeRequestRequest.ProtoReflect.Descriptor instead.
+func (*UnapproveMergeRequestRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *UnapproveMergeRequestRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *UnapproveMergeRequestRequest) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+type UnapproveMergeRequestResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Approvals     *MergeRequestApprovals `protobuf:"bytes,1,opt,name=approvals,proto3" json:"approvals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnapproveMergeRequestResponse) Reset() {
+	*x = UnapproveMergeRequestResponse{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnapproveMergeRequestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnapproveMergeRequestResponse) ProtoMessage() {}
+
+func (x *UnapproveMergeRequestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnapproveMergeRequestResponse.ProtoReflect.Descriptor instead.
+func (*UnapproveMergeRequestResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UnapproveMergeRequestResponse) GetApprovals() *MergeRequestApprovals {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+type GetMergeRequestApprovalsRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Project         string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	MergeRequestIid int64                  `protobuf:"varint,2,opt,name=merge_request_iid,json=mergeRequestIid,proto3" json:"merge_request_iid,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetMergeRequestApprovalsRequest) Reset() {
+	*x = GetMergeRequestApprovalsRequest{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMergeRequestApprovalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMergeRequestApprovalsRequest) ProtoMessage() {}
+
+func (x *GetMergeRequestApprovalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMergeRequestApprovalsRequest.ProtoReflect.Descriptor instead.
+func (*GetMergeRequestApprovalsRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetMergeRequestApprovalsRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *GetMergeRequestApprovalsRequest) GetMergeRequestIid() int64 {
+	if x != nil {
+		return x.MergeRequestIid
+	}
+	return 0
+}
+
+type GetMergeRequestApprovalsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Approvals     *MergeRequestApprovals `protobuf:"bytes,1,opt,name=approvals,proto3" json:"approvals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMergeRequestApprovalsResponse) Reset() {
+	*x = GetMergeRequestApprovalsResponse{}
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMergeRequestApprovalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMergeRequestApprovalsResponse) ProtoMessage() {}
+
+func (x *GetMergeRequestApprovalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_request_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMergeRequestApprovalsResponse.ProtoReflect.Descriptor instead.
+func (*GetMergeRequestApprovalsResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_request_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetMergeRequestApprovalsResponse) GetApprovals() *MergeRequestApprovals {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
 var File_signalbox_v1_merge_request_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\n" +
-	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\"\xf6\x01\n" +
+	"(signalbox/v1/merge_request_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsignalbox/v1/delivery.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a\x1fsignalbox/v1/status_check.proto\x1a\x17signalbox/v1/user.proto\"\xf6\x01\n" +
 	"\x19CreateMergeRequestRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x120\n" +
 	"\rsource_branch\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\fsourceBranch\x120\n" +
@@ -887,19 +1421,58 @@ const file_signalbox_v1_merge_request_service_proto_rawDesc = "" +
 	"\x03car\x18\x03 \x01(\v2\x1b.signalbox.v1.MergeTrainCarR\x03car\x126\n" +
 	"\n" +
 	"deliveries\x18\x04 \x03(\v2\x16.signalbox.v1.DeliveryR\n" +
-	"deliveries*X\n" +
+	"deliveries\"\x90\x01\n" +
+	"\x11CreateNoteRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12 \n" +
+	"\x04body\x18\x03 \x01(\tB\f\xbaH\t\xc8\x01\x01r\x04\x18\xc0\x84=R\x04body\"<\n" +
+	"\x12CreateNoteResponse\x12&\n" +
+	"\x04note\x18\x01 \x01(\v2\x12.signalbox.v1.NoteR\x04note\"{\n" +
+	"\x14MergeRequestApproval\x12&\n" +
+	"\x04user\x18\x01 \x01(\v2\x12.signalbox.v1.UserR\x04user\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x8f\x02\n" +
+	"\x15MergeRequestApprovals\x12?\n" +
+	"\rmerge_request\x18\x01 \x01(\v2\x1a.signalbox.v1.MergeRequestR\fmergeRequest\x12\x1a\n" +
+	"\bapproved\x18\x02 \x01(\bR\bapproved\x12C\n" +
+	"\vapproved_by\x18\x03 \x03(\v2\".signalbox.v1.MergeRequestApprovalR\n" +
+	"approvedBy\x12*\n" +
+	"\x11user_has_approved\x18\x04 \x01(\bR\x0fuserHasApproved\x12(\n" +
+	"\x10user_can_approve\x18\x05 \x01(\bR\x0euserCanApprove\"\xa0\x01\n" +
+	"\x1aApproveMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\x12\x1f\n" +
+	"\x03sha\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01H\x00R\x03sha\x88\x01\x01B\x06\n" +
+	"\x04_sha\"`\n" +
+	"\x1bApproveMergeRequestResponse\x12A\n" +
+	"\tapprovals\x18\x01 \x01(\v2#.signalbox.v1.MergeRequestApprovalsR\tapprovals\"y\n" +
+	"\x1cUnapproveMergeRequestRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"b\n" +
+	"\x1dUnapproveMergeRequestResponse\x12A\n" +
+	"\tapprovals\x18\x01 \x01(\v2#.signalbox.v1.MergeRequestApprovalsR\tapprovals\"|\n" +
+	"\x1fGetMergeRequestApprovalsRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x122\n" +
+	"\x11merge_request_iid\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x0fmergeRequestIid\"e\n" +
+	" GetMergeRequestApprovalsResponse\x12A\n" +
+	"\tapprovals\x18\x01 \x01(\v2#.signalbox.v1.MergeRequestApprovalsR\tapprovals*X\n" +
 	"\n" +
 	"StateEvent\x12\x1b\n" +
 	"\x17STATE_EVENT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11STATE_EVENT_CLOSE\x10\x01\x12\x16\n" +
-	"\x12STATE_EVENT_REOPEN\x10\x022\x8a\x05\n" +
+	"\x12STATE_EVENT_REOPEN\x10\x022\xb9\b\n" +
 	"\x13MergeRequestService\x12g\n" +
 	"\x12CreateMergeRequest\x12'.signalbox.v1.CreateMergeRequestRequest\x1a(.signalbox.v1.CreateMergeRequestResponse\x12c\n" +
 	"\x0fGetMergeRequest\x12$.signalbox.v1.GetMergeRequestRequest\x1a%.signalbox.v1.GetMergeRequestResponse\"\x03\x90\x02\x01\x12i\n" +
 	"\x11ListMergeRequests\x12&.signalbox.v1.ListMergeRequestsRequest\x1a'.signalbox.v1.ListMergeRequestsResponse\"\x03\x90\x02\x01\x12g\n" +
 	"\x12UpdateMergeRequest\x12'.signalbox.v1.UpdateMergeRequestRequest\x1a(.signalbox.v1.UpdateMergeRequestResponse\x12d\n" +
 	"\x11MergeMergeRequest\x12&.signalbox.v1.MergeMergeRequestRequest\x1a'.signalbox.v1.MergeMergeRequestResponse\x12k\n" +
-	"\x11WatchMergeRequest\x12&.signalbox.v1.WatchMergeRequestRequest\x1a'.signalbox.v1.WatchMergeRequestResponse\"\x03\x90\x02\x010\x01B\xba\x01\n" +
+	"\x11WatchMergeRequest\x12&.signalbox.v1.WatchMergeRequestRequest\x1a'.signalbox.v1.WatchMergeRequestResponse\"\x03\x90\x02\x010\x01\x12O\n" +
+	"\n" +
+	"CreateNote\x12\x1f.signalbox.v1.CreateNoteRequest\x1a .signalbox.v1.CreateNoteResponse\x12j\n" +
+	"\x13ApproveMergeRequest\x12(.signalbox.v1.ApproveMergeRequestRequest\x1a).signalbox.v1.ApproveMergeRequestResponse\x12p\n" +
+	"\x15UnapproveMergeRequest\x12*.signalbox.v1.UnapproveMergeRequestRequest\x1a+.signalbox.v1.UnapproveMergeRequestResponse\x12~\n" +
+	"\x18GetMergeRequestApprovals\x12-.signalbox.v1.GetMergeRequestApprovalsRequest\x1a..signalbox.v1.GetMergeRequestApprovalsResponse\"\x03\x90\x02\x01B\xba\x01\n" +
 	"\x10com.signalbox.v1B\x18MergeRequestServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -915,56 +1488,85 @@ func file_signalbox_v1_merge_request_service_proto_rawDescGZIP() []byte {
 }
 
 var file_signalbox_v1_merge_request_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_signalbox_v1_merge_request_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_signalbox_v1_merge_request_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_signalbox_v1_merge_request_service_proto_goTypes = []any{
-	(StateEvent)(0),                    // 0: signalbox.v1.StateEvent
-	(*CreateMergeRequestRequest)(nil),  // 1: signalbox.v1.CreateMergeRequestRequest
-	(*CreateMergeRequestResponse)(nil), // 2: signalbox.v1.CreateMergeRequestResponse
-	(*GetMergeRequestRequest)(nil),     // 3: signalbox.v1.GetMergeRequestRequest
-	(*GetMergeRequestResponse)(nil),    // 4: signalbox.v1.GetMergeRequestResponse
-	(*ListMergeRequestsRequest)(nil),   // 5: signalbox.v1.ListMergeRequestsRequest
-	(*ListMergeRequestsResponse)(nil),  // 6: signalbox.v1.ListMergeRequestsResponse
-	(*UpdateMergeRequestRequest)(nil),  // 7: signalbox.v1.UpdateMergeRequestRequest
-	(*UpdateMergeRequestResponse)(nil), // 8: signalbox.v1.UpdateMergeRequestResponse
-	(*MergeMergeRequestRequest)(nil),   // 9: signalbox.v1.MergeMergeRequestRequest
-	(*MergeMergeRequestResponse)(nil),  // 10: signalbox.v1.MergeMergeRequestResponse
-	(*WatchMergeRequestRequest)(nil),   // 11: signalbox.v1.WatchMergeRequestRequest
-	(*WatchMergeRequestResponse)(nil),  // 12: signalbox.v1.WatchMergeRequestResponse
-	(*MergeRequest)(nil),               // 13: signalbox.v1.MergeRequest
-	(MergeRequestState)(0),             // 14: signalbox.v1.MergeRequestState
-	(*MergeRequestStatusCheck)(nil),    // 15: signalbox.v1.MergeRequestStatusCheck
-	(*MergeTrainCar)(nil),              // 16: signalbox.v1.MergeTrainCar
-	(*Delivery)(nil),                   // 17: signalbox.v1.Delivery
+	(StateEvent)(0),                          // 0: signalbox.v1.StateEvent
+	(*CreateMergeRequestRequest)(nil),        // 1: signalbox.v1.CreateMergeRequestRequest
+	(*CreateMergeRequestResponse)(nil),       // 2: signalbox.v1.CreateMergeRequestResponse
+	(*GetMergeRequestRequest)(nil),           // 3: signalbox.v1.GetMergeRequestRequest
+	(*GetMergeRequestResponse)(nil),          // 4: signalbox.v1.GetMergeRequestResponse
+	(*ListMergeRequestsRequest)(nil),         // 5: signalbox.v1.ListMergeRequestsRequest
+	(*ListMergeRequestsResponse)(nil),        // 6: signalbox.v1.ListMergeRequestsResponse
+	(*UpdateMergeRequestRequest)(nil),        // 7: signalbox.v1.UpdateMergeRequestRequest
+	(*UpdateMergeRequestResponse)(nil),       // 8: signalbox.v1.UpdateMergeRequestResponse
+	(*MergeMergeRequestRequest)(nil),         // 9: signalbox.v1.MergeMergeRequestRequest
+	(*MergeMergeRequestResponse)(nil),        // 10: signalbox.v1.MergeMergeRequestResponse
+	(*WatchMergeRequestRequest)(nil),         // 11: signalbox.v1.WatchMergeRequestRequest
+	(*WatchMergeRequestResponse)(nil),        // 12: signalbox.v1.WatchMergeRequestResponse
+	(*CreateNoteRequest)(nil),                // 13: signalbox.v1.CreateNoteRequest
+	(*CreateNoteResponse)(nil),               // 14: signalbox.v1.CreateNoteResponse
+	(*MergeRequestApproval)(nil),             // 15: signalbox.v1.MergeRequestApproval
+	(*MergeRequestApprovals)(nil),            // 16: signalbox.v1.MergeRequestApprovals
+	(*ApproveMergeRequestRequest)(nil),       // 17: signalbox.v1.ApproveMergeRequestRequest
+	(*ApproveMergeRequestResponse)(nil),      // 18: signalbox.v1.ApproveMergeRequestResponse
+	(*UnapproveMergeRequestRequest)(nil),     // 19: signalbox.v1.UnapproveMergeRequestRequest
+	(*UnapproveMergeRequestResponse)(nil),    // 20: signalbox.v1.UnapproveMergeRequestResponse
+	(*GetMergeRequestApprovalsRequest)(nil),  // 21: signalbox.v1.GetMergeRequestApprovalsRequest
+	(*GetMergeRequestApprovalsResponse)(nil), // 22: signalbox.v1.GetMergeRequestApprovalsResponse
+	(*MergeRequest)(nil),                     // 23: signalbox.v1.MergeRequest
+	(MergeRequestState)(0),                   // 24: signalbox.v1.MergeRequestState
+	(*MergeRequestStatusCheck)(nil),          // 25: signalbox.v1.MergeRequestStatusCheck
+	(*MergeTrainCar)(nil),                    // 26: signalbox.v1.MergeTrainCar
+	(*Delivery)(nil),                         // 27: signalbox.v1.Delivery
+	(*Note)(nil),                             // 28: signalbox.v1.Note
+	(*User)(nil),                             // 29: signalbox.v1.User
+	(*timestamppb.Timestamp)(nil),            // 30: google.protobuf.Timestamp
 }
 var file_signalbox_v1_merge_request_service_proto_depIdxs = []int32{
-	13, // 0: signalbox.v1.CreateMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
-	13, // 1: signalbox.v1.GetMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
-	14, // 2: signalbox.v1.ListMergeRequestsRequest.state:type_name -> signalbox.v1.MergeRequestState
-	13, // 3: signalbox.v1.ListMergeRequestsResponse.merge_requests:type_name -> signalbox.v1.MergeRequest
+	23, // 0: signalbox.v1.CreateMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
+	23, // 1: signalbox.v1.GetMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
+	24, // 2: signalbox.v1.ListMergeRequestsRequest.state:type_name -> signalbox.v1.MergeRequestState
+	23, // 3: signalbox.v1.ListMergeRequestsResponse.merge_requests:type_name -> signalbox.v1.MergeRequest
 	0,  // 4: signalbox.v1.UpdateMergeRequestRequest.state_event:type_name -> signalbox.v1.StateEvent
-	13, // 5: signalbox.v1.UpdateMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
-	13, // 6: signalbox.v1.MergeMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
-	13, // 7: signalbox.v1.WatchMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
-	15, // 8: signalbox.v1.WatchMergeRequestResponse.status_checks:type_name -> signalbox.v1.MergeRequestStatusCheck
-	16, // 9: signalbox.v1.WatchMergeRequestResponse.car:type_name -> signalbox.v1.MergeTrainCar
-	17, // 10: signalbox.v1.WatchMergeRequestResponse.deliveries:type_name -> signalbox.v1.Delivery
-	1,  // 11: signalbox.v1.MergeRequestService.CreateMergeRequest:input_type -> signalbox.v1.CreateMergeRequestRequest
-	3,  // 12: signalbox.v1.MergeRequestService.GetMergeRequest:input_type -> signalbox.v1.GetMergeRequestRequest
-	5,  // 13: signalbox.v1.MergeRequestService.ListMergeRequests:input_type -> signalbox.v1.ListMergeRequestsRequest
-	7,  // 14: signalbox.v1.MergeRequestService.UpdateMergeRequest:input_type -> signalbox.v1.UpdateMergeRequestRequest
-	9,  // 15: signalbox.v1.MergeRequestService.MergeMergeRequest:input_type -> signalbox.v1.MergeMergeRequestRequest
-	11, // 16: signalbox.v1.MergeRequestService.WatchMergeRequest:input_type -> signalbox.v1.WatchMergeRequestRequest
-	2,  // 17: signalbox.v1.MergeRequestService.CreateMergeRequest:output_type -> signalbox.v1.CreateMergeRequestResponse
-	4,  // 18: signalbox.v1.MergeRequestService.GetMergeRequest:output_type -> signalbox.v1.GetMergeRequestResponse
-	6,  // 19: signalbox.v1.MergeRequestService.ListMergeRequests:output_type -> signalbox.v1.ListMergeRequestsResponse
-	8,  // 20: signalbox.v1.MergeRequestService.UpdateMergeRequest:output_type -> signalbox.v1.UpdateMergeRequestResponse
-	10, // 21: signalbox.v1.MergeRequestService.MergeMergeRequest:output_type -> signalbox.v1.MergeMergeRequestResponse
-	12, // 22: signalbox.v1.MergeRequestService.WatchMergeRequest:output_type -> signalbox.v1.WatchMergeRequestResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	23, // 5: signalbox.v1.UpdateMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
+	23, // 6: signalbox.v1.MergeMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
+	23, // 7: signalbox.v1.WatchMergeRequestResponse.merge_request:type_name -> signalbox.v1.MergeRequest
+	25, // 8: signalbox.v1.WatchMergeRequestResponse.status_checks:type_name -> signalbox.v1.MergeRequestStatusCheck
+	26, // 9: signalbox.v1.WatchMergeRequestResponse.car:type_name -> signalbox.v1.MergeTrainCar
+	27, // 10: signalbox.v1.WatchMergeRequestResponse.deliveries:type_name -> signalbox.v1.Delivery
+	28, // 11: signalbox.v1.CreateNoteResponse.note:type_name -> signalbox.v1.Note
+	29, // 12: signalbox.v1.MergeRequestApproval.user:type_name -> signalbox.v1.User
+	30, // 13: signalbox.v1.MergeRequestApproval.create_time:type_name -> google.protobuf.Timestamp
+	23, // 14: signalbox.v1.MergeRequestApprovals.merge_request:type_name -> signalbox.v1.MergeRequest
+	15, // 15: signalbox.v1.MergeRequestApprovals.approved_by:type_name -> signalbox.v1.MergeRequestApproval
+	16, // 16: signalbox.v1.ApproveMergeRequestResponse.approvals:type_name -> signalbox.v1.MergeRequestApprovals
+	16, // 17: signalbox.v1.UnapproveMergeRequestResponse.approvals:type_name -> signalbox.v1.MergeRequestApprovals
+	16, // 18: signalbox.v1.GetMergeRequestApprovalsResponse.approvals:type_name -> signalbox.v1.MergeRequestApprovals
+	1,  // 19: signalbox.v1.MergeRequestService.CreateMergeRequest:input_type -> signalbox.v1.CreateMergeRequestRequest
+	3,  // 20: signalbox.v1.MergeRequestService.GetMergeRequest:input_type -> signalbox.v1.GetMergeRequestRequest
+	5,  // 21: signalbox.v1.MergeRequestService.ListMergeRequests:input_type -> signalbox.v1.ListMergeRequestsRequest
+	7,  // 22: signalbox.v1.MergeRequestService.UpdateMergeRequest:input_type -> signalbox.v1.UpdateMergeRequestRequest
+	9,  // 23: signalbox.v1.MergeRequestService.MergeMergeRequest:input_type -> signalbox.v1.MergeMergeRequestRequest
+	11, // 24: signalbox.v1.MergeRequestService.WatchMergeRequest:input_type -> signalbox.v1.WatchMergeRequestRequest
+	13, // 25: signalbox.v1.MergeRequestService.CreateNote:input_type -> signalbox.v1.CreateNoteRequest
+	17, // 26: signalbox.v1.MergeRequestService.ApproveMergeRequest:input_type -> signalbox.v1.ApproveMergeRequestRequest
+	19, // 27: signalbox.v1.MergeRequestService.UnapproveMergeRequest:input_type -> signalbox.v1.UnapproveMergeRequestRequest
+	21, // 28: signalbox.v1.MergeRequestService.GetMergeRequestApprovals:input_type -> signalbox.v1.GetMergeRequestApprovalsRequest
+	2,  // 29: signalbox.v1.MergeRequestService.CreateMergeRequest:output_type -> signalbox.v1.CreateMergeRequestResponse
+	4,  // 30: signalbox.v1.MergeRequestService.GetMergeRequest:output_type -> signalbox.v1.GetMergeRequestResponse
+	6,  // 31: signalbox.v1.MergeRequestService.ListMergeRequests:output_type -> signalbox.v1.ListMergeRequestsResponse
+	8,  // 32: signalbox.v1.MergeRequestService.UpdateMergeRequest:output_type -> signalbox.v1.UpdateMergeRequestResponse
+	10, // 33: signalbox.v1.MergeRequestService.MergeMergeRequest:output_type -> signalbox.v1.MergeMergeRequestResponse
+	12, // 34: signalbox.v1.MergeRequestService.WatchMergeRequest:output_type -> signalbox.v1.WatchMergeRequestResponse
+	14, // 35: signalbox.v1.MergeRequestService.CreateNote:output_type -> signalbox.v1.CreateNoteResponse
+	18, // 36: signalbox.v1.MergeRequestService.ApproveMergeRequest:output_type -> signalbox.v1.ApproveMergeRequestResponse
+	20, // 37: signalbox.v1.MergeRequestService.UnapproveMergeRequest:output_type -> signalbox.v1.UnapproveMergeRequestResponse
+	22, // 38: signalbox.v1.MergeRequestService.GetMergeRequestApprovals:output_type -> signalbox.v1.GetMergeRequestApprovalsResponse
+	29, // [29:39] is the sub-list for method output_type
+	19, // [19:29] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_merge_request_service_proto_init() }
@@ -976,15 +1578,17 @@ func file_signalbox_v1_merge_request_service_proto_init() {
 	file_signalbox_v1_merge_request_proto_init()
 	file_signalbox_v1_merge_train_proto_init()
 	file_signalbox_v1_status_check_proto_init()
+	file_signalbox_v1_user_proto_init()
 	file_signalbox_v1_merge_request_service_proto_msgTypes[6].OneofWrappers = []any{}
 	file_signalbox_v1_merge_request_service_proto_msgTypes[8].OneofWrappers = []any{}
+	file_signalbox_v1_merge_request_service_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_merge_request_service_proto_rawDesc), len(file_signalbox_v1_merge_request_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -74,6 +74,438 @@ func (CarScope) EnumDescriptor() ([]byte, []int) {
 	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{0}
 }
 
+// MergeTrainStrategy is how a train schedules its pipelines.
+type MergeTrainStrategy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The target branch it applies to; empty for the project's default.
+	Branch string `protobuf:"bytes,1,opt,name=branch,proto3" json:"branch,omitempty"`
+	// "gitlab" (the default: one pipeline per car, as GitLab) or "batched"
+	// (batches, split on failure, screening; see docs/merge-trains.md).
+	Strategy string `protobuf:"bytes,2,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	// How many times a car whose own test failed is tested again (0 or 1).
+	FlakeRetries int32 `protobuf:"varint,3,opt,name=flake_retries,json=flakeRetries,proto3" json:"flake_retries,omitempty"`
+	// A later passed batch lands the cars of an earlier failed one.
+	Optimistic    bool `protobuf:"varint,4,opt,name=optimistic,proto3" json:"optimistic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeTrainStrategy) Reset() {
+	*x = MergeTrainStrategy{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeTrainStrategy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeTrainStrategy) ProtoMessage() {}
+
+func (x *MergeTrainStrategy) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeTrainStrategy.ProtoReflect.Descriptor instead.
+func (*MergeTrainStrategy) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *MergeTrainStrategy) GetBranch() string {
+	if x != nil {
+		return x.Branch
+	}
+	return ""
+}
+
+func (x *MergeTrainStrategy) GetStrategy() string {
+	if x != nil {
+		return x.Strategy
+	}
+	return ""
+}
+
+func (x *MergeTrainStrategy) GetFlakeRetries() int32 {
+	if x != nil {
+		return x.FlakeRetries
+	}
+	return 0
+}
+
+func (x *MergeTrainStrategy) GetOptimistic() bool {
+	if x != nil {
+		return x.Optimistic
+	}
+	return false
+}
+
+// MergeTrainStrategies are a project's default and its branch overrides.
+type MergeTrainStrategies struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	DefaultStrategy *MergeTrainStrategy    `protobuf:"bytes,1,opt,name=default_strategy,json=defaultStrategy,proto3" json:"default_strategy,omitempty"`
+	Branches        []*MergeTrainStrategy  `protobuf:"bytes,2,rep,name=branches,proto3" json:"branches,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MergeTrainStrategies) Reset() {
+	*x = MergeTrainStrategies{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeTrainStrategies) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeTrainStrategies) ProtoMessage() {}
+
+func (x *MergeTrainStrategies) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeTrainStrategies.ProtoReflect.Descriptor instead.
+func (*MergeTrainStrategies) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MergeTrainStrategies) GetDefaultStrategy() *MergeTrainStrategy {
+	if x != nil {
+		return x.DefaultStrategy
+	}
+	return nil
+}
+
+func (x *MergeTrainStrategies) GetBranches() []*MergeTrainStrategy {
+	if x != nil {
+		return x.Branches
+	}
+	return nil
+}
+
+type GetMergeTrainStrategiesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMergeTrainStrategiesRequest) Reset() {
+	*x = GetMergeTrainStrategiesRequest{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMergeTrainStrategiesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMergeTrainStrategiesRequest) ProtoMessage() {}
+
+func (x *GetMergeTrainStrategiesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMergeTrainStrategiesRequest.ProtoReflect.Descriptor instead.
+func (*GetMergeTrainStrategiesRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetMergeTrainStrategiesRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+type GetMergeTrainStrategiesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Strategies    *MergeTrainStrategies  `protobuf:"bytes,1,opt,name=strategies,proto3" json:"strategies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMergeTrainStrategiesResponse) Reset() {
+	*x = GetMergeTrainStrategiesResponse{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMergeTrainStrategiesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMergeTrainStrategiesResponse) ProtoMessage() {}
+
+func (x *GetMergeTrainStrategiesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMergeTrainStrategiesResponse.ProtoReflect.Descriptor instead.
+func (*GetMergeTrainStrategiesResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetMergeTrainStrategiesResponse) GetStrategies() *MergeTrainStrategies {
+	if x != nil {
+		return x.Strategies
+	}
+	return nil
+}
+
+type SetMergeTrainStrategyRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	// The target branch to override; empty sets the project's default.
+	Branch        string `protobuf:"bytes,2,opt,name=branch,proto3" json:"branch,omitempty"`
+	Strategy      string `protobuf:"bytes,3,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	FlakeRetries  int32  `protobuf:"varint,4,opt,name=flake_retries,json=flakeRetries,proto3" json:"flake_retries,omitempty"`
+	Optimistic    bool   `protobuf:"varint,5,opt,name=optimistic,proto3" json:"optimistic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMergeTrainStrategyRequest) Reset() {
+	*x = SetMergeTrainStrategyRequest{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMergeTrainStrategyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMergeTrainStrategyRequest) ProtoMessage() {}
+
+func (x *SetMergeTrainStrategyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMergeTrainStrategyRequest.ProtoReflect.Descriptor instead.
+func (*SetMergeTrainStrategyRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SetMergeTrainStrategyRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *SetMergeTrainStrategyRequest) GetBranch() string {
+	if x != nil {
+		return x.Branch
+	}
+	return ""
+}
+
+func (x *SetMergeTrainStrategyRequest) GetStrategy() string {
+	if x != nil {
+		return x.Strategy
+	}
+	return ""
+}
+
+func (x *SetMergeTrainStrategyRequest) GetFlakeRetries() int32 {
+	if x != nil {
+		return x.FlakeRetries
+	}
+	return 0
+}
+
+func (x *SetMergeTrainStrategyRequest) GetOptimistic() bool {
+	if x != nil {
+		return x.Optimistic
+	}
+	return false
+}
+
+type SetMergeTrainStrategyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Strategies    *MergeTrainStrategies  `protobuf:"bytes,1,opt,name=strategies,proto3" json:"strategies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMergeTrainStrategyResponse) Reset() {
+	*x = SetMergeTrainStrategyResponse{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMergeTrainStrategyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMergeTrainStrategyResponse) ProtoMessage() {}
+
+func (x *SetMergeTrainStrategyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMergeTrainStrategyResponse.ProtoReflect.Descriptor instead.
+func (*SetMergeTrainStrategyResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SetMergeTrainStrategyResponse) GetStrategies() *MergeTrainStrategies {
+	if x != nil {
+		return x.Strategies
+	}
+	return nil
+}
+
+type DeleteMergeTrainBranchStrategyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	Branch        string                 `protobuf:"bytes,2,opt,name=branch,proto3" json:"branch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMergeTrainBranchStrategyRequest) Reset() {
+	*x = DeleteMergeTrainBranchStrategyRequest{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMergeTrainBranchStrategyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMergeTrainBranchStrategyRequest) ProtoMessage() {}
+
+func (x *DeleteMergeTrainBranchStrategyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMergeTrainBranchStrategyRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMergeTrainBranchStrategyRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DeleteMergeTrainBranchStrategyRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *DeleteMergeTrainBranchStrategyRequest) GetBranch() string {
+	if x != nil {
+		return x.Branch
+	}
+	return ""
+}
+
+type DeleteMergeTrainBranchStrategyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Strategies    *MergeTrainStrategies  `protobuf:"bytes,1,opt,name=strategies,proto3" json:"strategies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteMergeTrainBranchStrategyResponse) Reset() {
+	*x = DeleteMergeTrainBranchStrategyResponse{}
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteMergeTrainBranchStrategyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteMergeTrainBranchStrategyResponse) ProtoMessage() {}
+
+func (x *DeleteMergeTrainBranchStrategyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteMergeTrainBranchStrategyResponse.ProtoReflect.Descriptor instead.
+func (*DeleteMergeTrainBranchStrategyResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DeleteMergeTrainBranchStrategyResponse) GetStrategies() *MergeTrainStrategies {
+	if x != nil {
+		return x.Strategies
+	}
+	return nil
+}
+
 type ListMergeTrainCarsRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
@@ -90,7 +522,7 @@ type ListMergeTrainCarsRequest struct {
 
 func (x *ListMergeTrainCarsRequest) Reset() {
 	*x = ListMergeTrainCarsRequest{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[0]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +534,7 @@ func (x *ListMergeTrainCarsRequest) String() string {
 func (*ListMergeTrainCarsRequest) ProtoMessage() {}
 
 func (x *ListMergeTrainCarsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[0]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +547,7 @@ func (x *ListMergeTrainCarsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMergeTrainCarsRequest.ProtoReflect.Descriptor instead.
 func (*ListMergeTrainCarsRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{0}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListMergeTrainCarsRequest) GetProject() string {
@@ -170,7 +602,7 @@ type ListMergeTrainCarsResponse struct {
 
 func (x *ListMergeTrainCarsResponse) Reset() {
 	*x = ListMergeTrainCarsResponse{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[1]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -182,7 +614,7 @@ func (x *ListMergeTrainCarsResponse) String() string {
 func (*ListMergeTrainCarsResponse) ProtoMessage() {}
 
 func (x *ListMergeTrainCarsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[1]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -195,7 +627,7 @@ func (x *ListMergeTrainCarsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMergeTrainCarsResponse.ProtoReflect.Descriptor instead.
 func (*ListMergeTrainCarsResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{1}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListMergeTrainCarsResponse) GetCars() []*MergeTrainCar {
@@ -222,7 +654,7 @@ type GetMergeTrainCarRequest struct {
 
 func (x *GetMergeTrainCarRequest) Reset() {
 	*x = GetMergeTrainCarRequest{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[2]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -234,7 +666,7 @@ func (x *GetMergeTrainCarRequest) String() string {
 func (*GetMergeTrainCarRequest) ProtoMessage() {}
 
 func (x *GetMergeTrainCarRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[2]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -247,7 +679,7 @@ func (x *GetMergeTrainCarRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMergeTrainCarRequest.ProtoReflect.Descriptor instead.
 func (*GetMergeTrainCarRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{2}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetMergeTrainCarRequest) GetProject() string {
@@ -273,7 +705,7 @@ type GetMergeTrainCarResponse struct {
 
 func (x *GetMergeTrainCarResponse) Reset() {
 	*x = GetMergeTrainCarResponse{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[3]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -285,7 +717,7 @@ func (x *GetMergeTrainCarResponse) String() string {
 func (*GetMergeTrainCarResponse) ProtoMessage() {}
 
 func (x *GetMergeTrainCarResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[3]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -298,7 +730,7 @@ func (x *GetMergeTrainCarResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMergeTrainCarResponse.ProtoReflect.Descriptor instead.
 func (*GetMergeTrainCarResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{3}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetMergeTrainCarResponse) GetCar() *MergeTrainCar {
@@ -323,7 +755,7 @@ type AddToMergeTrainRequest struct {
 
 func (x *AddToMergeTrainRequest) Reset() {
 	*x = AddToMergeTrainRequest{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[4]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +767,7 @@ func (x *AddToMergeTrainRequest) String() string {
 func (*AddToMergeTrainRequest) ProtoMessage() {}
 
 func (x *AddToMergeTrainRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[4]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +780,7 @@ func (x *AddToMergeTrainRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddToMergeTrainRequest.ProtoReflect.Descriptor instead.
 func (*AddToMergeTrainRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{4}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AddToMergeTrainRequest) GetProject() string {
@@ -398,7 +830,7 @@ type AddToMergeTrainResponse struct {
 
 func (x *AddToMergeTrainResponse) Reset() {
 	*x = AddToMergeTrainResponse{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[5]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -410,7 +842,7 @@ func (x *AddToMergeTrainResponse) String() string {
 func (*AddToMergeTrainResponse) ProtoMessage() {}
 
 func (x *AddToMergeTrainResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[5]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -423,7 +855,7 @@ func (x *AddToMergeTrainResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddToMergeTrainResponse.ProtoReflect.Descriptor instead.
 func (*AddToMergeTrainResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{5}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AddToMergeTrainResponse) GetOnTrain() bool {
@@ -450,7 +882,7 @@ type CancelAutoMergeRequest struct {
 
 func (x *CancelAutoMergeRequest) Reset() {
 	*x = CancelAutoMergeRequest{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[6]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +894,7 @@ func (x *CancelAutoMergeRequest) String() string {
 func (*CancelAutoMergeRequest) ProtoMessage() {}
 
 func (x *CancelAutoMergeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[6]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +907,7 @@ func (x *CancelAutoMergeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelAutoMergeRequest.ProtoReflect.Descriptor instead.
 func (*CancelAutoMergeRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{6}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelAutoMergeRequest) GetProject() string {
@@ -501,7 +933,7 @@ type CancelAutoMergeResponse struct {
 
 func (x *CancelAutoMergeResponse) Reset() {
 	*x = CancelAutoMergeResponse{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[7]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +945,7 @@ func (x *CancelAutoMergeResponse) String() string {
 func (*CancelAutoMergeResponse) ProtoMessage() {}
 
 func (x *CancelAutoMergeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[7]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +958,7 @@ func (x *CancelAutoMergeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelAutoMergeResponse.ProtoReflect.Descriptor instead.
 func (*CancelAutoMergeResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{7}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CancelAutoMergeResponse) GetMergeRequest() *MergeRequest {
@@ -546,7 +978,7 @@ type ListNotesRequest struct {
 
 func (x *ListNotesRequest) Reset() {
 	*x = ListNotesRequest{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[8]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -558,7 +990,7 @@ func (x *ListNotesRequest) String() string {
 func (*ListNotesRequest) ProtoMessage() {}
 
 func (x *ListNotesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[8]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -571,7 +1003,7 @@ func (x *ListNotesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNotesRequest.ProtoReflect.Descriptor instead.
 func (*ListNotesRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{8}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListNotesRequest) GetProject() string {
@@ -597,7 +1029,7 @@ type ListNotesResponse struct {
 
 func (x *ListNotesResponse) Reset() {
 	*x = ListNotesResponse{}
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[9]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -609,7 +1041,7 @@ func (x *ListNotesResponse) String() string {
 func (*ListNotesResponse) ProtoMessage() {}
 
 func (x *ListNotesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[9]
+	mi := &file_signalbox_v1_merge_train_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -622,7 +1054,7 @@ func (x *ListNotesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNotesResponse.ProtoReflect.Descriptor instead.
 func (*ListNotesResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{9}
+	return file_signalbox_v1_merge_train_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListNotesResponse) GetNotes() []*Note {
@@ -636,7 +1068,42 @@ var File_signalbox_v1_merge_train_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\n" +
-	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a$signalbox/v1/merge_train_watch.proto\"\x8a\x02\n" +
+	"&signalbox/v1/merge_train_service.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a signalbox/v1/merge_request.proto\x1a\x1esignalbox/v1/merge_train.proto\x1a$signalbox/v1/merge_train_watch.proto\"\x8d\x01\n" +
+	"\x12MergeTrainStrategy\x12\x16\n" +
+	"\x06branch\x18\x01 \x01(\tR\x06branch\x12\x1a\n" +
+	"\bstrategy\x18\x02 \x01(\tR\bstrategy\x12#\n" +
+	"\rflake_retries\x18\x03 \x01(\x05R\fflakeRetries\x12\x1e\n" +
+	"\n" +
+	"optimistic\x18\x04 \x01(\bR\n" +
+	"optimistic\"\xa1\x01\n" +
+	"\x14MergeTrainStrategies\x12K\n" +
+	"\x10default_strategy\x18\x01 \x01(\v2 .signalbox.v1.MergeTrainStrategyR\x0fdefaultStrategy\x12<\n" +
+	"\bbranches\x18\x02 \x03(\v2 .signalbox.v1.MergeTrainStrategyR\bbranches\"G\n" +
+	"\x1eGetMergeTrainStrategiesRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\"e\n" +
+	"\x1fGetMergeTrainStrategiesResponse\x12B\n" +
+	"\n" +
+	"strategies\x18\x01 \x01(\v2\".signalbox.v1.MergeTrainStrategiesR\n" +
+	"strategies\"\xeb\x01\n" +
+	"\x1cSetMergeTrainStrategyRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12 \n" +
+	"\x06branch\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x06branch\x122\n" +
+	"\bstrategy\x18\x03 \x01(\tB\x16\xbaH\x13r\x11R\x06gitlabR\abatchedR\bstrategy\x12.\n" +
+	"\rflake_retries\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x01(\x00R\fflakeRetries\x12\x1e\n" +
+	"\n" +
+	"optimistic\x18\x05 \x01(\bR\n" +
+	"optimistic\"c\n" +
+	"\x1dSetMergeTrainStrategyResponse\x12B\n" +
+	"\n" +
+	"strategies\x18\x01 \x01(\v2\".signalbox.v1.MergeTrainStrategiesR\n" +
+	"strategies\"s\n" +
+	"%DeleteMergeTrainBranchStrategyRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12#\n" +
+	"\x06branch\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x06branch\"l\n" +
+	"&DeleteMergeTrainBranchStrategyResponse\x12B\n" +
+	"\n" +
+	"strategies\x18\x01 \x01(\v2\".signalbox.v1.MergeTrainStrategiesR\n" +
+	"strategies\"\x8a\x02\n" +
 	"\x19ListMergeTrainCarsRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12-\n" +
 	"\rtarget_branch\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\ftargetBranch\x126\n" +
@@ -677,13 +1144,16 @@ const file_signalbox_v1_merge_train_service_proto_rawDesc = "" +
 	"\bCarScope\x12\x19\n" +
 	"\x15CAR_SCOPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CAR_SCOPE_ACTIVE\x10\x01\x12\x16\n" +
-	"\x12CAR_SCOPE_COMPLETE\x10\x022\xe3\x04\n" +
+	"\x12CAR_SCOPE_COMPLETE\x10\x022\xea\a\n" +
 	"\x11MergeTrainService\x12l\n" +
 	"\x12ListMergeTrainCars\x12'.signalbox.v1.ListMergeTrainCarsRequest\x1a(.signalbox.v1.ListMergeTrainCarsResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\x10GetMergeTrainCar\x12%.signalbox.v1.GetMergeTrainCarRequest\x1a&.signalbox.v1.GetMergeTrainCarResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0fAddToMergeTrain\x12$.signalbox.v1.AddToMergeTrainRequest\x1a%.signalbox.v1.AddToMergeTrainResponse\x12^\n" +
 	"\x0fCancelAutoMerge\x12$.signalbox.v1.CancelAutoMergeRequest\x1a%.signalbox.v1.CancelAutoMergeResponse\x12Q\n" +
-	"\tListNotes\x12\x1e.signalbox.v1.ListNotesRequest\x1a\x1f.signalbox.v1.ListNotesResponse\"\x03\x90\x02\x01\x12e\n" +
+	"\tListNotes\x12\x1e.signalbox.v1.ListNotesRequest\x1a\x1f.signalbox.v1.ListNotesResponse\"\x03\x90\x02\x01\x12{\n" +
+	"\x17GetMergeTrainStrategies\x12,.signalbox.v1.GetMergeTrainStrategiesRequest\x1a-.signalbox.v1.GetMergeTrainStrategiesResponse\"\x03\x90\x02\x01\x12u\n" +
+	"\x15SetMergeTrainStrategy\x12*.signalbox.v1.SetMergeTrainStrategyRequest\x1a+.signalbox.v1.SetMergeTrainStrategyResponse\"\x03\x90\x02\x02\x12\x90\x01\n" +
+	"\x1eDeleteMergeTrainBranchStrategy\x123.signalbox.v1.DeleteMergeTrainBranchStrategyRequest\x1a4.signalbox.v1.DeleteMergeTrainBranchStrategyResponse\"\x03\x90\x02\x02\x12e\n" +
 	"\x0fWatchMergeTrain\x12$.signalbox.v1.WatchMergeTrainRequest\x1a%.signalbox.v1.WatchMergeTrainResponse\"\x03\x90\x02\x010\x01B\xb8\x01\n" +
 	"\x10com.signalbox.v1B\x16MergeTrainServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
@@ -700,49 +1170,68 @@ func file_signalbox_v1_merge_train_service_proto_rawDescGZIP() []byte {
 }
 
 var file_signalbox_v1_merge_train_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_signalbox_v1_merge_train_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_signalbox_v1_merge_train_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_signalbox_v1_merge_train_service_proto_goTypes = []any{
-	(CarScope)(0),                      // 0: signalbox.v1.CarScope
-	(*ListMergeTrainCarsRequest)(nil),  // 1: signalbox.v1.ListMergeTrainCarsRequest
-	(*ListMergeTrainCarsResponse)(nil), // 2: signalbox.v1.ListMergeTrainCarsResponse
-	(*GetMergeTrainCarRequest)(nil),    // 3: signalbox.v1.GetMergeTrainCarRequest
-	(*GetMergeTrainCarResponse)(nil),   // 4: signalbox.v1.GetMergeTrainCarResponse
-	(*AddToMergeTrainRequest)(nil),     // 5: signalbox.v1.AddToMergeTrainRequest
-	(*AddToMergeTrainResponse)(nil),    // 6: signalbox.v1.AddToMergeTrainResponse
-	(*CancelAutoMergeRequest)(nil),     // 7: signalbox.v1.CancelAutoMergeRequest
-	(*CancelAutoMergeResponse)(nil),    // 8: signalbox.v1.CancelAutoMergeResponse
-	(*ListNotesRequest)(nil),           // 9: signalbox.v1.ListNotesRequest
-	(*ListNotesResponse)(nil),          // 10: signalbox.v1.ListNotesResponse
-	(*MergeTrainCar)(nil),              // 11: signalbox.v1.MergeTrainCar
-	(*MergeRequest)(nil),               // 12: signalbox.v1.MergeRequest
-	(*Note)(nil),                       // 13: signalbox.v1.Note
-	(*WatchMergeTrainRequest)(nil),     // 14: signalbox.v1.WatchMergeTrainRequest
-	(*WatchMergeTrainResponse)(nil),    // 15: signalbox.v1.WatchMergeTrainResponse
+	(CarScope)(0),                                  // 0: signalbox.v1.CarScope
+	(*MergeTrainStrategy)(nil),                     // 1: signalbox.v1.MergeTrainStrategy
+	(*MergeTrainStrategies)(nil),                   // 2: signalbox.v1.MergeTrainStrategies
+	(*GetMergeTrainStrategiesRequest)(nil),         // 3: signalbox.v1.GetMergeTrainStrategiesRequest
+	(*GetMergeTrainStrategiesResponse)(nil),        // 4: signalbox.v1.GetMergeTrainStrategiesResponse
+	(*SetMergeTrainStrategyRequest)(nil),           // 5: signalbox.v1.SetMergeTrainStrategyRequest
+	(*SetMergeTrainStrategyResponse)(nil),          // 6: signalbox.v1.SetMergeTrainStrategyResponse
+	(*DeleteMergeTrainBranchStrategyRequest)(nil),  // 7: signalbox.v1.DeleteMergeTrainBranchStrategyRequest
+	(*DeleteMergeTrainBranchStrategyResponse)(nil), // 8: signalbox.v1.DeleteMergeTrainBranchStrategyResponse
+	(*ListMergeTrainCarsRequest)(nil),              // 9: signalbox.v1.ListMergeTrainCarsRequest
+	(*ListMergeTrainCarsResponse)(nil),             // 10: signalbox.v1.ListMergeTrainCarsResponse
+	(*GetMergeTrainCarRequest)(nil),                // 11: signalbox.v1.GetMergeTrainCarRequest
+	(*GetMergeTrainCarResponse)(nil),               // 12: signalbox.v1.GetMergeTrainCarResponse
+	(*AddToMergeTrainRequest)(nil),                 // 13: signalbox.v1.AddToMergeTrainRequest
+	(*AddToMergeTrainResponse)(nil),                // 14: signalbox.v1.AddToMergeTrainResponse
+	(*CancelAutoMergeRequest)(nil),                 // 15: signalbox.v1.CancelAutoMergeRequest
+	(*CancelAutoMergeResponse)(nil),                // 16: signalbox.v1.CancelAutoMergeResponse
+	(*ListNotesRequest)(nil),                       // 17: signalbox.v1.ListNotesRequest
+	(*ListNotesResponse)(nil),                      // 18: signalbox.v1.ListNotesResponse
+	(*MergeTrainCar)(nil),                          // 19: signalbox.v1.MergeTrainCar
+	(*MergeRequest)(nil),                           // 20: signalbox.v1.MergeRequest
+	(*Note)(nil),                                   // 21: signalbox.v1.Note
+	(*WatchMergeTrainRequest)(nil),                 // 22: signalbox.v1.WatchMergeTrainRequest
+	(*WatchMergeTrainResponse)(nil),                // 23: signalbox.v1.WatchMergeTrainResponse
 }
 var file_signalbox_v1_merge_train_service_proto_depIdxs = []int32{
-	0,  // 0: signalbox.v1.ListMergeTrainCarsRequest.scope:type_name -> signalbox.v1.CarScope
-	11, // 1: signalbox.v1.ListMergeTrainCarsResponse.cars:type_name -> signalbox.v1.MergeTrainCar
-	11, // 2: signalbox.v1.GetMergeTrainCarResponse.car:type_name -> signalbox.v1.MergeTrainCar
-	11, // 3: signalbox.v1.AddToMergeTrainResponse.cars:type_name -> signalbox.v1.MergeTrainCar
-	12, // 4: signalbox.v1.CancelAutoMergeResponse.merge_request:type_name -> signalbox.v1.MergeRequest
-	13, // 5: signalbox.v1.ListNotesResponse.notes:type_name -> signalbox.v1.Note
-	1,  // 6: signalbox.v1.MergeTrainService.ListMergeTrainCars:input_type -> signalbox.v1.ListMergeTrainCarsRequest
-	3,  // 7: signalbox.v1.MergeTrainService.GetMergeTrainCar:input_type -> signalbox.v1.GetMergeTrainCarRequest
-	5,  // 8: signalbox.v1.MergeTrainService.AddToMergeTrain:input_type -> signalbox.v1.AddToMergeTrainRequest
-	7,  // 9: signalbox.v1.MergeTrainService.CancelAutoMerge:input_type -> signalbox.v1.CancelAutoMergeRequest
-	9,  // 10: signalbox.v1.MergeTrainService.ListNotes:input_type -> signalbox.v1.ListNotesRequest
-	14, // 11: signalbox.v1.MergeTrainService.WatchMergeTrain:input_type -> signalbox.v1.WatchMergeTrainRequest
-	2,  // 12: signalbox.v1.MergeTrainService.ListMergeTrainCars:output_type -> signalbox.v1.ListMergeTrainCarsResponse
-	4,  // 13: signalbox.v1.MergeTrainService.GetMergeTrainCar:output_type -> signalbox.v1.GetMergeTrainCarResponse
-	6,  // 14: signalbox.v1.MergeTrainService.AddToMergeTrain:output_type -> signalbox.v1.AddToMergeTrainResponse
-	8,  // 15: signalbox.v1.MergeTrainService.CancelAutoMerge:output_type -> signalbox.v1.CancelAutoMergeResponse
-	10, // 16: signalbox.v1.MergeTrainService.ListNotes:output_type -> signalbox.v1.ListNotesResponse
-	15, // 17: signalbox.v1.MergeTrainService.WatchMergeTrain:output_type -> signalbox.v1.WatchMergeTrainResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	1,  // 0: signalbox.v1.MergeTrainStrategies.default_strategy:type_name -> signalbox.v1.MergeTrainStrategy
+	1,  // 1: signalbox.v1.MergeTrainStrategies.branches:type_name -> signalbox.v1.MergeTrainStrategy
+	2,  // 2: signalbox.v1.GetMergeTrainStrategiesResponse.strategies:type_name -> signalbox.v1.MergeTrainStrategies
+	2,  // 3: signalbox.v1.SetMergeTrainStrategyResponse.strategies:type_name -> signalbox.v1.MergeTrainStrategies
+	2,  // 4: signalbox.v1.DeleteMergeTrainBranchStrategyResponse.strategies:type_name -> signalbox.v1.MergeTrainStrategies
+	0,  // 5: signalbox.v1.ListMergeTrainCarsRequest.scope:type_name -> signalbox.v1.CarScope
+	19, // 6: signalbox.v1.ListMergeTrainCarsResponse.cars:type_name -> signalbox.v1.MergeTrainCar
+	19, // 7: signalbox.v1.GetMergeTrainCarResponse.car:type_name -> signalbox.v1.MergeTrainCar
+	19, // 8: signalbox.v1.AddToMergeTrainResponse.cars:type_name -> signalbox.v1.MergeTrainCar
+	20, // 9: signalbox.v1.CancelAutoMergeResponse.merge_request:type_name -> signalbox.v1.MergeRequest
+	21, // 10: signalbox.v1.ListNotesResponse.notes:type_name -> signalbox.v1.Note
+	9,  // 11: signalbox.v1.MergeTrainService.ListMergeTrainCars:input_type -> signalbox.v1.ListMergeTrainCarsRequest
+	11, // 12: signalbox.v1.MergeTrainService.GetMergeTrainCar:input_type -> signalbox.v1.GetMergeTrainCarRequest
+	13, // 13: signalbox.v1.MergeTrainService.AddToMergeTrain:input_type -> signalbox.v1.AddToMergeTrainRequest
+	15, // 14: signalbox.v1.MergeTrainService.CancelAutoMerge:input_type -> signalbox.v1.CancelAutoMergeRequest
+	17, // 15: signalbox.v1.MergeTrainService.ListNotes:input_type -> signalbox.v1.ListNotesRequest
+	3,  // 16: signalbox.v1.MergeTrainService.GetMergeTrainStrategies:input_type -> signalbox.v1.GetMergeTrainStrategiesRequest
+	5,  // 17: signalbox.v1.MergeTrainService.SetMergeTrainStrategy:input_type -> signalbox.v1.SetMergeTrainStrategyRequest
+	7,  // 18: signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy:input_type -> signalbox.v1.DeleteMergeTrainBranchStrategyRequest
+	22, // 19: signalbox.v1.MergeTrainService.WatchMergeTrain:input_type -> signalbox.v1.WatchMergeTrainRequest
+	10, // 20: signalbox.v1.MergeTrainService.ListMergeTrainCars:output_type -> signalbox.v1.ListMergeTrainCarsResponse
+	12, // 21: signalbox.v1.MergeTrainService.GetMergeTrainCar:output_type -> signalbox.v1.GetMergeTrainCarResponse
+	14, // 22: signalbox.v1.MergeTrainService.AddToMergeTrain:output_type -> signalbox.v1.AddToMergeTrainResponse
+	16, // 23: signalbox.v1.MergeTrainService.CancelAutoMerge:output_type -> signalbox.v1.CancelAutoMergeResponse
+	18, // 24: signalbox.v1.MergeTrainService.ListNotes:output_type -> signalbox.v1.ListNotesResponse
+	4,  // 25: signalbox.v1.MergeTrainService.GetMergeTrainStrategies:output_type -> signalbox.v1.GetMergeTrainStrategiesResponse
+	6,  // 26: signalbox.v1.MergeTrainService.SetMergeTrainStrategy:output_type -> signalbox.v1.SetMergeTrainStrategyResponse
+	8,  // 27: signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy:output_type -> signalbox.v1.DeleteMergeTrainBranchStrategyResponse
+	23, // 28: signalbox.v1.MergeTrainService.WatchMergeTrain:output_type -> signalbox.v1.WatchMergeTrainResponse
+	20, // [20:29] is the sub-list for method output_type
+	11, // [11:20] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_merge_train_service_proto_init() }
@@ -753,14 +1242,14 @@ func file_signalbox_v1_merge_train_service_proto_init() {
 	file_signalbox_v1_merge_request_proto_init()
 	file_signalbox_v1_merge_train_proto_init()
 	file_signalbox_v1_merge_train_watch_proto_init()
-	file_signalbox_v1_merge_train_service_proto_msgTypes[4].OneofWrappers = []any{}
+	file_signalbox_v1_merge_train_service_proto_msgTypes[12].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_merge_train_service_proto_rawDesc), len(file_signalbox_v1_merge_train_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -716,6 +716,248 @@ func (*DeleteProjectHookResponse) Descriptor() ([]byte, []int) {
 	return file_signalbox_v1_pipeline_service_proto_rawDescGZIP(), []int{11}
 }
 
+type GetProjectHookRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Project       string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	HookId        int64                  `protobuf:"varint,2,opt,name=hook_id,json=hookId,proto3" json:"hook_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProjectHookRequest) Reset() {
+	*x = GetProjectHookRequest{}
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProjectHookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProjectHookRequest) ProtoMessage() {}
+
+func (x *GetProjectHookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProjectHookRequest.ProtoReflect.Descriptor instead.
+func (*GetProjectHookRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_pipeline_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetProjectHookRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *GetProjectHookRequest) GetHookId() int64 {
+	if x != nil {
+		return x.HookId
+	}
+	return 0
+}
+
+type GetProjectHookResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hook          *ProjectHook           `protobuf:"bytes,1,opt,name=hook,proto3" json:"hook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProjectHookResponse) Reset() {
+	*x = GetProjectHookResponse{}
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProjectHookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProjectHookResponse) ProtoMessage() {}
+
+func (x *GetProjectHookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProjectHookResponse.ProtoReflect.Descriptor instead.
+func (*GetProjectHookResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_pipeline_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetProjectHookResponse) GetHook() *ProjectHook {
+	if x != nil {
+		return x.Hook
+	}
+	return nil
+}
+
+type UpdateProjectHookRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	HookId  int64                  `protobuf:"varint,2,opt,name=hook_id,json=hookId,proto3" json:"hook_id,omitempty"`
+	// http(s) only, as GitLab's webhooks. GitLab requires it on update too.
+	Url                 string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	PipelineEvents      *bool  `protobuf:"varint,4,opt,name=pipeline_events,json=pipelineEvents,proto3,oneof" json:"pipeline_events,omitempty"`
+	MergeRequestsEvents *bool  `protobuf:"varint,5,opt,name=merge_requests_events,json=mergeRequestsEvents,proto3,oneof" json:"merge_requests_events,omitempty"`
+	PushEvents          *bool  `protobuf:"varint,6,opt,name=push_events,json=pushEvents,proto3,oneof" json:"push_events,omitempty"`
+	// A new token; absent keeps the old one.
+	Token                 *string `protobuf:"bytes,7,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	EnableSslVerification *bool   `protobuf:"varint,8,opt,name=enable_ssl_verification,json=enableSslVerification,proto3,oneof" json:"enable_ssl_verification,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *UpdateProjectHookRequest) Reset() {
+	*x = UpdateProjectHookRequest{}
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectHookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectHookRequest) ProtoMessage() {}
+
+func (x *UpdateProjectHookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectHookRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProjectHookRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_pipeline_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateProjectHookRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *UpdateProjectHookRequest) GetHookId() int64 {
+	if x != nil {
+		return x.HookId
+	}
+	return 0
+}
+
+func (x *UpdateProjectHookRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *UpdateProjectHookRequest) GetPipelineEvents() bool {
+	if x != nil && x.PipelineEvents != nil {
+		return *x.PipelineEvents
+	}
+	return false
+}
+
+func (x *UpdateProjectHookRequest) GetMergeRequestsEvents() bool {
+	if x != nil && x.MergeRequestsEvents != nil {
+		return *x.MergeRequestsEvents
+	}
+	return false
+}
+
+func (x *UpdateProjectHookRequest) GetPushEvents() bool {
+	if x != nil && x.PushEvents != nil {
+		return *x.PushEvents
+	}
+	return false
+}
+
+func (x *UpdateProjectHookRequest) GetToken() string {
+	if x != nil && x.Token != nil {
+		return *x.Token
+	}
+	return ""
+}
+
+func (x *UpdateProjectHookRequest) GetEnableSslVerification() bool {
+	if x != nil && x.EnableSslVerification != nil {
+		return *x.EnableSslVerification
+	}
+	return false
+}
+
+type UpdateProjectHookResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hook          *ProjectHook           `protobuf:"bytes,1,opt,name=hook,proto3" json:"hook,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectHookResponse) Reset() {
+	*x = UpdateProjectHookResponse{}
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectHookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectHookResponse) ProtoMessage() {}
+
+func (x *UpdateProjectHookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_pipeline_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectHookResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProjectHookResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_pipeline_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *UpdateProjectHookResponse) GetHook() *ProjectHook {
+	if x != nil {
+		return x.Hook
+	}
+	return nil
+}
+
 var File_signalbox_v1_pipeline_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_pipeline_service_proto_rawDesc = "" +
@@ -772,14 +1014,39 @@ const file_signalbox_v1_pipeline_service_proto_rawDesc = "" +
 	"\x18DeleteProjectHookRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
 	"\ahook_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06hookId\"\x1b\n" +
-	"\x19DeleteProjectHookResponse2\xec\x04\n" +
+	"\x19DeleteProjectHookResponse\"_\n" +
+	"\x15GetProjectHookRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
+	"\ahook_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06hookId\"G\n" +
+	"\x16GetProjectHookResponse\x12-\n" +
+	"\x04hook\x18\x01 \x01(\v2\x19.signalbox.v1.ProjectHookR\x04hook\"\xc7\x04\n" +
+	"\x18UpdateProjectHookRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1f\n" +
+	"\ahook_id\x18\x02 \x01(\x03B\x06\xbaH\x03\xc8\x01\x01R\x06hookId\x12\x8f\x01\n" +
+	"\x03url\x18\x03 \x01(\tB}\xbaHz\xba\x01l\n" +
+	"\x0furl.http_scheme\x12$only http and https URLs are allowed\x1a3this == '' || this.matches('^(?i)https?://[^/?#]+')\xc8\x01\x01r\x06\x18\x80\x10\x88\x01\x01R\x03url\x12,\n" +
+	"\x0fpipeline_events\x18\x04 \x01(\bH\x00R\x0epipelineEvents\x88\x01\x01\x127\n" +
+	"\x15merge_requests_events\x18\x05 \x01(\bH\x01R\x13mergeRequestsEvents\x88\x01\x01\x12$\n" +
+	"\vpush_events\x18\x06 \x01(\bH\x02R\n" +
+	"pushEvents\x88\x01\x01\x12#\n" +
+	"\x05token\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01H\x03R\x05token\x88\x01\x01\x12;\n" +
+	"\x17enable_ssl_verification\x18\b \x01(\bH\x04R\x15enableSslVerification\x88\x01\x01B\x12\n" +
+	"\x10_pipeline_eventsB\x18\n" +
+	"\x16_merge_requests_eventsB\x0e\n" +
+	"\f_push_eventsB\b\n" +
+	"\x06_tokenB\x1a\n" +
+	"\x18_enable_ssl_verification\"J\n" +
+	"\x19UpdateProjectHookResponse\x12-\n" +
+	"\x04hook\x18\x01 \x01(\v2\x19.signalbox.v1.ProjectHookR\x04hook2\xb4\x06\n" +
 	"\x0fPipelineService\x12W\n" +
 	"\vGetPipeline\x12 .signalbox.v1.GetPipelineRequest\x1a!.signalbox.v1.GetPipelineResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\x0fSetCommitStatus\x12$.signalbox.v1.SetCommitStatusRequest\x1a%.signalbox.v1.SetCommitStatusResponse\x12l\n" +
 	"\x12ListCommitStatuses\x12'.signalbox.v1.ListCommitStatusesRequest\x1a(.signalbox.v1.ListCommitStatusesResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\x11CreateProjectHook\x12&.signalbox.v1.CreateProjectHookRequest\x1a'.signalbox.v1.CreateProjectHookResponse\x12f\n" +
 	"\x10ListProjectHooks\x12%.signalbox.v1.ListProjectHooksRequest\x1a&.signalbox.v1.ListProjectHooksResponse\"\x03\x90\x02\x01\x12d\n" +
-	"\x11DeleteProjectHook\x12&.signalbox.v1.DeleteProjectHookRequest\x1a'.signalbox.v1.DeleteProjectHookResponseB\xb6\x01\n" +
+	"\x11DeleteProjectHook\x12&.signalbox.v1.DeleteProjectHookRequest\x1a'.signalbox.v1.DeleteProjectHookResponse\x12`\n" +
+	"\x0eGetProjectHook\x12#.signalbox.v1.GetProjectHookRequest\x1a$.signalbox.v1.GetProjectHookResponse\"\x03\x90\x02\x01\x12d\n" +
+	"\x11UpdateProjectHook\x12&.signalbox.v1.UpdateProjectHookRequest\x1a'.signalbox.v1.UpdateProjectHookResponseB\xb6\x01\n" +
 	"\x10com.signalbox.v1B\x14PipelineServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -794,7 +1061,7 @@ func file_signalbox_v1_pipeline_service_proto_rawDescGZIP() []byte {
 	return file_signalbox_v1_pipeline_service_proto_rawDescData
 }
 
-var file_signalbox_v1_pipeline_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_signalbox_v1_pipeline_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_signalbox_v1_pipeline_service_proto_goTypes = []any{
 	(*GetPipelineRequest)(nil),         // 0: signalbox.v1.GetPipelineRequest
 	(*GetPipelineResponse)(nil),        // 1: signalbox.v1.GetPipelineResponse
@@ -808,35 +1075,45 @@ var file_signalbox_v1_pipeline_service_proto_goTypes = []any{
 	(*ListProjectHooksResponse)(nil),   // 9: signalbox.v1.ListProjectHooksResponse
 	(*DeleteProjectHookRequest)(nil),   // 10: signalbox.v1.DeleteProjectHookRequest
 	(*DeleteProjectHookResponse)(nil),  // 11: signalbox.v1.DeleteProjectHookResponse
-	(*Pipeline)(nil),                   // 12: signalbox.v1.Pipeline
-	(PipelineStatus)(0),                // 13: signalbox.v1.PipelineStatus
-	(*CommitStatus)(nil),               // 14: signalbox.v1.CommitStatus
-	(*ProjectHook)(nil),                // 15: signalbox.v1.ProjectHook
+	(*GetProjectHookRequest)(nil),      // 12: signalbox.v1.GetProjectHookRequest
+	(*GetProjectHookResponse)(nil),     // 13: signalbox.v1.GetProjectHookResponse
+	(*UpdateProjectHookRequest)(nil),   // 14: signalbox.v1.UpdateProjectHookRequest
+	(*UpdateProjectHookResponse)(nil),  // 15: signalbox.v1.UpdateProjectHookResponse
+	(*Pipeline)(nil),                   // 16: signalbox.v1.Pipeline
+	(PipelineStatus)(0),                // 17: signalbox.v1.PipelineStatus
+	(*CommitStatus)(nil),               // 18: signalbox.v1.CommitStatus
+	(*ProjectHook)(nil),                // 19: signalbox.v1.ProjectHook
 }
 var file_signalbox_v1_pipeline_service_proto_depIdxs = []int32{
-	12, // 0: signalbox.v1.GetPipelineResponse.pipeline:type_name -> signalbox.v1.Pipeline
-	13, // 1: signalbox.v1.SetCommitStatusRequest.state:type_name -> signalbox.v1.PipelineStatus
-	14, // 2: signalbox.v1.SetCommitStatusResponse.status:type_name -> signalbox.v1.CommitStatus
-	14, // 3: signalbox.v1.ListCommitStatusesResponse.statuses:type_name -> signalbox.v1.CommitStatus
-	15, // 4: signalbox.v1.CreateProjectHookResponse.hook:type_name -> signalbox.v1.ProjectHook
-	15, // 5: signalbox.v1.ListProjectHooksResponse.hooks:type_name -> signalbox.v1.ProjectHook
-	0,  // 6: signalbox.v1.PipelineService.GetPipeline:input_type -> signalbox.v1.GetPipelineRequest
-	2,  // 7: signalbox.v1.PipelineService.SetCommitStatus:input_type -> signalbox.v1.SetCommitStatusRequest
-	4,  // 8: signalbox.v1.PipelineService.ListCommitStatuses:input_type -> signalbox.v1.ListCommitStatusesRequest
-	6,  // 9: signalbox.v1.PipelineService.CreateProjectHook:input_type -> signalbox.v1.CreateProjectHookRequest
-	8,  // 10: signalbox.v1.PipelineService.ListProjectHooks:input_type -> signalbox.v1.ListProjectHooksRequest
-	10, // 11: signalbox.v1.PipelineService.DeleteProjectHook:input_type -> signalbox.v1.DeleteProjectHookRequest
-	1,  // 12: signalbox.v1.PipelineService.GetPipeline:output_type -> signalbox.v1.GetPipelineResponse
-	3,  // 13: signalbox.v1.PipelineService.SetCommitStatus:output_type -> signalbox.v1.SetCommitStatusResponse
-	5,  // 14: signalbox.v1.PipelineService.ListCommitStatuses:output_type -> signalbox.v1.ListCommitStatusesResponse
-	7,  // 15: signalbox.v1.PipelineService.CreateProjectHook:output_type -> signalbox.v1.CreateProjectHookResponse
-	9,  // 16: signalbox.v1.PipelineService.ListProjectHooks:output_type -> signalbox.v1.ListProjectHooksResponse
-	11, // 17: signalbox.v1.PipelineService.DeleteProjectHook:output_type -> signalbox.v1.DeleteProjectHookResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	16, // 0: signalbox.v1.GetPipelineResponse.pipeline:type_name -> signalbox.v1.Pipeline
+	17, // 1: signalbox.v1.SetCommitStatusRequest.state:type_name -> signalbox.v1.PipelineStatus
+	18, // 2: signalbox.v1.SetCommitStatusResponse.status:type_name -> signalbox.v1.CommitStatus
+	18, // 3: signalbox.v1.ListCommitStatusesResponse.statuses:type_name -> signalbox.v1.CommitStatus
+	19, // 4: signalbox.v1.CreateProjectHookResponse.hook:type_name -> signalbox.v1.ProjectHook
+	19, // 5: signalbox.v1.ListProjectHooksResponse.hooks:type_name -> signalbox.v1.ProjectHook
+	19, // 6: signalbox.v1.GetProjectHookResponse.hook:type_name -> signalbox.v1.ProjectHook
+	19, // 7: signalbox.v1.UpdateProjectHookResponse.hook:type_name -> signalbox.v1.ProjectHook
+	0,  // 8: signalbox.v1.PipelineService.GetPipeline:input_type -> signalbox.v1.GetPipelineRequest
+	2,  // 9: signalbox.v1.PipelineService.SetCommitStatus:input_type -> signalbox.v1.SetCommitStatusRequest
+	4,  // 10: signalbox.v1.PipelineService.ListCommitStatuses:input_type -> signalbox.v1.ListCommitStatusesRequest
+	6,  // 11: signalbox.v1.PipelineService.CreateProjectHook:input_type -> signalbox.v1.CreateProjectHookRequest
+	8,  // 12: signalbox.v1.PipelineService.ListProjectHooks:input_type -> signalbox.v1.ListProjectHooksRequest
+	10, // 13: signalbox.v1.PipelineService.DeleteProjectHook:input_type -> signalbox.v1.DeleteProjectHookRequest
+	12, // 14: signalbox.v1.PipelineService.GetProjectHook:input_type -> signalbox.v1.GetProjectHookRequest
+	14, // 15: signalbox.v1.PipelineService.UpdateProjectHook:input_type -> signalbox.v1.UpdateProjectHookRequest
+	1,  // 16: signalbox.v1.PipelineService.GetPipeline:output_type -> signalbox.v1.GetPipelineResponse
+	3,  // 17: signalbox.v1.PipelineService.SetCommitStatus:output_type -> signalbox.v1.SetCommitStatusResponse
+	5,  // 18: signalbox.v1.PipelineService.ListCommitStatuses:output_type -> signalbox.v1.ListCommitStatusesResponse
+	7,  // 19: signalbox.v1.PipelineService.CreateProjectHook:output_type -> signalbox.v1.CreateProjectHookResponse
+	9,  // 20: signalbox.v1.PipelineService.ListProjectHooks:output_type -> signalbox.v1.ListProjectHooksResponse
+	11, // 21: signalbox.v1.PipelineService.DeleteProjectHook:output_type -> signalbox.v1.DeleteProjectHookResponse
+	13, // 22: signalbox.v1.PipelineService.GetProjectHook:output_type -> signalbox.v1.GetProjectHookResponse
+	15, // 23: signalbox.v1.PipelineService.UpdateProjectHook:output_type -> signalbox.v1.UpdateProjectHookResponse
+	16, // [16:24] is the sub-list for method output_type
+	8,  // [8:16] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_pipeline_service_proto_init() }
@@ -845,13 +1122,14 @@ func file_signalbox_v1_pipeline_service_proto_init() {
 		return
 	}
 	file_signalbox_v1_pipeline_proto_init()
+	file_signalbox_v1_pipeline_service_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_pipeline_service_proto_rawDesc), len(file_signalbox_v1_pipeline_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

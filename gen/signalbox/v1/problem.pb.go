@@ -96,6 +96,11 @@ const (
 	Reason_REASON_PAGE_TOO_LARGE Reason = 41
 	// A token's expiry date is today or earlier.
 	Reason_REASON_EXPIRY_IN_PAST Reason = 42
+	// The caller may not approve the merge request: not a reporter, already
+	// approved, or the merge request is not open.
+	Reason_REASON_CANNOT_APPROVE Reason = 43
+	// The target branch has no merge train strategy of its own to delete.
+	Reason_REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND Reason = 50
 )
 
 // Enum value maps for Reason.
@@ -135,6 +140,8 @@ var (
 		40: "REASON_TOO_MANY_WATCHES",
 		41: "REASON_PAGE_TOO_LARGE",
 		42: "REASON_EXPIRY_IN_PAST",
+		43: "REASON_CANNOT_APPROVE",
+		50: "REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":                      0,
@@ -171,6 +178,8 @@ var (
 		"REASON_TOO_MANY_WATCHES":                 40,
 		"REASON_PAGE_TOO_LARGE":                   41,
 		"REASON_EXPIRY_IN_PAST":                   42,
+		"REASON_CANNOT_APPROVE":                   43,
+		"REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND":   50,
 	}
 )
 
@@ -274,7 +283,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\x84\b\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\xca\b\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -310,7 +319,9 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x1fREASON_CANNOT_CANCEL_AUTO_MERGE\x10\x1e\x12\x1b\n" +
 	"\x17REASON_TOO_MANY_WATCHES\x10(\x12\x19\n" +
 	"\x15REASON_PAGE_TOO_LARGE\x10)\x12\x19\n" +
-	"\x15REASON_EXPIRY_IN_PAST\x10*B\xae\x01\n" +
+	"\x15REASON_EXPIRY_IN_PAST\x10*\x12\x19\n" +
+	"\x15REASON_CANNOT_APPROVE\x10+\x12)\n" +
+	"%REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND\x102B\xae\x01\n" +
 	"\x10com.signalbox.v1B\fProblemProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (

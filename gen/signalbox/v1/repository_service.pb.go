@@ -474,6 +474,111 @@ func (x *GetBranchResponse) GetBranch() *Branch {
 	return nil
 }
 
+type GetCommitRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	// A sha, a branch name, or any revision git understands.
+	Sha           string `protobuf:"bytes,2,opt,name=sha,proto3" json:"sha,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCommitRequest) Reset() {
+	*x = GetCommitRequest{}
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCommitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCommitRequest) ProtoMessage() {}
+
+func (x *GetCommitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCommitRequest.ProtoReflect.Descriptor instead.
+func (*GetCommitRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetCommitRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *GetCommitRequest) GetSha() string {
+	if x != nil {
+		return x.Sha
+	}
+	return ""
+}
+
+type GetCommitResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Commit        *Commit                `protobuf:"bytes,1,opt,name=commit,proto3" json:"commit,omitempty"`
+	ProjectId     int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCommitResponse) Reset() {
+	*x = GetCommitResponse{}
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCommitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCommitResponse) ProtoMessage() {}
+
+func (x *GetCommitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCommitResponse.ProtoReflect.Descriptor instead.
+func (*GetCommitResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetCommitResponse) GetCommit() *Commit {
+	if x != nil {
+		return x.Commit
+	}
+	return nil
+}
+
+func (x *GetCommitResponse) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
 var File_signalbox_v1_repository_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_repository_service_proto_rawDesc = "" +
@@ -517,10 +622,18 @@ const file_signalbox_v1_repository_service_proto_rawDesc = "" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12#\n" +
 	"\x06branch\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x06branch\"A\n" +
 	"\x11GetBranchResponse\x12,\n" +
-	"\x06branch\x18\x01 \x01(\v2\x14.signalbox.v1.BranchR\x06branch2\xc2\x01\n" +
+	"\x06branch\x18\x01 \x01(\v2\x14.signalbox.v1.BranchR\x06branch\"X\n" +
+	"\x10GetCommitRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12\x1d\n" +
+	"\x03sha\x18\x02 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\xff\x01R\x03sha\"`\n" +
+	"\x11GetCommitResponse\x12,\n" +
+	"\x06commit\x18\x01 \x01(\v2\x14.signalbox.v1.CommitR\x06commit\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId2\x95\x02\n" +
 	"\x11RepositoryService\x12Z\n" +
 	"\fListBranches\x12!.signalbox.v1.ListBranchesRequest\x1a\".signalbox.v1.ListBranchesResponse\"\x03\x90\x02\x01\x12Q\n" +
-	"\tGetBranch\x12\x1e.signalbox.v1.GetBranchRequest\x1a\x1f.signalbox.v1.GetBranchResponse\"\x03\x90\x02\x01B\xb8\x01\n" +
+	"\tGetBranch\x12\x1e.signalbox.v1.GetBranchRequest\x1a\x1f.signalbox.v1.GetBranchResponse\"\x03\x90\x02\x01\x12Q\n" +
+	"\tGetCommit\x12\x1e.signalbox.v1.GetCommitRequest\x1a\x1f.signalbox.v1.GetCommitResponse\"\x03\x90\x02\x01B\xb8\x01\n" +
 	"\x10com.signalbox.v1B\x16RepositoryServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -535,7 +648,7 @@ func file_signalbox_v1_repository_service_proto_rawDescGZIP() []byte {
 	return file_signalbox_v1_repository_service_proto_rawDescData
 }
 
-var file_signalbox_v1_repository_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_signalbox_v1_repository_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_signalbox_v1_repository_service_proto_goTypes = []any{
 	(*Branch)(nil),                // 0: signalbox.v1.Branch
 	(*Commit)(nil),                // 1: signalbox.v1.Commit
@@ -543,23 +656,28 @@ var file_signalbox_v1_repository_service_proto_goTypes = []any{
 	(*ListBranchesResponse)(nil),  // 3: signalbox.v1.ListBranchesResponse
 	(*GetBranchRequest)(nil),      // 4: signalbox.v1.GetBranchRequest
 	(*GetBranchResponse)(nil),     // 5: signalbox.v1.GetBranchResponse
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*GetCommitRequest)(nil),      // 6: signalbox.v1.GetCommitRequest
+	(*GetCommitResponse)(nil),     // 7: signalbox.v1.GetCommitResponse
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_signalbox_v1_repository_service_proto_depIdxs = []int32{
 	1, // 0: signalbox.v1.Branch.commit:type_name -> signalbox.v1.Commit
-	6, // 1: signalbox.v1.Commit.authored_time:type_name -> google.protobuf.Timestamp
-	6, // 2: signalbox.v1.Commit.committed_time:type_name -> google.protobuf.Timestamp
+	8, // 1: signalbox.v1.Commit.authored_time:type_name -> google.protobuf.Timestamp
+	8, // 2: signalbox.v1.Commit.committed_time:type_name -> google.protobuf.Timestamp
 	0, // 3: signalbox.v1.ListBranchesResponse.branches:type_name -> signalbox.v1.Branch
 	0, // 4: signalbox.v1.GetBranchResponse.branch:type_name -> signalbox.v1.Branch
-	2, // 5: signalbox.v1.RepositoryService.ListBranches:input_type -> signalbox.v1.ListBranchesRequest
-	4, // 6: signalbox.v1.RepositoryService.GetBranch:input_type -> signalbox.v1.GetBranchRequest
-	3, // 7: signalbox.v1.RepositoryService.ListBranches:output_type -> signalbox.v1.ListBranchesResponse
-	5, // 8: signalbox.v1.RepositoryService.GetBranch:output_type -> signalbox.v1.GetBranchResponse
-	7, // [7:9] is the sub-list for method output_type
-	5, // [5:7] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	1, // 5: signalbox.v1.GetCommitResponse.commit:type_name -> signalbox.v1.Commit
+	2, // 6: signalbox.v1.RepositoryService.ListBranches:input_type -> signalbox.v1.ListBranchesRequest
+	4, // 7: signalbox.v1.RepositoryService.GetBranch:input_type -> signalbox.v1.GetBranchRequest
+	6, // 8: signalbox.v1.RepositoryService.GetCommit:input_type -> signalbox.v1.GetCommitRequest
+	3, // 9: signalbox.v1.RepositoryService.ListBranches:output_type -> signalbox.v1.ListBranchesResponse
+	5, // 10: signalbox.v1.RepositoryService.GetBranch:output_type -> signalbox.v1.GetBranchResponse
+	7, // 11: signalbox.v1.RepositoryService.GetCommit:output_type -> signalbox.v1.GetCommitResponse
+	9, // [9:12] is the sub-list for method output_type
+	6, // [6:9] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_repository_service_proto_init() }
@@ -573,7 +691,7 @@ func file_signalbox_v1_repository_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_repository_service_proto_rawDesc), len(file_signalbox_v1_repository_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

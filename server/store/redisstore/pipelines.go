@@ -147,6 +147,22 @@ func (hs hooks) List(ctx context.Context, pid int64) ([]*storagev1.ProjectHook, 
 	return decodeAll(all, func() *storagev1.ProjectHook { return &storagev1.ProjectHook{} }, (*storagev1.ProjectHook).GetId)
 }
 
+func (hs hooks) Update(ctx context.Context, h *storagev1.ProjectHook) error {
+	key := hs.s.keys.hooks(h.GetProjectId())
+	n, err := hs.s.rdb.HExists(ctx, key, id(h.GetId())).Result()
+	if err != nil {
+		return err
+	}
+	if !n {
+		return store.ErrNotFound
+	}
+	rec, err := encode(h)
+	if err != nil {
+		return err
+	}
+	return hs.s.rdb.HSet(ctx, key, id(h.GetId()), rec).Err()
+}
+
 func (hs hooks) Delete(ctx context.Context, pid, hid int64) error {
 	n, err := hs.s.rdb.HDel(ctx, hs.s.keys.hooks(pid), id(hid)).Result()
 	if err != nil {

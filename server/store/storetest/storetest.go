@@ -29,4 +29,12 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Trains", func(t *testing.T) { testTrains(t, h) })
 	t.Run("Notes", func(t *testing.T) { testNotes(t, h) })
 	t.Run("Pipelines", func(t *testing.T) { testPipelines(t, h) })
+	t.Run("Hooks", func(t *testing.T) { testHooks(t, h) })
+}
+
+// Covered names the store.Store methods the contract has a part for; a
+// test fails when Store gains an interface the contract does not run.
+var Covered = []string{
+	"Users", "Projects", "Members", "ProtectedBranches", "Checks", "MergeRequests", "Responses",
+	"Deliveries", "Leases", "Trains", "Notes", "Pipelines", "Hooks",
 }

@@ -288,17 +288,9 @@ func testPipelines(t *testing.T, h Harness) {
 		require.Len(t, all, 2)
 		require.EqualValues(t, 4, all[0].GetStatus())
 	})
-	t.Run("HooksAndNotes", func(t *testing.T) {
+	t.Run("NotesInOrder", func(t *testing.T) {
 		s := h(t)
 		ctx := t.Context()
-		hook, err := s.Hooks().Create(ctx, &storagev1.ProjectHook{ProjectId: 1, Url: "https://ci.example.test/"})
-		require.NoError(t, err)
-		list, err := s.Hooks().List(ctx, 1)
-		require.NoError(t, err)
-		require.Len(t, list, 1)
-		require.NoError(t, s.Hooks().Delete(ctx, 1, hook.GetId()))
-		require.ErrorIs(t, s.Hooks().Delete(ctx, 1, hook.GetId()), store.ErrNotFound)
-
 		for _, body := range []string{"first", "second"} {
 			_, err := s.Notes().Add(ctx, &storagev1.Note{ProjectId: 1, MergeRequestIid: 2, Body: body}, "")
 			require.NoError(t, err)
@@ -307,5 +299,42 @@ func testPipelines(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		require.Equal(t, "first", notes[0].GetBody())
 		require.Equal(t, "second", notes[1].GetBody())
+	})
+}
+
+func testHooks(t *testing.T, h Harness) {
+	t.Run("CreateGetListUpdateDelete", func(t *testing.T) {
+		s := h(t)
+		ctx := t.Context()
+		none, err := s.Hooks().List(ctx, 1)
+		require.NoError(t, err, "a project without hooks")
+		require.Empty(t, none)
+		_, err = s.Hooks().Get(ctx, 1, 1)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		hook, err := s.Hooks().Create(ctx, &storagev1.ProjectHook{ProjectId: 1, Url: "https://ci.example.test/", PipelineEvents: true})
+		require.NoError(t, err)
+		other, err := s.Hooks().Create(ctx, &storagev1.ProjectHook{ProjectId: 2, Url: "https://other.example.test/"})
+		require.NoError(t, err)
+		require.NotEqual(t, hook.GetId(), other.GetId(), "hook ids are global")
+		got, err := s.Hooks().Get(ctx, 1, hook.GetId())
+		require.NoError(t, err)
+		require.True(t, proto.Equal(hook, got))
+		_, err = s.Hooks().Get(ctx, 1, other.GetId())
+		require.ErrorIs(t, err, store.ErrNotFound, "another project's hook")
+		list, err := s.Hooks().List(ctx, 1)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		changed := proto.CloneOf(hook)
+		changed.Url, changed.PipelineEvents = "https://ci2.example.test/", false
+		require.NoError(t, s.Hooks().Update(ctx, changed))
+		got, err = s.Hooks().Get(ctx, 1, hook.GetId())
+		require.NoError(t, err)
+		require.Equal(t, "https://ci2.example.test/", got.GetUrl())
+		require.False(t, got.GetPipelineEvents())
+		require.NoError(t, s.Hooks().Delete(ctx, 1, hook.GetId()))
+		require.ErrorIs(t, s.Hooks().Delete(ctx, 1, hook.GetId()), store.ErrNotFound)
+		_, err = s.Hooks().Get(ctx, 1, hook.GetId())
+		require.ErrorIs(t, err, store.ErrNotFound)
+		require.ErrorIs(t, s.Hooks().Update(ctx, changed), store.ErrNotFound, "an update does not bring a deleted hook back")
 	})
 }

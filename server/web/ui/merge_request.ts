@@ -15,6 +15,7 @@ import {
   type WatchMergeRequestResponse,
 } from "../../../sdk/ts/src/index.js";
 import { announce, byId, h, replaceChildren, statusIcon } from "./dom.js";
+import { carChecksList } from "./car_checks.js";
 import { MergeActions } from "./merge_actions.js";
 import { mergeStatusText, projectPath, stateText } from "./texts.js";
 import { follow } from "./follow.js";
@@ -52,6 +53,14 @@ class MergeRequestPage {
   private readonly live = h("p", { class: "live-status", role: "status" }, "Connecting…");
   private readonly list = h("ul", { class: "check-list", "aria-labelledby": "checks-title" });
   private readonly empty = h("p", { class: "muted", hidden: true }, "No status checks apply to this merge request.");
+  /** The checks of the merge request's train car, when its project has checks follow the train. */
+  private readonly carChecks = h("div", {});
+  private readonly carPanel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "car-checks-title", hidden: true },
+    h("div", { class: "panel-head" }, h("h2", { id: "car-checks-title" }, "Status checks on the merge train commit")),
+    this.carChecks,
+  );
   private readonly rows = new Map<bigint, Row>();
   private logTimer: number | undefined;
   /**
@@ -78,6 +87,7 @@ class MergeRequestPage {
         this.list,
         this.empty,
       ),
+      this.carPanel,
     );
     void this.watch();
   }
@@ -102,6 +112,9 @@ class MergeRequestPage {
       this.renderSummary(mr);
       this.actions.update(mr, snapshot.car);
     }
+    const carChecks = snapshot.car?.statusChecks ?? [];
+    this.carPanel.hidden = carChecks.length === 0;
+    replaceChildren(this.carChecks, carChecks.length > 0 ? carChecksList(carChecks) : null);
     const seen = new Set<bigint>();
     for (const check of snapshot.statusChecks) {
       seen.add(check.id);

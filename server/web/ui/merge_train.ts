@@ -7,13 +7,13 @@
 import {
   MergeTrainCarStatus,
   PipelineStatus,
-  StatusCheckStatus,
   timestampDate,
   type DroppedMergeTrainCar,
   type MergeTrainCar,
   type WatchMergeTrainResponse,
 } from "../../../sdk/ts/src/index.js";
 import { announce, byId, h, replaceChildren, statusIcon, type Child } from "./dom.js";
+import { carChecksList } from "./car_checks.js";
 import { follow } from "./follow.js";
 import type { Context } from "./session.js";
 import { carStatusText, durationText, pipelineText, projectPath } from "./texts.js";
@@ -21,11 +21,6 @@ import { carStatusText, durationText, pipelineText, projectPath } from "./texts.
 /** Renders the train page into #app and starts watching. */
 export function renderMergeTrain(ctx: Context): void {
   new MergeTrainPage(ctx).mount();
-}
-
-/** A car's check status as the page draws it. */
-function checkStatusName(s: StatusCheckStatus): "pending" | "passed" | "failed" {
-  return s === StatusCheckStatus.PASSED ? "passed" : s === StatusCheckStatus.FAILED ? "failed" : "pending";
 }
 
 class MergeTrainPage {
@@ -170,20 +165,7 @@ class MergeTrainPage {
           ? h(
               "dd",
               {},
-              h(
-                "ul",
-                { class: "car-checks" },
-                ...checks.map((c) =>
-                  h(
-                    "li",
-                    { "data-status": checkStatusName(c.status), "data-check-id": String(c.checkId) },
-                    h("span", { class: "icon" }, statusIcon(checkStatusName(c.status))),
-                    ` ${c.name}`,
-                    c.obsolete ? h("span", { class: "muted" }, " (outdated)") : null,
-                    c.reusedFromSha ? h("span", { class: "muted", title: c.reusedFromSha }, " (reused, same tree)") : null,
-                  ),
-                ),
-              ),
+              carChecksList(checks),
             )
           : null,
       ),

@@ -372,6 +372,11 @@ type ProjectSettings struct {
 	MergeMethod               int32 `protobuf:"varint,6,opt,name=merge_method,json=mergeMethod,proto3" json:"merge_method,omitempty"`
 	MaxPipelinesPerMergeTrain int32 `protobuf:"varint,7,opt,name=max_pipelines_per_merge_train,json=maxPipelinesPerMergeTrain,proto3" json:"max_pipelines_per_merge_train,omitempty"`
 	StatusCheckTimeoutSeconds int32 `protobuf:"varint,8,opt,name=status_check_timeout_seconds,json=statusCheckTimeoutSeconds,proto3" json:"status_check_timeout_seconds,omitempty"`
+	// How the project's merge trains schedule (a Signalbox extension): the
+	// project's default, and overrides for single target branches. Unset is
+	// GitLab's strategy.
+	MergeTrainStrategy         *MergeTrainStrategy   `protobuf:"bytes,15,opt,name=merge_train_strategy,json=mergeTrainStrategy,proto3" json:"merge_train_strategy,omitempty"`
+	MergeTrainBranchStrategies []*MergeTrainStrategy `protobuf:"bytes,16,rep,name=merge_train_branch_strategies,json=mergeTrainBranchStrategies,proto3" json:"merge_train_branch_strategies,omitempty"`
 	// Status checks are also asked about each merge train car's commit, and
 	// a car merges only when they pass (see signalbox.v1.ProjectSettings).
 	StatusChecksFollowMergeTrain bool `protobuf:"varint,20,opt,name=status_checks_follow_merge_train,json=statusChecksFollowMergeTrain,proto3" json:"status_checks_follow_merge_train,omitempty"`
@@ -465,9 +470,96 @@ func (x *ProjectSettings) GetStatusCheckTimeoutSeconds() int32 {
 	return 0
 }
 
+func (x *ProjectSettings) GetMergeTrainStrategy() *MergeTrainStrategy {
+	if x != nil {
+		return x.MergeTrainStrategy
+	}
+	return nil
+}
+
+func (x *ProjectSettings) GetMergeTrainBranchStrategies() []*MergeTrainStrategy {
+	if x != nil {
+		return x.MergeTrainBranchStrategies
+	}
+	return nil
+}
+
 func (x *ProjectSettings) GetStatusChecksFollowMergeTrain() bool {
 	if x != nil {
 		return x.StatusChecksFollowMergeTrain
+	}
+	return false
+}
+
+// MergeTrainStrategy is a train scheduling strategy and its settings.
+type MergeTrainStrategy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The target branch it applies to; empty for the project's default.
+	Branch string `protobuf:"bytes,1,opt,name=branch,proto3" json:"branch,omitempty"`
+	// A train.Strategy value: 0 GitLab's, 1 batched.
+	Strategy int32 `protobuf:"varint,2,opt,name=strategy,proto3" json:"strategy,omitempty"`
+	// How many times a car whose own test failed is tested again (0 or 1).
+	FlakeRetries int32 `protobuf:"varint,3,opt,name=flake_retries,json=flakeRetries,proto3" json:"flake_retries,omitempty"`
+	// A later passed batch test lands the cars of an earlier failed one.
+	Optimistic    bool `protobuf:"varint,4,opt,name=optimistic,proto3" json:"optimistic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeTrainStrategy) Reset() {
+	*x = MergeTrainStrategy{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeTrainStrategy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeTrainStrategy) ProtoMessage() {}
+
+func (x *MergeTrainStrategy) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeTrainStrategy.ProtoReflect.Descriptor instead.
+func (*MergeTrainStrategy) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MergeTrainStrategy) GetBranch() string {
+	if x != nil {
+		return x.Branch
+	}
+	return ""
+}
+
+func (x *MergeTrainStrategy) GetStrategy() int32 {
+	if x != nil {
+		return x.Strategy
+	}
+	return 0
+}
+
+func (x *MergeTrainStrategy) GetFlakeRetries() int32 {
+	if x != nil {
+		return x.FlakeRetries
+	}
+	return 0
+}
+
+func (x *MergeTrainStrategy) GetOptimistic() bool {
+	if x != nil {
+		return x.Optimistic
 	}
 	return false
 }
@@ -486,7 +578,7 @@ type Member struct {
 
 func (x *Member) Reset() {
 	*x = Member{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +590,7 @@ func (x *Member) String() string {
 func (*Member) ProtoMessage() {}
 
 func (x *Member) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[4]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +603,7 @@ func (x *Member) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Member.ProtoReflect.Descriptor instead.
 func (*Member) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{4}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Member) GetUserId() int64 {
@@ -567,7 +659,7 @@ type ProtectedBranch struct {
 
 func (x *ProtectedBranch) Reset() {
 	*x = ProtectedBranch{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +671,7 @@ func (x *ProtectedBranch) String() string {
 func (*ProtectedBranch) ProtoMessage() {}
 
 func (x *ProtectedBranch) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[5]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +684,7 @@ func (x *ProtectedBranch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProtectedBranch.ProtoReflect.Descriptor instead.
 func (*ProtectedBranch) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{5}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProtectedBranch) GetId() int64 {
@@ -669,7 +761,7 @@ type AccessLevel struct {
 
 func (x *AccessLevel) Reset() {
 	*x = AccessLevel{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +773,7 @@ func (x *AccessLevel) String() string {
 func (*AccessLevel) ProtoMessage() {}
 
 func (x *AccessLevel) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[6]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +786,7 @@ func (x *AccessLevel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessLevel.ProtoReflect.Descriptor instead.
 func (*AccessLevel) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{6}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AccessLevel) GetId() int64 {
@@ -730,7 +822,7 @@ type StatusCheck struct {
 
 func (x *StatusCheck) Reset() {
 	*x = StatusCheck{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +834,7 @@ func (x *StatusCheck) String() string {
 func (*StatusCheck) ProtoMessage() {}
 
 func (x *StatusCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[7]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +847,7 @@ func (x *StatusCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCheck.ProtoReflect.Descriptor instead.
 func (*StatusCheck) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{7}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StatusCheck) GetId() int64 {
@@ -867,15 +959,23 @@ type MergeRequest struct {
 	// landing_sha. Both are set before the target moves (and cleared if it
 	// does not), and kept once merged, so that a train seeing the target at
 	// landing_sha knows the push.
-	LandingSha    string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
-	LandingFrom   string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
+	LandingSha  string `protobuf:"bytes,29,opt,name=landing_sha,json=landingSha,proto3" json:"landing_sha,omitempty"`
+	LandingFrom string `protobuf:"bytes,30,opt,name=landing_from,json=landingFrom,proto3" json:"landing_from,omitempty"`
+	// Who approved, oldest first; one entry per user.
+	Approvals []*MergeRequestApproval `protobuf:"bytes,31,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	// When the title or description last changed, and by whom (GitLab's
+	// last_edited_at and last_edited_by_id).
+	LastEditTime   *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=last_edit_time,json=lastEditTime,proto3" json:"last_edit_time,omitempty"`
+	LastEditedById int64                  `protobuf:"varint,33,opt,name=last_edited_by_id,json=lastEditedById,proto3" json:"last_edited_by_id,omitempty"`
+	// Who made the last change (GitLab's updated_by_id).
+	UpdatedById   int64 `protobuf:"varint,34,opt,name=updated_by_id,json=updatedById,proto3" json:"updated_by_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MergeRequest) Reset() {
 	*x = MergeRequest{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +987,7 @@ func (x *MergeRequest) String() string {
 func (*MergeRequest) ProtoMessage() {}
 
 func (x *MergeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[8]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1000,7 @@ func (x *MergeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MergeRequest.ProtoReflect.Descriptor instead.
 func (*MergeRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{8}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MergeRequest) GetId() int64 {
@@ -1113,6 +1213,87 @@ func (x *MergeRequest) GetLandingFrom() string {
 	return ""
 }
 
+func (x *MergeRequest) GetApprovals() []*MergeRequestApproval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetLastEditTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastEditTime
+	}
+	return nil
+}
+
+func (x *MergeRequest) GetLastEditedById() int64 {
+	if x != nil {
+		return x.LastEditedById
+	}
+	return 0
+}
+
+func (x *MergeRequest) GetUpdatedById() int64 {
+	if x != nil {
+		return x.UpdatedById
+	}
+	return 0
+}
+
+// MergeRequestApproval is one user's approval of a merge request.
+type MergeRequestApproval struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeRequestApproval) Reset() {
+	*x = MergeRequestApproval{}
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeRequestApproval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeRequestApproval) ProtoMessage() {}
+
+func (x *MergeRequestApproval) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeRequestApproval.ProtoReflect.Descriptor instead.
+func (*MergeRequestApproval) Descriptor() ([]byte, []int) {
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MergeRequestApproval) GetUserId() int64 {
+	if x != nil {
+		return x.UserId
+	}
+	return 0
+}
+
+func (x *MergeRequestApproval) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
 // StatusCheckResponse is the newest answer for one (merge request, check,
 // sha). Older answers are replaced: only the newest decides.
 type StatusCheckResponse struct {
@@ -1148,7 +1329,7 @@ type StatusCheckResponse struct {
 
 func (x *StatusCheckResponse) Reset() {
 	*x = StatusCheckResponse{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1341,7 @@ func (x *StatusCheckResponse) String() string {
 func (*StatusCheckResponse) ProtoMessage() {}
 
 func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[9]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1354,7 @@ func (x *StatusCheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCheckResponse.ProtoReflect.Descriptor instead.
 func (*StatusCheckResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{9}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StatusCheckResponse) GetId() int64 {
@@ -1291,7 +1472,7 @@ type CarCheckAsk struct {
 
 func (x *CarCheckAsk) Reset() {
 	*x = CarCheckAsk{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1303,7 +1484,7 @@ func (x *CarCheckAsk) String() string {
 func (*CarCheckAsk) ProtoMessage() {}
 
 func (x *CarCheckAsk) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[10]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1316,7 +1497,7 @@ func (x *CarCheckAsk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CarCheckAsk.ProtoReflect.Descriptor instead.
 func (*CarCheckAsk) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{10}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CarCheckAsk) GetCarId() int64 {
@@ -1387,7 +1568,7 @@ type Delivery struct {
 
 func (x *Delivery) Reset() {
 	*x = Delivery{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +1580,7 @@ func (x *Delivery) String() string {
 func (*Delivery) ProtoMessage() {}
 
 func (x *Delivery) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[11]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +1593,7 @@ func (x *Delivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
 func (*Delivery) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{11}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Delivery) GetId() int64 {
@@ -1534,7 +1715,7 @@ type DeliveryAttempt struct {
 
 func (x *DeliveryAttempt) Reset() {
 	*x = DeliveryAttempt{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1546,7 +1727,7 @@ func (x *DeliveryAttempt) String() string {
 func (*DeliveryAttempt) ProtoMessage() {}
 
 func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[12]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1559,7 +1740,7 @@ func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
 func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{12}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DeliveryAttempt) GetNumber() int32 {
@@ -1635,14 +1816,25 @@ type Car struct {
 	EffectsPending bool `protobuf:"varint,24,opt,name=effects_pending,json=effectsPending,proto3" json:"effects_pending,omitempty"`
 	// Who took the car off the train: the canceller, or for a drop by the
 	// train the user who added it.
-	DropUserId    int64 `protobuf:"varint,25,opt,name=drop_user_id,json=dropUserId,proto3" json:"drop_user_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DropUserId int64 `protobuf:"varint,25,opt,name=drop_user_id,json=dropUserId,proto3" json:"drop_user_id,omitempty"`
+	// The batched strategy's (train.Car): the car's place in the chain (0:
+	// not admitted), its screen (its merge request alone on the target, at
+	// refs/merge-requests/<iid>/screen), its flake retries, whether it was in
+	// a failed batch, and the car whose test covers it.
+	Seq              int64  `protobuf:"varint,26,opt,name=seq,proto3" json:"seq,omitempty"`
+	ScreenPipelineId int64  `protobuf:"varint,27,opt,name=screen_pipeline_id,json=screenPipelineId,proto3" json:"screen_pipeline_id,omitempty"`
+	ScreenSha        string `protobuf:"bytes,28,opt,name=screen_sha,json=screenSha,proto3" json:"screen_sha,omitempty"`
+	ScreenBaseSha    string `protobuf:"bytes,29,opt,name=screen_base_sha,json=screenBaseSha,proto3" json:"screen_base_sha,omitempty"`
+	Failures         int32  `protobuf:"varint,30,opt,name=failures,proto3" json:"failures,omitempty"`
+	Suspect          bool   `protobuf:"varint,31,opt,name=suspect,proto3" json:"suspect,omitempty"`
+	BatchId          int64  `protobuf:"varint,32,opt,name=batch_id,json=batchId,proto3" json:"batch_id,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Car) Reset() {
 	*x = Car{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1846,7 @@ func (x *Car) String() string {
 func (*Car) ProtoMessage() {}
 
 func (x *Car) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[13]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1859,7 @@ func (x *Car) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Car.ProtoReflect.Descriptor instead.
 func (*Car) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{13}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Car) GetId() int64 {
@@ -1824,6 +2016,55 @@ func (x *Car) GetDropUserId() int64 {
 	return 0
 }
 
+func (x *Car) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Car) GetScreenPipelineId() int64 {
+	if x != nil {
+		return x.ScreenPipelineId
+	}
+	return 0
+}
+
+func (x *Car) GetScreenSha() string {
+	if x != nil {
+		return x.ScreenSha
+	}
+	return ""
+}
+
+func (x *Car) GetScreenBaseSha() string {
+	if x != nil {
+		return x.ScreenBaseSha
+	}
+	return ""
+}
+
+func (x *Car) GetFailures() int32 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+func (x *Car) GetSuspect() bool {
+	if x != nil {
+		return x.Suspect
+	}
+	return false
+}
+
+func (x *Car) GetBatchId() int64 {
+	if x != nil {
+		return x.BatchId
+	}
+	return 0
+}
+
 // Cause is why a car failed or left: a train.Reason value and its details.
 type Cause struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -1839,7 +2080,7 @@ type Cause struct {
 
 func (x *Cause) Reset() {
 	*x = Cause{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +2092,7 @@ func (x *Cause) String() string {
 func (*Cause) ProtoMessage() {}
 
 func (x *Cause) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[14]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +2105,7 @@ func (x *Cause) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cause.ProtoReflect.Descriptor instead.
 func (*Cause) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{14}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Cause) GetReason() int32 {
@@ -1916,14 +2157,19 @@ type Train struct {
 	Applied    []*AppliedCommand      `protobuf:"bytes,8,rep,name=applied,proto3" json:"applied,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// The replica that wrote this version.
-	Holder        string `protobuf:"bytes,10,opt,name=holder,proto3" json:"holder,omitempty"`
+	Holder string `protobuf:"bytes,10,opt,name=holder,proto3" json:"holder,omitempty"`
+	// The batched strategy's: recent outcomes, oldest first (true: a car
+	// dropped because its pipeline failed; false: a car that landed), at most
+	// train.HistorySize; and the last chain place given.
+	Outcomes      []bool `protobuf:"varint,11,rep,packed,name=outcomes,proto3" json:"outcomes,omitempty"`
+	LastSeq       int64  `protobuf:"varint,12,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Train) Reset() {
 	*x = Train{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1935,7 +2181,7 @@ func (x *Train) String() string {
 func (*Train) ProtoMessage() {}
 
 func (x *Train) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[15]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1948,7 +2194,7 @@ func (x *Train) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Train.ProtoReflect.Descriptor instead.
 func (*Train) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{15}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Train) GetProjectId() int64 {
@@ -2021,6 +2267,20 @@ func (x *Train) GetHolder() string {
 	return ""
 }
 
+func (x *Train) GetOutcomes() []bool {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
+func (x *Train) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
 // TrainCommand asks a train's owner for a change: a merge request joins or
 // leaves. It is queued with the merge request's own change, in one
 // transaction, and answered through Train.applied.
@@ -2040,7 +2300,7 @@ type TrainCommand struct {
 
 func (x *TrainCommand) Reset() {
 	*x = TrainCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2312,7 @@ func (x *TrainCommand) String() string {
 func (*TrainCommand) ProtoMessage() {}
 
 func (x *TrainCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[16]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2325,7 @@ func (x *TrainCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrainCommand.ProtoReflect.Descriptor instead.
 func (*TrainCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{16}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *TrainCommand) GetId() int64 {
@@ -2143,7 +2403,7 @@ type JoinTrain struct {
 
 func (x *JoinTrain) Reset() {
 	*x = JoinTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2415,7 @@ func (x *JoinTrain) String() string {
 func (*JoinTrain) ProtoMessage() {}
 
 func (x *JoinTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[17]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2428,7 @@ func (x *JoinTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinTrain.ProtoReflect.Descriptor instead.
 func (*JoinTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{17}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *JoinTrain) GetCarId() int64 {
@@ -2209,7 +2469,7 @@ type LeaveTrain struct {
 
 func (x *LeaveTrain) Reset() {
 	*x = LeaveTrain{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2221,7 +2481,7 @@ func (x *LeaveTrain) String() string {
 func (*LeaveTrain) ProtoMessage() {}
 
 func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[18]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2234,7 +2494,7 @@ func (x *LeaveTrain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveTrain.ProtoReflect.Descriptor instead.
 func (*LeaveTrain) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{18}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LeaveTrain) GetMergeRequestIid() int64 {
@@ -2257,7 +2517,7 @@ type AppliedCommand struct {
 
 func (x *AppliedCommand) Reset() {
 	*x = AppliedCommand{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2269,7 +2529,7 @@ func (x *AppliedCommand) String() string {
 func (*AppliedCommand) ProtoMessage() {}
 
 func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[19]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2282,7 +2542,7 @@ func (x *AppliedCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppliedCommand.ProtoReflect.Descriptor instead.
 func (*AppliedCommand) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{19}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AppliedCommand) GetId() int64 {
@@ -2339,7 +2599,7 @@ type Pipeline struct {
 
 func (x *Pipeline) Reset() {
 	*x = Pipeline{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2351,7 +2611,7 @@ func (x *Pipeline) String() string {
 func (*Pipeline) ProtoMessage() {}
 
 func (x *Pipeline) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[20]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2364,7 +2624,7 @@ func (x *Pipeline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pipeline.ProtoReflect.Descriptor instead.
 func (*Pipeline) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{20}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Pipeline) GetId() int64 {
@@ -2489,7 +2749,7 @@ type CommitStatus struct {
 
 func (x *CommitStatus) Reset() {
 	*x = CommitStatus{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2501,7 +2761,7 @@ func (x *CommitStatus) String() string {
 func (*CommitStatus) ProtoMessage() {}
 
 func (x *CommitStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[21]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2514,7 +2774,7 @@ func (x *CommitStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitStatus.ProtoReflect.Descriptor instead.
 func (*CommitStatus) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{21}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CommitStatus) GetId() int64 {
@@ -2634,7 +2894,7 @@ type ProjectHook struct {
 
 func (x *ProjectHook) Reset() {
 	*x = ProjectHook{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2646,7 +2906,7 @@ func (x *ProjectHook) String() string {
 func (*ProjectHook) ProtoMessage() {}
 
 func (x *ProjectHook) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[22]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2659,7 +2919,7 @@ func (x *ProjectHook) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectHook.ProtoReflect.Descriptor instead.
 func (*ProjectHook) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{22}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProjectHook) GetId() int64 {
@@ -2741,7 +3001,7 @@ type Note struct {
 
 func (x *Note) Reset() {
 	*x = Note{}
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2753,7 +3013,7 @@ func (x *Note) String() string {
 func (*Note) ProtoMessage() {}
 
 func (x *Note) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_storage_v1_records_proto_msgTypes[23]
+	mi := &file_signalbox_storage_v1_records_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2766,7 +3026,7 @@ func (x *Note) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Note.ProtoReflect.Descriptor instead.
 func (*Note) Descriptor() ([]byte, []int) {
-	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{23}
+	return file_signalbox_storage_v1_records_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Note) GetId() int64 {
@@ -2861,7 +3121,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x12last_activity_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x10lastActivityTime\x12\x1d\n" +
 	"\n" +
 	"creator_id\x18\f \x01(\x03R\tcreatorId\x12A\n" +
-	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xdd\x04\n" +
+	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xa6\x06\n" +
 	"\x0fProjectSettings\x12[\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bR%onlyAllowMergeIfAllStatusChecksPassed\x12O\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bR onlyAllowMergeIfPipelineSucceeds\x126\n" +
@@ -2870,8 +3130,17 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x1fmerge_trains_skip_train_allowed\x18\x05 \x01(\bR\x1bmergeTrainsSkipTrainAllowed\x12!\n" +
 	"\fmerge_method\x18\x06 \x01(\x05R\vmergeMethod\x12@\n" +
 	"\x1dmax_pipelines_per_merge_train\x18\a \x01(\x05R\x19maxPipelinesPerMergeTrain\x12?\n" +
-	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\x12F\n" +
-	" status_checks_follow_merge_train\x18\x14 \x01(\bR\x1cstatusChecksFollowMergeTrain\"\xc4\x01\n" +
+	"\x1cstatus_check_timeout_seconds\x18\b \x01(\x05R\x19statusCheckTimeoutSeconds\x12Z\n" +
+	"\x14merge_train_strategy\x18\x0f \x01(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x12mergeTrainStrategy\x12k\n" +
+	"\x1dmerge_train_branch_strategies\x18\x10 \x03(\v2(.signalbox.storage.v1.MergeTrainStrategyR\x1amergeTrainBranchStrategies\x12F\n" +
+	" status_checks_follow_merge_train\x18\x14 \x01(\bR\x1cstatusChecksFollowMergeTrain\"\x8d\x01\n" +
+	"\x12MergeTrainStrategy\x12\x16\n" +
+	"\x06branch\x18\x01 \x01(\tR\x06branch\x12\x1a\n" +
+	"\bstrategy\x18\x02 \x01(\x05R\bstrategy\x12#\n" +
+	"\rflake_retries\x18\x03 \x01(\x05R\fflakeRetries\x12\x1e\n" +
+	"\n" +
+	"optimistic\x18\x04 \x01(\bR\n" +
+	"optimistic\"\xc4\x01\n" +
 	"\x06Member\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12!\n" +
 	"\faccess_level\x18\x02 \x01(\x05R\vaccessLevel\x12;\n" +
@@ -2907,7 +3176,8 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\xb9\b\n" +
+	"updateTime\"\x94\n" +
+	"\n" +
 	"\fMergeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
 	"\x03iid\x18\x02 \x01(\x03R\x03iid\x12\x1d\n" +
@@ -2948,7 +3218,15 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\ftrain_branch\x18\x1c \x01(\tR\vtrainBranch\x12\x1f\n" +
 	"\vlanding_sha\x18\x1d \x01(\tR\n" +
 	"landingSha\x12!\n" +
-	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\"\x82\x04\n" +
+	"\flanding_from\x18\x1e \x01(\tR\vlandingFrom\x12H\n" +
+	"\tapprovals\x18\x1f \x03(\v2*.signalbox.storage.v1.MergeRequestApprovalR\tapprovals\x12@\n" +
+	"\x0elast_edit_time\x18  \x01(\v2\x1a.google.protobuf.TimestampR\flastEditTime\x12)\n" +
+	"\x11last_edited_by_id\x18! \x01(\x03R\x0elastEditedById\x12\"\n" +
+	"\rupdated_by_id\x18\" \x01(\x03R\vupdatedById\"l\n" +
+	"\x14MergeRequestApproval\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12;\n" +
+	"\vcreate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"\x82\x04\n" +
 	"\x13StatusCheckResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3001,7 +3279,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"httpStatus\x12\x1f\n" +
 	"\vduration_ms\x18\x04 \x01(\x03R\n" +
 	"durationMs\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05error\"\xff\x06\n" +
+	"\x05error\x18\x05 \x01(\tR\x05error\"\xd7\b\n" +
 	"\x03Car\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1d\n" +
 	"\n" +
@@ -3031,12 +3309,20 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\tdrop_time\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\bdropTime\x12'\n" +
 	"\x0feffects_pending\x18\x18 \x01(\bR\x0eeffectsPending\x12 \n" +
 	"\fdrop_user_id\x18\x19 \x01(\x03R\n" +
-	"dropUserIdJ\x04\b\x11\x10\x12J\x04\b\x12\x10\x13J\x04\b\x13\x10\x14R\fabort_reasonR\fabort_detailR\vabort_paths\"h\n" +
+	"dropUserId\x12\x10\n" +
+	"\x03seq\x18\x1a \x01(\x03R\x03seq\x12,\n" +
+	"\x12screen_pipeline_id\x18\x1b \x01(\x03R\x10screenPipelineId\x12\x1d\n" +
+	"\n" +
+	"screen_sha\x18\x1c \x01(\tR\tscreenSha\x12&\n" +
+	"\x0fscreen_base_sha\x18\x1d \x01(\tR\rscreenBaseSha\x12\x1a\n" +
+	"\bfailures\x18\x1e \x01(\x05R\bfailures\x12\x18\n" +
+	"\asuspect\x18\x1f \x01(\bR\asuspect\x12\x19\n" +
+	"\bbatch_id\x18  \x01(\x03R\abatchIdJ\x04\b\x11\x10\x12J\x04\b\x12\x10\x13J\x04\b\x13\x10\x14R\fabort_reasonR\fabort_detailR\vabort_paths\"h\n" +
 	"\x05Cause\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\x05R\x06reason\x12\x16\n" +
 	"\x06detail\x18\x02 \x01(\tR\x06detail\x12\x14\n" +
 	"\x05paths\x18\x03 \x03(\fR\x05paths\x12\x19\n" +
-	"\bbase_sha\x18\x04 \x01(\tR\abaseSha\"\x8b\x03\n" +
+	"\bbase_sha\x18\x04 \x01(\tR\abaseSha\"\xc2\x03\n" +
 	"\x05Train\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12#\n" +
@@ -3050,7 +3336,9 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x16\n" +
 	"\x06holder\x18\n" +
-	" \x01(\tR\x06holder\"\xed\x01\n" +
+	" \x01(\tR\x06holder\x12\x1a\n" +
+	"\boutcomes\x18\v \x03(\bR\boutcomes\x12\x19\n" +
+	"\blast_seq\x18\f \x01(\x03R\alastSeq\"\xed\x01\n" +
 	"\fTrainCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12;\n" +
@@ -3153,87 +3441,94 @@ func file_signalbox_storage_v1_records_proto_rawDescGZIP() []byte {
 	return file_signalbox_storage_v1_records_proto_rawDescData
 }
 
-var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_signalbox_storage_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_signalbox_storage_v1_records_proto_goTypes = []any{
 	(*User)(nil),                  // 0: signalbox.storage.v1.User
 	(*Token)(nil),                 // 1: signalbox.storage.v1.Token
 	(*Project)(nil),               // 2: signalbox.storage.v1.Project
 	(*ProjectSettings)(nil),       // 3: signalbox.storage.v1.ProjectSettings
-	(*Member)(nil),                // 4: signalbox.storage.v1.Member
-	(*ProtectedBranch)(nil),       // 5: signalbox.storage.v1.ProtectedBranch
-	(*AccessLevel)(nil),           // 6: signalbox.storage.v1.AccessLevel
-	(*StatusCheck)(nil),           // 7: signalbox.storage.v1.StatusCheck
-	(*MergeRequest)(nil),          // 8: signalbox.storage.v1.MergeRequest
-	(*StatusCheckResponse)(nil),   // 9: signalbox.storage.v1.StatusCheckResponse
-	(*CarCheckAsk)(nil),           // 10: signalbox.storage.v1.CarCheckAsk
-	(*Delivery)(nil),              // 11: signalbox.storage.v1.Delivery
-	(*DeliveryAttempt)(nil),       // 12: signalbox.storage.v1.DeliveryAttempt
-	(*Car)(nil),                   // 13: signalbox.storage.v1.Car
-	(*Cause)(nil),                 // 14: signalbox.storage.v1.Cause
-	(*Train)(nil),                 // 15: signalbox.storage.v1.Train
-	(*TrainCommand)(nil),          // 16: signalbox.storage.v1.TrainCommand
-	(*JoinTrain)(nil),             // 17: signalbox.storage.v1.JoinTrain
-	(*LeaveTrain)(nil),            // 18: signalbox.storage.v1.LeaveTrain
-	(*AppliedCommand)(nil),        // 19: signalbox.storage.v1.AppliedCommand
-	(*Pipeline)(nil),              // 20: signalbox.storage.v1.Pipeline
-	(*CommitStatus)(nil),          // 21: signalbox.storage.v1.CommitStatus
-	(*ProjectHook)(nil),           // 22: signalbox.storage.v1.ProjectHook
-	(*Note)(nil),                  // 23: signalbox.storage.v1.Note
-	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
+	(*MergeTrainStrategy)(nil),    // 4: signalbox.storage.v1.MergeTrainStrategy
+	(*Member)(nil),                // 5: signalbox.storage.v1.Member
+	(*ProtectedBranch)(nil),       // 6: signalbox.storage.v1.ProtectedBranch
+	(*AccessLevel)(nil),           // 7: signalbox.storage.v1.AccessLevel
+	(*StatusCheck)(nil),           // 8: signalbox.storage.v1.StatusCheck
+	(*MergeRequest)(nil),          // 9: signalbox.storage.v1.MergeRequest
+	(*MergeRequestApproval)(nil),  // 10: signalbox.storage.v1.MergeRequestApproval
+	(*StatusCheckResponse)(nil),   // 11: signalbox.storage.v1.StatusCheckResponse
+	(*CarCheckAsk)(nil),           // 12: signalbox.storage.v1.CarCheckAsk
+	(*Delivery)(nil),              // 13: signalbox.storage.v1.Delivery
+	(*DeliveryAttempt)(nil),       // 14: signalbox.storage.v1.DeliveryAttempt
+	(*Car)(nil),                   // 15: signalbox.storage.v1.Car
+	(*Cause)(nil),                 // 16: signalbox.storage.v1.Cause
+	(*Train)(nil),                 // 17: signalbox.storage.v1.Train
+	(*TrainCommand)(nil),          // 18: signalbox.storage.v1.TrainCommand
+	(*JoinTrain)(nil),             // 19: signalbox.storage.v1.JoinTrain
+	(*LeaveTrain)(nil),            // 20: signalbox.storage.v1.LeaveTrain
+	(*AppliedCommand)(nil),        // 21: signalbox.storage.v1.AppliedCommand
+	(*Pipeline)(nil),              // 22: signalbox.storage.v1.Pipeline
+	(*CommitStatus)(nil),          // 23: signalbox.storage.v1.CommitStatus
+	(*ProjectHook)(nil),           // 24: signalbox.storage.v1.ProjectHook
+	(*Note)(nil),                  // 25: signalbox.storage.v1.Note
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
 }
 var file_signalbox_storage_v1_records_proto_depIdxs = []int32{
-	24, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	24, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
-	24, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	24, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
+	26, // 0: signalbox.storage.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	26, // 1: signalbox.storage.v1.Token.create_time:type_name -> google.protobuf.Timestamp
+	26, // 2: signalbox.storage.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	26, // 3: signalbox.storage.v1.Project.last_activity_time:type_name -> google.protobuf.Timestamp
 	3,  // 4: signalbox.storage.v1.Project.settings:type_name -> signalbox.storage.v1.ProjectSettings
-	24, // 5: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
-	6,  // 6: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
-	6,  // 7: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
-	6,  // 8: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
-	24, // 9: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
-	24, // 10: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
-	24, // 11: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
-	24, // 12: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
-	24, // 13: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
-	24, // 14: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
-	24, // 15: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
-	24, // 16: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
-	24, // 17: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
-	24, // 18: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
-	24, // 19: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	24, // 20: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
-	12, // 21: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
-	24, // 22: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	24, // 23: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
-	24, // 24: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
-	24, // 25: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
-	24, // 26: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
-	14, // 27: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
-	14, // 28: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
-	24, // 29: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
-	13, // 30: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
-	13, // 31: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
-	19, // 32: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
-	24, // 33: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
-	24, // 34: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
-	17, // 35: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
-	18, // 36: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
-	24, // 37: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
-	24, // 38: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
-	24, // 39: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
-	24, // 40: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
-	24, // 41: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
-	24, // 42: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
-	24, // 43: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
-	24, // 44: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
-	24, // 45: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
-	24, // 46: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	4,  // 5: signalbox.storage.v1.ProjectSettings.merge_train_strategy:type_name -> signalbox.storage.v1.MergeTrainStrategy
+	4,  // 6: signalbox.storage.v1.ProjectSettings.merge_train_branch_strategies:type_name -> signalbox.storage.v1.MergeTrainStrategy
+	26, // 7: signalbox.storage.v1.Member.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 8: signalbox.storage.v1.ProtectedBranch.push:type_name -> signalbox.storage.v1.AccessLevel
+	7,  // 9: signalbox.storage.v1.ProtectedBranch.merge:type_name -> signalbox.storage.v1.AccessLevel
+	7,  // 10: signalbox.storage.v1.ProtectedBranch.unprotect:type_name -> signalbox.storage.v1.AccessLevel
+	26, // 11: signalbox.storage.v1.ProtectedBranch.create_time:type_name -> google.protobuf.Timestamp
+	26, // 12: signalbox.storage.v1.StatusCheck.create_time:type_name -> google.protobuf.Timestamp
+	26, // 13: signalbox.storage.v1.StatusCheck.update_time:type_name -> google.protobuf.Timestamp
+	26, // 14: signalbox.storage.v1.MergeRequest.create_time:type_name -> google.protobuf.Timestamp
+	26, // 15: signalbox.storage.v1.MergeRequest.update_time:type_name -> google.protobuf.Timestamp
+	26, // 16: signalbox.storage.v1.MergeRequest.merge_time:type_name -> google.protobuf.Timestamp
+	26, // 17: signalbox.storage.v1.MergeRequest.close_time:type_name -> google.protobuf.Timestamp
+	10, // 18: signalbox.storage.v1.MergeRequest.approvals:type_name -> signalbox.storage.v1.MergeRequestApproval
+	26, // 19: signalbox.storage.v1.MergeRequest.last_edit_time:type_name -> google.protobuf.Timestamp
+	26, // 20: signalbox.storage.v1.MergeRequestApproval.create_time:type_name -> google.protobuf.Timestamp
+	26, // 21: signalbox.storage.v1.StatusCheckResponse.create_time:type_name -> google.protobuf.Timestamp
+	26, // 22: signalbox.storage.v1.StatusCheckResponse.retry_time:type_name -> google.protobuf.Timestamp
+	26, // 23: signalbox.storage.v1.StatusCheckResponse.deadline:type_name -> google.protobuf.Timestamp
+	26, // 24: signalbox.storage.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	26, // 25: signalbox.storage.v1.Delivery.deadline:type_name -> google.protobuf.Timestamp
+	14, // 26: signalbox.storage.v1.Delivery.attempts:type_name -> signalbox.storage.v1.DeliveryAttempt
+	26, // 27: signalbox.storage.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	26, // 28: signalbox.storage.v1.DeliveryAttempt.time:type_name -> google.protobuf.Timestamp
+	26, // 29: signalbox.storage.v1.Car.create_time:type_name -> google.protobuf.Timestamp
+	26, // 30: signalbox.storage.v1.Car.update_time:type_name -> google.protobuf.Timestamp
+	26, // 31: signalbox.storage.v1.Car.merge_time:type_name -> google.protobuf.Timestamp
+	16, // 32: signalbox.storage.v1.Car.failure:type_name -> signalbox.storage.v1.Cause
+	16, // 33: signalbox.storage.v1.Car.drop:type_name -> signalbox.storage.v1.Cause
+	26, // 34: signalbox.storage.v1.Car.drop_time:type_name -> google.protobuf.Timestamp
+	15, // 35: signalbox.storage.v1.Train.cars:type_name -> signalbox.storage.v1.Car
+	15, // 36: signalbox.storage.v1.Train.dropped:type_name -> signalbox.storage.v1.Car
+	21, // 37: signalbox.storage.v1.Train.applied:type_name -> signalbox.storage.v1.AppliedCommand
+	26, // 38: signalbox.storage.v1.Train.update_time:type_name -> google.protobuf.Timestamp
+	26, // 39: signalbox.storage.v1.TrainCommand.create_time:type_name -> google.protobuf.Timestamp
+	19, // 40: signalbox.storage.v1.TrainCommand.join:type_name -> signalbox.storage.v1.JoinTrain
+	20, // 41: signalbox.storage.v1.TrainCommand.leave:type_name -> signalbox.storage.v1.LeaveTrain
+	26, // 42: signalbox.storage.v1.AppliedCommand.time:type_name -> google.protobuf.Timestamp
+	26, // 43: signalbox.storage.v1.Pipeline.create_time:type_name -> google.protobuf.Timestamp
+	26, // 44: signalbox.storage.v1.Pipeline.update_time:type_name -> google.protobuf.Timestamp
+	26, // 45: signalbox.storage.v1.Pipeline.start_time:type_name -> google.protobuf.Timestamp
+	26, // 46: signalbox.storage.v1.Pipeline.finish_time:type_name -> google.protobuf.Timestamp
+	26, // 47: signalbox.storage.v1.CommitStatus.create_time:type_name -> google.protobuf.Timestamp
+	26, // 48: signalbox.storage.v1.CommitStatus.start_time:type_name -> google.protobuf.Timestamp
+	26, // 49: signalbox.storage.v1.CommitStatus.finish_time:type_name -> google.protobuf.Timestamp
+	26, // 50: signalbox.storage.v1.ProjectHook.create_time:type_name -> google.protobuf.Timestamp
+	26, // 51: signalbox.storage.v1.Note.create_time:type_name -> google.protobuf.Timestamp
+	52, // [52:52] is the sub-list for method output_type
+	52, // [52:52] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_storage_v1_records_proto_init() }
@@ -3241,7 +3536,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 	if File_signalbox_storage_v1_records_proto != nil {
 		return
 	}
-	file_signalbox_storage_v1_records_proto_msgTypes[16].OneofWrappers = []any{
+	file_signalbox_storage_v1_records_proto_msgTypes[18].OneofWrappers = []any{
 		(*TrainCommand_Join)(nil),
 		(*TrainCommand_Leave)(nil),
 	}
@@ -3251,7 +3546,7 @@ func file_signalbox_storage_v1_records_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_storage_v1_records_proto_rawDesc), len(file_signalbox_storage_v1_records_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

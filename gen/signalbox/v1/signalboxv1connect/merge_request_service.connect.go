@@ -42,6 +42,18 @@ const (
 	// MergeRequestServiceWatchMergeRequestProcedure is the procedure name of the MergeRequestService's
 	// WatchMergeRequest RPC.
 	MergeRequestServiceWatchMergeRequestProcedure = "/signalbox.v1.MergeRequestService/WatchMergeRequest"
+	// MergeRequestServiceCreateNoteProcedure is the procedure name of the MergeRequestService's
+	// CreateNote RPC.
+	MergeRequestServiceCreateNoteProcedure = "/signalbox.v1.MergeRequestService/CreateNote"
+	// MergeRequestServiceApproveMergeRequestProcedure is the procedure name of the
+	// MergeRequestService's ApproveMergeRequest RPC.
+	MergeRequestServiceApproveMergeRequestProcedure = "/signalbox.v1.MergeRequestService/ApproveMergeRequest"
+	// MergeRequestServiceUnapproveMergeRequestProcedure is the procedure name of the
+	// MergeRequestService's UnapproveMergeRequest RPC.
+	MergeRequestServiceUnapproveMergeRequestProcedure = "/signalbox.v1.MergeRequestService/UnapproveMergeRequest"
+	// MergeRequestServiceGetMergeRequestApprovalsProcedure is the procedure name of the
+	// MergeRequestService's GetMergeRequestApprovals RPC.
+	MergeRequestServiceGetMergeRequestApprovalsProcedure = "/signalbox.v1.MergeRequestService/GetMergeRequestApprovals"
 )
 
 var (
@@ -90,6 +102,35 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	mergeRequestServiceCreateNoteSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_signalbox_v1_merge_request_service_proto.Services().ByName("MergeRequestService").Methods().ByName("CreateNote"),
+			Procedure:  MergeRequestServiceCreateNoteProcedure,
+		}
+	})
+	mergeRequestServiceApproveMergeRequestSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_signalbox_v1_merge_request_service_proto.Services().ByName("MergeRequestService").Methods().ByName("ApproveMergeRequest"),
+			Procedure:  MergeRequestServiceApproveMergeRequestProcedure,
+		}
+	})
+	mergeRequestServiceUnapproveMergeRequestSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_signalbox_v1_merge_request_service_proto.Services().ByName("MergeRequestService").Methods().ByName("UnapproveMergeRequest"),
+			Procedure:  MergeRequestServiceUnapproveMergeRequestProcedure,
+		}
+	})
+	mergeRequestServiceGetMergeRequestApprovalsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_merge_request_service_proto.Services().ByName("MergeRequestService").Methods().ByName("GetMergeRequestApprovals"),
+			Procedure:        MergeRequestServiceGetMergeRequestApprovalsProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
 )
 
 // MergeRequestServiceClient is a client for the signalbox.v1.MergeRequestService service.
@@ -118,6 +159,20 @@ type MergeRequestServiceClient interface {
 	// (--max-watch-streams-per-user); beyond it the call fails with
 	// RESOURCE_EXHAUSTED.
 	WatchMergeRequest(context.Context, *v1.WatchMergeRequestRequest) (MergeRequestServiceWatchMergeRequestClientStream, error)
+	// CreateNote comments on a merge request, and asks its status checks
+	// again (a comment is one of the events a check hears of). Whoever may
+	// read the merge request, signed in.
+	CreateNote(context.Context, *v1.CreateNoteRequest) (*v1.CreateNoteResponse, error)
+	// ApproveMergeRequest records the caller's approval and tells the status
+	// checks (action "approved"). Reporters and above, once per user, while
+	// the merge request is open.
+	ApproveMergeRequest(context.Context, *v1.ApproveMergeRequestRequest) (*v1.ApproveMergeRequestResponse, error)
+	// UnapproveMergeRequest withdraws the caller's approval and tells the
+	// status checks (action "unapproved"). NOT_FOUND when the caller has not
+	// approved.
+	UnapproveMergeRequest(context.Context, *v1.UnapproveMergeRequestRequest) (*v1.UnapproveMergeRequestResponse, error)
+	// GetMergeRequestApprovals returns who approved the merge request.
+	GetMergeRequestApprovals(context.Context, *v1.GetMergeRequestApprovalsRequest) (*v1.GetMergeRequestApprovalsResponse, error)
 }
 
 // NewMergeRequestServiceClient constructs a client for the signalbox.v1.MergeRequestService
@@ -173,6 +228,20 @@ type MergeRequestServiceHandler interface {
 	// (--max-watch-streams-per-user); beyond it the call fails with
 	// RESOURCE_EXHAUSTED.
 	WatchMergeRequest(context.Context, *v1.WatchMergeRequestRequest, MergeRequestServiceWatchMergeRequestServerStream) error
+	// CreateNote comments on a merge request, and asks its status checks
+	// again (a comment is one of the events a check hears of). Whoever may
+	// read the merge request, signed in.
+	CreateNote(context.Context, *v1.CreateNoteRequest) (*v1.CreateNoteResponse, error)
+	// ApproveMergeRequest records the caller's approval and tells the status
+	// checks (action "approved"). Reporters and above, once per user, while
+	// the merge request is open.
+	ApproveMergeRequest(context.Context, *v1.ApproveMergeRequestRequest) (*v1.ApproveMergeRequestResponse, error)
+	// UnapproveMergeRequest withdraws the caller's approval and tells the
+	// status checks (action "unapproved"). NOT_FOUND when the caller has not
+	// approved.
+	UnapproveMergeRequest(context.Context, *v1.UnapproveMergeRequestRequest) (*v1.UnapproveMergeRequestResponse, error)
+	// GetMergeRequestApprovals returns who approved the merge request.
+	GetMergeRequestApprovals(context.Context, *v1.GetMergeRequestApprovalsRequest) (*v1.GetMergeRequestApprovalsResponse, error)
 }
 
 // RegisterMergeRequestServiceHandler registers svc as the signalbox.v1.MergeRequestService
@@ -186,6 +255,10 @@ func RegisterMergeRequestServiceHandler(server *connect.Server, svc MergeRequest
 		connect.Method{Spec: mergeRequestServiceUpdateMergeRequestSpec(), Handler: adapter.updateMergeRequest},
 		connect.Method{Spec: mergeRequestServiceMergeMergeRequestSpec(), Handler: adapter.mergeMergeRequest},
 		connect.Method{Spec: mergeRequestServiceWatchMergeRequestSpec(), Handler: adapter.watchMergeRequest},
+		connect.Method{Spec: mergeRequestServiceCreateNoteSpec(), Handler: adapter.createNote},
+		connect.Method{Spec: mergeRequestServiceApproveMergeRequestSpec(), Handler: adapter.approveMergeRequest},
+		connect.Method{Spec: mergeRequestServiceUnapproveMergeRequestSpec(), Handler: adapter.unapproveMergeRequest},
+		connect.Method{Spec: mergeRequestServiceGetMergeRequestApprovalsSpec(), Handler: adapter.getMergeRequestApprovals},
 	)
 }
 
@@ -230,6 +303,22 @@ func (UnimplementedMergeRequestServiceHandler) MergeMergeRequest(context.Context
 
 func (UnimplementedMergeRequestServiceHandler) WatchMergeRequest(context.Context, *v1.WatchMergeRequestRequest, MergeRequestServiceWatchMergeRequestServerStream) error {
 	return connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeRequestService.WatchMergeRequest is not implemented")
+}
+
+func (UnimplementedMergeRequestServiceHandler) CreateNote(context.Context, *v1.CreateNoteRequest) (*v1.CreateNoteResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeRequestService.CreateNote is not implemented")
+}
+
+func (UnimplementedMergeRequestServiceHandler) ApproveMergeRequest(context.Context, *v1.ApproveMergeRequestRequest) (*v1.ApproveMergeRequestResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeRequestService.ApproveMergeRequest is not implemented")
+}
+
+func (UnimplementedMergeRequestServiceHandler) UnapproveMergeRequest(context.Context, *v1.UnapproveMergeRequestRequest) (*v1.UnapproveMergeRequestResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeRequestService.UnapproveMergeRequest is not implemented")
+}
+
+func (UnimplementedMergeRequestServiceHandler) GetMergeRequestApprovals(context.Context, *v1.GetMergeRequestApprovalsRequest) (*v1.GetMergeRequestApprovalsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeRequestService.GetMergeRequestApprovals is not implemented")
 }
 
 type mergeRequestServiceClient struct {
@@ -282,6 +371,38 @@ func (c *mergeRequestServiceClient) WatchMergeRequest(ctx context.Context, req *
 		return MergeRequestServiceWatchMergeRequestClientStream{}, err
 	}
 	return MergeRequestServiceWatchMergeRequestClientStream{stream: stream}, nil
+}
+
+func (c *mergeRequestServiceClient) CreateNote(ctx context.Context, req *v1.CreateNoteRequest) (*v1.CreateNoteResponse, error) {
+	var res v1.CreateNoteResponse
+	if err := c.client.CallUnary(ctx, mergeRequestServiceCreateNoteSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mergeRequestServiceClient) ApproveMergeRequest(ctx context.Context, req *v1.ApproveMergeRequestRequest) (*v1.ApproveMergeRequestResponse, error) {
+	var res v1.ApproveMergeRequestResponse
+	if err := c.client.CallUnary(ctx, mergeRequestServiceApproveMergeRequestSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mergeRequestServiceClient) UnapproveMergeRequest(ctx context.Context, req *v1.UnapproveMergeRequestRequest) (*v1.UnapproveMergeRequestResponse, error) {
+	var res v1.UnapproveMergeRequestResponse
+	if err := c.client.CallUnary(ctx, mergeRequestServiceUnapproveMergeRequestSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mergeRequestServiceClient) GetMergeRequestApprovals(ctx context.Context, req *v1.GetMergeRequestApprovalsRequest) (*v1.GetMergeRequestApprovalsResponse, error) {
+	var res v1.GetMergeRequestApprovalsResponse
+	if err := c.client.CallUnary(ctx, mergeRequestServiceGetMergeRequestApprovalsSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 type mergeRequestServiceHandler struct{ svc MergeRequestServiceHandler }
@@ -352,4 +473,52 @@ func (h mergeRequestServiceHandler) watchMergeRequest(ctx context.Context, _ con
 		return err
 	}
 	return h.svc.WatchMergeRequest(ctx, &req, MergeRequestServiceWatchMergeRequestServerStream{stream: stream})
+}
+
+func (h mergeRequestServiceHandler) createNote(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.CreateNoteRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.CreateNote(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mergeRequestServiceHandler) approveMergeRequest(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ApproveMergeRequestRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ApproveMergeRequest(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mergeRequestServiceHandler) unapproveMergeRequest(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.UnapproveMergeRequestRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.UnapproveMergeRequest(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mergeRequestServiceHandler) getMergeRequestApprovals(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetMergeRequestApprovalsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetMergeRequestApprovals(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
 }

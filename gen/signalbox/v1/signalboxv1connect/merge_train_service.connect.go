@@ -39,6 +39,15 @@ const (
 	// MergeTrainServiceListNotesProcedure is the procedure name of the MergeTrainService's ListNotes
 	// RPC.
 	MergeTrainServiceListNotesProcedure = "/signalbox.v1.MergeTrainService/ListNotes"
+	// MergeTrainServiceGetMergeTrainStrategiesProcedure is the procedure name of the
+	// MergeTrainService's GetMergeTrainStrategies RPC.
+	MergeTrainServiceGetMergeTrainStrategiesProcedure = "/signalbox.v1.MergeTrainService/GetMergeTrainStrategies"
+	// MergeTrainServiceSetMergeTrainStrategyProcedure is the procedure name of the MergeTrainService's
+	// SetMergeTrainStrategy RPC.
+	MergeTrainServiceSetMergeTrainStrategyProcedure = "/signalbox.v1.MergeTrainService/SetMergeTrainStrategy"
+	// MergeTrainServiceDeleteMergeTrainBranchStrategyProcedure is the procedure name of the
+	// MergeTrainService's DeleteMergeTrainBranchStrategy RPC.
+	MergeTrainServiceDeleteMergeTrainBranchStrategyProcedure = "/signalbox.v1.MergeTrainService/DeleteMergeTrainBranchStrategy"
 	// MergeTrainServiceWatchMergeTrainProcedure is the procedure name of the MergeTrainService's
 	// WatchMergeTrain RPC.
 	MergeTrainServiceWatchMergeTrainProcedure = "/signalbox.v1.MergeTrainService/WatchMergeTrain"
@@ -83,6 +92,30 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	mergeTrainServiceGetMergeTrainStrategiesSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_merge_train_service_proto.Services().ByName("MergeTrainService").Methods().ByName("GetMergeTrainStrategies"),
+			Procedure:        MergeTrainServiceGetMergeTrainStrategiesProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	mergeTrainServiceSetMergeTrainStrategySpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_merge_train_service_proto.Services().ByName("MergeTrainService").Methods().ByName("SetMergeTrainStrategy"),
+			Procedure:        MergeTrainServiceSetMergeTrainStrategyProcedure,
+			IdempotencyLevel: connect.IdempotencyIdempotent,
+		}
+	})
+	mergeTrainServiceDeleteMergeTrainBranchStrategySpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_merge_train_service_proto.Services().ByName("MergeTrainService").Methods().ByName("DeleteMergeTrainBranchStrategy"),
+			Procedure:        MergeTrainServiceDeleteMergeTrainBranchStrategyProcedure,
+			IdempotencyLevel: connect.IdempotencyIdempotent,
+		}
+	})
 	mergeTrainServiceWatchMergeTrainSpec = sync.OnceValue(func() connect.Spec {
 		return connect.Spec{
 			StreamType:       connect.StreamTypeServer,
@@ -107,6 +140,16 @@ type MergeTrainServiceClient interface {
 	CancelAutoMerge(context.Context, *v1.CancelAutoMergeRequest) (*v1.CancelAutoMergeResponse, error)
 	// ListNotes returns a merge request's notes, including why it left a train.
 	ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error)
+	// GetMergeTrainStrategies returns how the project's trains schedule: the
+	// project's default and the overrides of single target branches.
+	// Reporters and above. A Signalbox extension.
+	GetMergeTrainStrategies(context.Context, *v1.GetMergeTrainStrategiesRequest) (*v1.GetMergeTrainStrategiesResponse, error)
+	// SetMergeTrainStrategy sets the project's default strategy, or a target
+	// branch's override. Maintainers and above.
+	SetMergeTrainStrategy(context.Context, *v1.SetMergeTrainStrategyRequest) (*v1.SetMergeTrainStrategyResponse, error)
+	// DeleteMergeTrainBranchStrategy removes a target branch's override: its
+	// train follows the project's default again. Maintainers and above.
+	DeleteMergeTrainBranchStrategy(context.Context, *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error)
 	// WatchMergeTrain streams one target branch's train: a snapshot at once
 	// and after every change (cars joining, pipelines moving, cars merging or
 	// dropped). Reporters and above, with a token.
@@ -154,6 +197,16 @@ type MergeTrainServiceHandler interface {
 	CancelAutoMerge(context.Context, *v1.CancelAutoMergeRequest) (*v1.CancelAutoMergeResponse, error)
 	// ListNotes returns a merge request's notes, including why it left a train.
 	ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error)
+	// GetMergeTrainStrategies returns how the project's trains schedule: the
+	// project's default and the overrides of single target branches.
+	// Reporters and above. A Signalbox extension.
+	GetMergeTrainStrategies(context.Context, *v1.GetMergeTrainStrategiesRequest) (*v1.GetMergeTrainStrategiesResponse, error)
+	// SetMergeTrainStrategy sets the project's default strategy, or a target
+	// branch's override. Maintainers and above.
+	SetMergeTrainStrategy(context.Context, *v1.SetMergeTrainStrategyRequest) (*v1.SetMergeTrainStrategyResponse, error)
+	// DeleteMergeTrainBranchStrategy removes a target branch's override: its
+	// train follows the project's default again. Maintainers and above.
+	DeleteMergeTrainBranchStrategy(context.Context, *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error)
 	// WatchMergeTrain streams one target branch's train: a snapshot at once
 	// and after every change (cars joining, pipelines moving, cars merging or
 	// dropped). Reporters and above, with a token.
@@ -170,6 +223,9 @@ func RegisterMergeTrainServiceHandler(server *connect.Server, svc MergeTrainServ
 		connect.Method{Spec: mergeTrainServiceAddToMergeTrainSpec(), Handler: adapter.addToMergeTrain},
 		connect.Method{Spec: mergeTrainServiceCancelAutoMergeSpec(), Handler: adapter.cancelAutoMerge},
 		connect.Method{Spec: mergeTrainServiceListNotesSpec(), Handler: adapter.listNotes},
+		connect.Method{Spec: mergeTrainServiceGetMergeTrainStrategiesSpec(), Handler: adapter.getMergeTrainStrategies},
+		connect.Method{Spec: mergeTrainServiceSetMergeTrainStrategySpec(), Handler: adapter.setMergeTrainStrategy},
+		connect.Method{Spec: mergeTrainServiceDeleteMergeTrainBranchStrategySpec(), Handler: adapter.deleteMergeTrainBranchStrategy},
 		connect.Method{Spec: mergeTrainServiceWatchMergeTrainSpec(), Handler: adapter.watchMergeTrain},
 	)
 }
@@ -211,6 +267,18 @@ func (UnimplementedMergeTrainServiceHandler) CancelAutoMerge(context.Context, *v
 
 func (UnimplementedMergeTrainServiceHandler) ListNotes(context.Context, *v1.ListNotesRequest) (*v1.ListNotesResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.ListNotes is not implemented")
+}
+
+func (UnimplementedMergeTrainServiceHandler) GetMergeTrainStrategies(context.Context, *v1.GetMergeTrainStrategiesRequest) (*v1.GetMergeTrainStrategiesResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.GetMergeTrainStrategies is not implemented")
+}
+
+func (UnimplementedMergeTrainServiceHandler) SetMergeTrainStrategy(context.Context, *v1.SetMergeTrainStrategyRequest) (*v1.SetMergeTrainStrategyResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.SetMergeTrainStrategy is not implemented")
+}
+
+func (UnimplementedMergeTrainServiceHandler) DeleteMergeTrainBranchStrategy(context.Context, *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy is not implemented")
 }
 
 func (UnimplementedMergeTrainServiceHandler) WatchMergeTrain(context.Context, *v1.WatchMergeTrainRequest, MergeTrainServiceWatchMergeTrainServerStream) error {
@@ -256,6 +324,30 @@ func (c *mergeTrainServiceClient) CancelAutoMerge(ctx context.Context, req *v1.C
 func (c *mergeTrainServiceClient) ListNotes(ctx context.Context, req *v1.ListNotesRequest) (*v1.ListNotesResponse, error) {
 	var res v1.ListNotesResponse
 	if err := c.client.CallUnary(ctx, mergeTrainServiceListNotesSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mergeTrainServiceClient) GetMergeTrainStrategies(ctx context.Context, req *v1.GetMergeTrainStrategiesRequest) (*v1.GetMergeTrainStrategiesResponse, error) {
+	var res v1.GetMergeTrainStrategiesResponse
+	if err := c.client.CallUnary(ctx, mergeTrainServiceGetMergeTrainStrategiesSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mergeTrainServiceClient) SetMergeTrainStrategy(ctx context.Context, req *v1.SetMergeTrainStrategyRequest) (*v1.SetMergeTrainStrategyResponse, error) {
+	var res v1.SetMergeTrainStrategyResponse
+	if err := c.client.CallUnary(ctx, mergeTrainServiceSetMergeTrainStrategySpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *mergeTrainServiceClient) DeleteMergeTrainBranchStrategy(ctx context.Context, req *v1.DeleteMergeTrainBranchStrategyRequest) (*v1.DeleteMergeTrainBranchStrategyResponse, error) {
+	var res v1.DeleteMergeTrainBranchStrategyResponse
+	if err := c.client.CallUnary(ctx, mergeTrainServiceDeleteMergeTrainBranchStrategySpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -325,6 +417,42 @@ func (h mergeTrainServiceHandler) listNotes(ctx context.Context, _ connect.Spec,
 		return err
 	}
 	res, err := h.svc.ListNotes(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mergeTrainServiceHandler) getMergeTrainStrategies(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetMergeTrainStrategiesRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetMergeTrainStrategies(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mergeTrainServiceHandler) setMergeTrainStrategy(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.SetMergeTrainStrategyRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.SetMergeTrainStrategy(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h mergeTrainServiceHandler) deleteMergeTrainBranchStrategy(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.DeleteMergeTrainBranchStrategyRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.DeleteMergeTrainBranchStrategy(ctx, &req)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,12 @@ const (
 	// PipelineServiceDeleteProjectHookProcedure is the procedure name of the PipelineService's
 	// DeleteProjectHook RPC.
 	PipelineServiceDeleteProjectHookProcedure = "/signalbox.v1.PipelineService/DeleteProjectHook"
+	// PipelineServiceGetProjectHookProcedure is the procedure name of the PipelineService's
+	// GetProjectHook RPC.
+	PipelineServiceGetProjectHookProcedure = "/signalbox.v1.PipelineService/GetProjectHook"
+	// PipelineServiceUpdateProjectHookProcedure is the procedure name of the PipelineService's
+	// UpdateProjectHook RPC.
+	PipelineServiceUpdateProjectHookProcedure = "/signalbox.v1.PipelineService/UpdateProjectHook"
 )
 
 var (
@@ -90,6 +96,21 @@ var (
 			Procedure:  PipelineServiceDeleteProjectHookProcedure,
 		}
 	})
+	pipelineServiceGetProjectHookSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_pipeline_service_proto.Services().ByName("PipelineService").Methods().ByName("GetProjectHook"),
+			Procedure:        PipelineServiceGetProjectHookProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
+	pipelineServiceUpdateProjectHookSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_signalbox_v1_pipeline_service_proto.Services().ByName("PipelineService").Methods().ByName("UpdateProjectHook"),
+			Procedure:  PipelineServiceUpdateProjectHookProcedure,
+		}
+	})
 )
 
 // PipelineServiceClient is a client for the signalbox.v1.PipelineService service.
@@ -107,6 +128,11 @@ type PipelineServiceClient interface {
 	ListProjectHooks(context.Context, *v1.ListProjectHooksRequest) (*v1.ListProjectHooksResponse, error)
 	// DeleteProjectHook removes a webhook. Maintainers and above.
 	DeleteProjectHook(context.Context, *v1.DeleteProjectHookRequest) (*v1.DeleteProjectHookResponse, error)
+	// GetProjectHook returns one webhook. Maintainers and above.
+	GetProjectHook(context.Context, *v1.GetProjectHookRequest) (*v1.GetProjectHookResponse, error)
+	// UpdateProjectHook changes the fields that are present. Maintainers and
+	// above.
+	UpdateProjectHook(context.Context, *v1.UpdateProjectHookRequest) (*v1.UpdateProjectHookResponse, error)
 }
 
 // NewPipelineServiceClient constructs a client for the signalbox.v1.PipelineService service.
@@ -130,6 +156,11 @@ type PipelineServiceHandler interface {
 	ListProjectHooks(context.Context, *v1.ListProjectHooksRequest) (*v1.ListProjectHooksResponse, error)
 	// DeleteProjectHook removes a webhook. Maintainers and above.
 	DeleteProjectHook(context.Context, *v1.DeleteProjectHookRequest) (*v1.DeleteProjectHookResponse, error)
+	// GetProjectHook returns one webhook. Maintainers and above.
+	GetProjectHook(context.Context, *v1.GetProjectHookRequest) (*v1.GetProjectHookResponse, error)
+	// UpdateProjectHook changes the fields that are present. Maintainers and
+	// above.
+	UpdateProjectHook(context.Context, *v1.UpdateProjectHookRequest) (*v1.UpdateProjectHookResponse, error)
 }
 
 // RegisterPipelineServiceHandler registers svc as the signalbox.v1.PipelineService implementation
@@ -143,6 +174,8 @@ func RegisterPipelineServiceHandler(server *connect.Server, svc PipelineServiceH
 		connect.Method{Spec: pipelineServiceCreateProjectHookSpec(), Handler: adapter.createProjectHook},
 		connect.Method{Spec: pipelineServiceListProjectHooksSpec(), Handler: adapter.listProjectHooks},
 		connect.Method{Spec: pipelineServiceDeleteProjectHookSpec(), Handler: adapter.deleteProjectHook},
+		connect.Method{Spec: pipelineServiceGetProjectHookSpec(), Handler: adapter.getProjectHook},
+		connect.Method{Spec: pipelineServiceUpdateProjectHookSpec(), Handler: adapter.updateProjectHook},
 	)
 }
 
@@ -171,6 +204,14 @@ func (UnimplementedPipelineServiceHandler) ListProjectHooks(context.Context, *v1
 
 func (UnimplementedPipelineServiceHandler) DeleteProjectHook(context.Context, *v1.DeleteProjectHookRequest) (*v1.DeleteProjectHookResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.PipelineService.DeleteProjectHook is not implemented")
+}
+
+func (UnimplementedPipelineServiceHandler) GetProjectHook(context.Context, *v1.GetProjectHookRequest) (*v1.GetProjectHookResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.PipelineService.GetProjectHook is not implemented")
+}
+
+func (UnimplementedPipelineServiceHandler) UpdateProjectHook(context.Context, *v1.UpdateProjectHookRequest) (*v1.UpdateProjectHookResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.PipelineService.UpdateProjectHook is not implemented")
 }
 
 type pipelineServiceClient struct {
@@ -220,6 +261,22 @@ func (c *pipelineServiceClient) ListProjectHooks(ctx context.Context, req *v1.Li
 func (c *pipelineServiceClient) DeleteProjectHook(ctx context.Context, req *v1.DeleteProjectHookRequest) (*v1.DeleteProjectHookResponse, error) {
 	var res v1.DeleteProjectHookResponse
 	if err := c.client.CallUnary(ctx, pipelineServiceDeleteProjectHookSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *pipelineServiceClient) GetProjectHook(ctx context.Context, req *v1.GetProjectHookRequest) (*v1.GetProjectHookResponse, error) {
+	var res v1.GetProjectHookResponse
+	if err := c.client.CallUnary(ctx, pipelineServiceGetProjectHookSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *pipelineServiceClient) UpdateProjectHook(ctx context.Context, req *v1.UpdateProjectHookRequest) (*v1.UpdateProjectHookResponse, error) {
+	var res v1.UpdateProjectHookResponse
+	if err := c.client.CallUnary(ctx, pipelineServiceUpdateProjectHookSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -293,6 +350,30 @@ func (h pipelineServiceHandler) deleteProjectHook(ctx context.Context, _ connect
 		return err
 	}
 	res, err := h.svc.DeleteProjectHook(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h pipelineServiceHandler) getProjectHook(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetProjectHookRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetProjectHook(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h pipelineServiceHandler) updateProjectHook(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.UpdateProjectHookRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.UpdateProjectHook(ctx, &req)
 	if err != nil {
 		return err
 	}

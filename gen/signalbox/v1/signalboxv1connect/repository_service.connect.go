@@ -30,6 +30,9 @@ const (
 	// RepositoryServiceGetBranchProcedure is the procedure name of the RepositoryService's GetBranch
 	// RPC.
 	RepositoryServiceGetBranchProcedure = "/signalbox.v1.RepositoryService/GetBranch"
+	// RepositoryServiceGetCommitProcedure is the procedure name of the RepositoryService's GetCommit
+	// RPC.
+	RepositoryServiceGetCommitProcedure = "/signalbox.v1.RepositoryService/GetCommit"
 )
 
 var (
@@ -49,6 +52,14 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	repositoryServiceGetCommitSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_repository_service_proto.Services().ByName("RepositoryService").Methods().ByName("GetCommit"),
+			Procedure:        RepositoryServiceGetCommitProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
 )
 
 // RepositoryServiceClient is a client for the signalbox.v1.RepositoryService service.
@@ -57,6 +68,9 @@ type RepositoryServiceClient interface {
 	ListBranches(context.Context, *v1.ListBranchesRequest) (*v1.ListBranchesResponse, error)
 	// GetBranch returns one branch.
 	GetBranch(context.Context, *v1.GetBranchRequest) (*v1.GetBranchResponse, error)
+	// GetCommit returns the commit a sha or branch name names. Whoever may
+	// read the project's code.
+	GetCommit(context.Context, *v1.GetCommitRequest) (*v1.GetCommitResponse, error)
 }
 
 // NewRepositoryServiceClient constructs a client for the signalbox.v1.RepositoryService service.
@@ -71,6 +85,9 @@ type RepositoryServiceHandler interface {
 	ListBranches(context.Context, *v1.ListBranchesRequest) (*v1.ListBranchesResponse, error)
 	// GetBranch returns one branch.
 	GetBranch(context.Context, *v1.GetBranchRequest) (*v1.GetBranchResponse, error)
+	// GetCommit returns the commit a sha or branch name names. Whoever may
+	// read the project's code.
+	GetCommit(context.Context, *v1.GetCommitRequest) (*v1.GetCommitResponse, error)
 }
 
 // RegisterRepositoryServiceHandler registers svc as the signalbox.v1.RepositoryService
@@ -80,6 +97,7 @@ func RegisterRepositoryServiceHandler(server *connect.Server, svc RepositoryServ
 	server.Register(
 		connect.Method{Spec: repositoryServiceListBranchesSpec(), Handler: adapter.listBranches},
 		connect.Method{Spec: repositoryServiceGetBranchSpec(), Handler: adapter.getBranch},
+		connect.Method{Spec: repositoryServiceGetCommitSpec(), Handler: adapter.getCommit},
 	)
 }
 
@@ -92,6 +110,10 @@ func (UnimplementedRepositoryServiceHandler) ListBranches(context.Context, *v1.L
 
 func (UnimplementedRepositoryServiceHandler) GetBranch(context.Context, *v1.GetBranchRequest) (*v1.GetBranchResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.RepositoryService.GetBranch is not implemented")
+}
+
+func (UnimplementedRepositoryServiceHandler) GetCommit(context.Context, *v1.GetCommitRequest) (*v1.GetCommitResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.RepositoryService.GetCommit is not implemented")
 }
 
 type repositoryServiceClient struct {
@@ -109,6 +131,14 @@ func (c *repositoryServiceClient) ListBranches(ctx context.Context, req *v1.List
 func (c *repositoryServiceClient) GetBranch(ctx context.Context, req *v1.GetBranchRequest) (*v1.GetBranchResponse, error) {
 	var res v1.GetBranchResponse
 	if err := c.client.CallUnary(ctx, repositoryServiceGetBranchSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *repositoryServiceClient) GetCommit(ctx context.Context, req *v1.GetCommitRequest) (*v1.GetCommitResponse, error) {
+	var res v1.GetCommitResponse
+	if err := c.client.CallUnary(ctx, repositoryServiceGetCommitSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -134,6 +164,18 @@ func (h repositoryServiceHandler) getBranch(ctx context.Context, _ connect.Spec,
 		return err
 	}
 	res, err := h.svc.GetBranch(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h repositoryServiceHandler) getCommit(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.GetCommitRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.GetCommit(ctx, &req)
 	if err != nil {
 		return err
 	}

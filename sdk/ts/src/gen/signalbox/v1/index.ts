@@ -8,6 +8,7 @@ export * from "./merge_request_service_pb.js";
 export * from "./merge_train_pb.js";
 export * from "./merge_train_service_pb.js";
 export * from "./merge_train_watch_pb.js";
+export * from "./metadata_service_pb.js";
 export * from "./pipeline_pb.js";
 export * from "./pipeline_service_pb.js";
 export * from "./problem_pb.js";

@@ -5,21 +5,25 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Delivery } from "./delivery_pb.js";
 import { file_signalbox_v1_delivery } from "./delivery_pb.js";
 import type { MergeRequest, MergeRequestState } from "./merge_request_pb.js";
 import { file_signalbox_v1_merge_request } from "./merge_request_pb.js";
-import type { MergeTrainCar } from "./merge_train_pb.js";
+import type { MergeTrainCar, Note } from "./merge_train_pb.js";
 import { file_signalbox_v1_merge_train } from "./merge_train_pb.js";
 import type { MergeRequestStatusCheck } from "./status_check_pb.js";
 import { file_signalbox_v1_status_check } from "./status_check_pb.js";
+import type { User } from "./user_pb.js";
+import { file_signalbox_v1_user } from "./user_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file signalbox/v1/merge_request_service.proto.
  */
 export const file_signalbox_v1_merge_request_service: GenFile = /*@__PURE__*/
-  fileDesc("CihzaWduYWxib3gvdjEvbWVyZ2VfcmVxdWVzdF9zZXJ2aWNlLnByb3RvEgxzaWduYWxib3gudjEivQEKGUNyZWF0ZU1lcmdlUmVxdWVzdFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIgoNc291cmNlX2JyYW5jaBgCIAEoCUILukgIyAEBcgMY/wESIgoNdGFyZ2V0X2JyYW5jaBgDIAEoCUILukgIyAEBcgMY/wESGgoFdGl0bGUYBCABKAlCC7pICMgBAXIDGP8BEh4KC2Rlc2NyaXB0aW9uGAUgASgJQgm6SAZyBBiAgEAiTwoaQ3JlYXRlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USMQoNbWVyZ2VfcmVxdWVzdBgBIAEoCzIaLnNpZ25hbGJveC52MS5NZXJnZVJlcXVlc3QiWQoWR2V0TWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBIkwKF0dldE1lcmdlUmVxdWVzdFJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0IugBChhMaXN0TWVyZ2VSZXF1ZXN0c1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSOAoFc3RhdGUYAiABKA4yHy5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0U3RhdGVCCLpIBYIBAhABEh8KDXNvdXJjZV9icmFuY2gYAyABKAlCCLpIBXIDGP8BEh8KDXRhcmdldF9icmFuY2gYBCABKAlCCLpIBXIDGP8BEhUKBHBhZ2UYBSABKAVCB7pIBBoCKAASGwoIcGVyX3BhZ2UYBiABKAVCCbpIBhoEGGQoACJjChlMaXN0TWVyZ2VSZXF1ZXN0c1Jlc3BvbnNlEjIKDm1lcmdlX3JlcXVlc3RzGAEgAygLMhouc2lnbmFsYm94LnYxLk1lcmdlUmVxdWVzdBISCgp0b3RhbF9zaXplGAIgASgDIq4CChlVcGRhdGVNZXJnZVJlcXVlc3RSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEiEKEW1lcmdlX3JlcXVlc3RfaWlkGAIgASgDQga6SAPIAQESHgoFdGl0bGUYAyABKAlCCrpIB3IFEAEY/wFIAIgBARIjCgtkZXNjcmlwdGlvbhgEIAEoCUIJukgGcgQYgIBASAGIAQESJgoNdGFyZ2V0X2JyYW5jaBgFIAEoCUIKukgHcgUQARj/AUgCiAEBEjcKC3N0YXRlX2V2ZW50GAYgASgOMhguc2lnbmFsYm94LnYxLlN0YXRlRXZlbnRCCLpIBYIBAhABQggKBl90aXRsZUIOCgxfZGVzY3JpcHRpb25CEAoOX3RhcmdldF9icmFuY2giTwoaVXBkYXRlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USMQoNbWVyZ2VfcmVxdWVzdBgBIAEoCzIaLnNpZ25hbGJveC52MS5NZXJnZVJlcXVlc3QiwwIKGE1lcmdlTWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBEhoKA3NoYRgDIAEoCUIIukgFcgMY/wFIAIgBARITCgZzcXVhc2gYBCABKAhIAYgBARIsChRtZXJnZV9jb21taXRfbWVzc2FnZRgFIAEoCUIJukgGcgQYgIBASAKIAQESLQoVc3F1YXNoX2NvbW1pdF9tZXNzYWdlGAYgASgJQgm6SAZyBBiAgEBIA4gBARISCgphdXRvX21lcmdlGAcgASgIQgYKBF9zaGFCCQoHX3NxdWFzaEIXChVfbWVyZ2VfY29tbWl0X21lc3NhZ2VCGAoWX3NxdWFzaF9jb21taXRfbWVzc2FnZSJOChlNZXJnZU1lcmdlUmVxdWVzdFJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0IlsKGFdhdGNoTWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBIuIBChlXYXRjaE1lcmdlUmVxdWVzdFJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0EjwKDXN0YXR1c19jaGVja3MYAiADKAsyJS5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0U3RhdHVzQ2hlY2sSKAoDY2FyGAMgASgLMhsuc2lnbmFsYm94LnYxLk1lcmdlVHJhaW5DYXISKgoKZGVsaXZlcmllcxgEIAMoCzIWLnNpZ25hbGJveC52MS5EZWxpdmVyeSpYCgpTdGF0ZUV2ZW50EhsKF1NUQVRFX0VWRU5UX1VOU1BFQ0lGSUVEEAASFQoRU1RBVEVfRVZFTlRfQ0xPU0UQARIWChJTVEFURV9FVkVOVF9SRU9QRU4QAjKKBQoTTWVyZ2VSZXF1ZXN0U2VydmljZRJnChJDcmVhdGVNZXJnZVJlcXVlc3QSJy5zaWduYWxib3gudjEuQ3JlYXRlTWVyZ2VSZXF1ZXN0UmVxdWVzdBooLnNpZ25hbGJveC52MS5DcmVhdGVNZXJnZVJlcXVlc3RSZXNwb25zZRJjCg9HZXRNZXJnZVJlcXVlc3QSJC5zaWduYWxib3gudjEuR2V0TWVyZ2VSZXF1ZXN0UmVxdWVzdBolLnNpZ25hbGJveC52MS5HZXRNZXJnZVJlcXVlc3RSZXNwb25zZSIDkAIBEmkKEUxpc3RNZXJnZVJlcXVlc3RzEiYuc2lnbmFsYm94LnYxLkxpc3RNZXJnZVJlcXVlc3RzUmVxdWVzdBonLnNpZ25hbGJveC52MS5MaXN0TWVyZ2VSZXF1ZXN0c1Jlc3BvbnNlIgOQAgESZwoSVXBkYXRlTWVyZ2VSZXF1ZXN0Eicuc2lnbmFsYm94LnYxLlVwZGF0ZU1lcmdlUmVxdWVzdFJlcXVlc3QaKC5zaWduYWxib3gudjEuVXBkYXRlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USZAoRTWVyZ2VNZXJnZVJlcXVlc3QSJi5zaWduYWxib3gudjEuTWVyZ2VNZXJnZVJlcXVlc3RSZXF1ZXN0Gicuc2lnbmFsYm94LnYxLk1lcmdlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USawoRV2F0Y2hNZXJnZVJlcXVlc3QSJi5zaWduYWxib3gudjEuV2F0Y2hNZXJnZVJlcXVlc3RSZXF1ZXN0Gicuc2lnbmFsYm94LnYxLldhdGNoTWVyZ2VSZXF1ZXN0UmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_buf_validate_validate, file_signalbox_v1_delivery, file_signalbox_v1_merge_request, file_signalbox_v1_merge_train, file_signalbox_v1_status_check]);
+  fileDesc("CihzaWduYWxib3gvdjEvbWVyZ2VfcmVxdWVzdF9zZXJ2aWNlLnByb3RvEgxzaWduYWxib3gudjEivQEKGUNyZWF0ZU1lcmdlUmVxdWVzdFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIgoNc291cmNlX2JyYW5jaBgCIAEoCUILukgIyAEBcgMY/wESIgoNdGFyZ2V0X2JyYW5jaBgDIAEoCUILukgIyAEBcgMY/wESGgoFdGl0bGUYBCABKAlCC7pICMgBAXIDGP8BEh4KC2Rlc2NyaXB0aW9uGAUgASgJQgm6SAZyBBiAgEAiTwoaQ3JlYXRlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USMQoNbWVyZ2VfcmVxdWVzdBgBIAEoCzIaLnNpZ25hbGJveC52MS5NZXJnZVJlcXVlc3QiWQoWR2V0TWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBIkwKF0dldE1lcmdlUmVxdWVzdFJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0IugBChhMaXN0TWVyZ2VSZXF1ZXN0c1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSOAoFc3RhdGUYAiABKA4yHy5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0U3RhdGVCCLpIBYIBAhABEh8KDXNvdXJjZV9icmFuY2gYAyABKAlCCLpIBXIDGP8BEh8KDXRhcmdldF9icmFuY2gYBCABKAlCCLpIBXIDGP8BEhUKBHBhZ2UYBSABKAVCB7pIBBoCKAASGwoIcGVyX3BhZ2UYBiABKAVCCbpIBhoEGGQoACJjChlMaXN0TWVyZ2VSZXF1ZXN0c1Jlc3BvbnNlEjIKDm1lcmdlX3JlcXVlc3RzGAEgAygLMhouc2lnbmFsYm94LnYxLk1lcmdlUmVxdWVzdBISCgp0b3RhbF9zaXplGAIgASgDIq4CChlVcGRhdGVNZXJnZVJlcXVlc3RSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEiEKEW1lcmdlX3JlcXVlc3RfaWlkGAIgASgDQga6SAPIAQESHgoFdGl0bGUYAyABKAlCCrpIB3IFEAEY/wFIAIgBARIjCgtkZXNjcmlwdGlvbhgEIAEoCUIJukgGcgQYgIBASAGIAQESJgoNdGFyZ2V0X2JyYW5jaBgFIAEoCUIKukgHcgUQARj/AUgCiAEBEjcKC3N0YXRlX2V2ZW50GAYgASgOMhguc2lnbmFsYm94LnYxLlN0YXRlRXZlbnRCCLpIBYIBAhABQggKBl90aXRsZUIOCgxfZGVzY3JpcHRpb25CEAoOX3RhcmdldF9icmFuY2giTwoaVXBkYXRlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USMQoNbWVyZ2VfcmVxdWVzdBgBIAEoCzIaLnNpZ25hbGJveC52MS5NZXJnZVJlcXVlc3QiwwIKGE1lcmdlTWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBEhoKA3NoYRgDIAEoCUIIukgFcgMY/wFIAIgBARITCgZzcXVhc2gYBCABKAhIAYgBARIsChRtZXJnZV9jb21taXRfbWVzc2FnZRgFIAEoCUIJukgGcgQYgIBASAKIAQESLQoVc3F1YXNoX2NvbW1pdF9tZXNzYWdlGAYgASgJQgm6SAZyBBiAgEBIA4gBARISCgphdXRvX21lcmdlGAcgASgIQgYKBF9zaGFCCQoHX3NxdWFzaEIXChVfbWVyZ2VfY29tbWl0X21lc3NhZ2VCGAoWX3NxdWFzaF9jb21taXRfbWVzc2FnZSJOChlNZXJnZU1lcmdlUmVxdWVzdFJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0IlsKGFdhdGNoTWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBIuIBChlXYXRjaE1lcmdlUmVxdWVzdFJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0EjwKDXN0YXR1c19jaGVja3MYAiADKAsyJS5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0U3RhdHVzQ2hlY2sSKAoDY2FyGAMgASgLMhsuc2lnbmFsYm94LnYxLk1lcmdlVHJhaW5DYXISKgoKZGVsaXZlcmllcxgEIAMoCzIWLnNpZ25hbGJveC52MS5EZWxpdmVyeSJwChFDcmVhdGVOb3RlUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBEhoKBGJvZHkYAyABKAlCDLpICcgBAXIEGMCEPSI2ChJDcmVhdGVOb3RlUmVzcG9uc2USIAoEbm90ZRgBIAEoCzISLnNpZ25hbGJveC52MS5Ob3RlImkKFE1lcmdlUmVxdWVzdEFwcHJvdmFsEiAKBHVzZXIYASABKAsyEi5zaWduYWxib3gudjEuVXNlchIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiygEKFU1lcmdlUmVxdWVzdEFwcHJvdmFscxIxCg1tZXJnZV9yZXF1ZXN0GAEgASgLMhouc2lnbmFsYm94LnYxLk1lcmdlUmVxdWVzdBIQCghhcHByb3ZlZBgCIAEoCBI3CgthcHByb3ZlZF9ieRgDIAMoCzIiLnNpZ25hbGJveC52MS5NZXJnZVJlcXVlc3RBcHByb3ZhbBIZChF1c2VyX2hhc19hcHByb3ZlZBgEIAEoCBIYChB1c2VyX2Nhbl9hcHByb3ZlGAUgASgIIoEBChpBcHByb3ZlTWVyZ2VSZXF1ZXN0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBEhoKA3NoYRgDIAEoCUIIukgFcgMY/wFIAIgBAUIGCgRfc2hhIlUKG0FwcHJvdmVNZXJnZVJlcXVlc3RSZXNwb25zZRI2CglhcHByb3ZhbHMYASABKAsyIy5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0QXBwcm92YWxzIl8KHFVuYXBwcm92ZU1lcmdlUmVxdWVzdFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIQoRbWVyZ2VfcmVxdWVzdF9paWQYAiABKANCBrpIA8gBASJXCh1VbmFwcHJvdmVNZXJnZVJlcXVlc3RSZXNwb25zZRI2CglhcHByb3ZhbHMYASABKAsyIy5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0QXBwcm92YWxzImIKH0dldE1lcmdlUmVxdWVzdEFwcHJvdmFsc1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIQoRbWVyZ2VfcmVxdWVzdF9paWQYAiABKANCBrpIA8gBASJaCiBHZXRNZXJnZVJlcXVlc3RBcHByb3ZhbHNSZXNwb25zZRI2CglhcHByb3ZhbHMYASABKAsyIy5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0QXBwcm92YWxzKlgKClN0YXRlRXZlbnQSGwoXU1RBVEVfRVZFTlRfVU5TUEVDSUZJRUQQABIVChFTVEFURV9FVkVOVF9DTE9TRRABEhYKElNUQVRFX0VWRU5UX1JFT1BFThACMrkIChNNZXJnZVJlcXVlc3RTZXJ2aWNlEmcKEkNyZWF0ZU1lcmdlUmVxdWVzdBInLnNpZ25hbGJveC52MS5DcmVhdGVNZXJnZVJlcXVlc3RSZXF1ZXN0Giguc2lnbmFsYm94LnYxLkNyZWF0ZU1lcmdlUmVxdWVzdFJlc3BvbnNlEmMKD0dldE1lcmdlUmVxdWVzdBIkLnNpZ25hbGJveC52MS5HZXRNZXJnZVJlcXVlc3RSZXF1ZXN0GiUuc2lnbmFsYm94LnYxLkdldE1lcmdlUmVxdWVzdFJlc3BvbnNlIgOQAgESaQoRTGlzdE1lcmdlUmVxdWVzdHMSJi5zaWduYWxib3gudjEuTGlzdE1lcmdlUmVxdWVzdHNSZXF1ZXN0Gicuc2lnbmFsYm94LnYxLkxpc3RNZXJnZVJlcXVlc3RzUmVzcG9uc2UiA5ACARJnChJVcGRhdGVNZXJnZVJlcXVlc3QSJy5zaWduYWxib3gudjEuVXBkYXRlTWVyZ2VSZXF1ZXN0UmVxdWVzdBooLnNpZ25hbGJveC52MS5VcGRhdGVNZXJnZVJlcXVlc3RSZXNwb25zZRJkChFNZXJnZU1lcmdlUmVxdWVzdBImLnNpZ25hbGJveC52MS5NZXJnZU1lcmdlUmVxdWVzdFJlcXVlc3QaJy5zaWduYWxib3gudjEuTWVyZ2VNZXJnZVJlcXVlc3RSZXNwb25zZRJrChFXYXRjaE1lcmdlUmVxdWVzdBImLnNpZ25hbGJveC52MS5XYXRjaE1lcmdlUmVxdWVzdFJlcXVlc3QaJy5zaWduYWxib3gudjEuV2F0Y2hNZXJnZVJlcXVlc3RSZXNwb25zZSIDkAIBMAESTwoKQ3JlYXRlTm90ZRIfLnNpZ25hbGJveC52MS5DcmVhdGVOb3RlUmVxdWVzdBogLnNpZ25hbGJveC52MS5DcmVhdGVOb3RlUmVzcG9uc2USagoTQXBwcm92ZU1lcmdlUmVxdWVzdBIoLnNpZ25hbGJveC52MS5BcHByb3ZlTWVyZ2VSZXF1ZXN0UmVxdWVzdBopLnNpZ25hbGJveC52MS5BcHByb3ZlTWVyZ2VSZXF1ZXN0UmVzcG9uc2UScAoVVW5hcHByb3ZlTWVyZ2VSZXF1ZXN0Eiouc2lnbmFsYm94LnYxLlVuYXBwcm92ZU1lcmdlUmVxdWVzdFJlcXVlc3QaKy5zaWduYWxib3gudjEuVW5hcHByb3ZlTWVyZ2VSZXF1ZXN0UmVzcG9uc2USfgoYR2V0TWVyZ2VSZXF1ZXN0QXBwcm92YWxzEi0uc2lnbmFsYm94LnYxLkdldE1lcmdlUmVxdWVzdEFwcHJvdmFsc1JlcXVlc3QaLi5zaWduYWxib3gudjEuR2V0TWVyZ2VSZXF1ZXN0QXBwcm92YWxzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_signalbox_v1_delivery, file_signalbox_v1_merge_request, file_signalbox_v1_merge_train, file_signalbox_v1_status_check, file_signalbox_v1_user]);
 
 /**
  * @generated from message signalbox.v1.CreateMergeRequestRequest
@@ -372,6 +376,240 @@ export const WatchMergeRequestResponseSchema: GenMessage<WatchMergeRequestRespon
   messageDesc(file_signalbox_v1_merge_request_service, 11);
 
 /**
+ * @generated from message signalbox.v1.CreateNoteRequest
+ */
+export type CreateNoteRequest = Message<"signalbox.v1.CreateNoteRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: int64 merge_request_iid = 2;
+   */
+  mergeRequestIid: bigint;
+
+  /**
+   * GitLab's limit for a note.
+   *
+   * @generated from field: string body = 3;
+   */
+  body: string;
+};
+
+/**
+ * Describes the message signalbox.v1.CreateNoteRequest.
+ * Use `create(CreateNoteRequestSchema)` to create a new message.
+ */
+export const CreateNoteRequestSchema: GenMessage<CreateNoteRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 12);
+
+/**
+ * @generated from message signalbox.v1.CreateNoteResponse
+ */
+export type CreateNoteResponse = Message<"signalbox.v1.CreateNoteResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.Note note = 1;
+   */
+  note?: Note | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.CreateNoteResponse.
+ * Use `create(CreateNoteResponseSchema)` to create a new message.
+ */
+export const CreateNoteResponseSchema: GenMessage<CreateNoteResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 13);
+
+/**
+ * MergeRequestApproval is one user's approval.
+ *
+ * @generated from message signalbox.v1.MergeRequestApproval
+ */
+export type MergeRequestApproval = Message<"signalbox.v1.MergeRequestApproval"> & {
+  /**
+   * @generated from field: signalbox.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 2;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.MergeRequestApproval.
+ * Use `create(MergeRequestApprovalSchema)` to create a new message.
+ */
+export const MergeRequestApprovalSchema: GenMessage<MergeRequestApproval> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 14);
+
+/**
+ * MergeRequestApprovals is who approved a merge request, as the caller sees
+ * it. Signalbox has no approval rules: one approval approves.
+ *
+ * @generated from message signalbox.v1.MergeRequestApprovals
+ */
+export type MergeRequestApprovals = Message<"signalbox.v1.MergeRequestApprovals"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeRequest merge_request = 1;
+   */
+  mergeRequest?: MergeRequest | undefined;
+
+  /**
+   * @generated from field: bool approved = 2;
+   */
+  approved: boolean;
+
+  /**
+   * @generated from field: repeated signalbox.v1.MergeRequestApproval approved_by = 3;
+   */
+  approvedBy: MergeRequestApproval[];
+
+  /**
+   * @generated from field: bool user_has_approved = 4;
+   */
+  userHasApproved: boolean;
+
+  /**
+   * @generated from field: bool user_can_approve = 5;
+   */
+  userCanApprove: boolean;
+};
+
+/**
+ * Describes the message signalbox.v1.MergeRequestApprovals.
+ * Use `create(MergeRequestApprovalsSchema)` to create a new message.
+ */
+export const MergeRequestApprovalsSchema: GenMessage<MergeRequestApprovals> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 15);
+
+/**
+ * @generated from message signalbox.v1.ApproveMergeRequestRequest
+ */
+export type ApproveMergeRequestRequest = Message<"signalbox.v1.ApproveMergeRequestRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: int64 merge_request_iid = 2;
+   */
+  mergeRequestIid: bigint;
+
+  /**
+   * When set, it must be the head of the source branch.
+   *
+   * @generated from field: optional string sha = 3;
+   */
+  sha?: string | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.ApproveMergeRequestRequest.
+ * Use `create(ApproveMergeRequestRequestSchema)` to create a new message.
+ */
+export const ApproveMergeRequestRequestSchema: GenMessage<ApproveMergeRequestRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 16);
+
+/**
+ * @generated from message signalbox.v1.ApproveMergeRequestResponse
+ */
+export type ApproveMergeRequestResponse = Message<"signalbox.v1.ApproveMergeRequestResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeRequestApprovals approvals = 1;
+   */
+  approvals?: MergeRequestApprovals | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.ApproveMergeRequestResponse.
+ * Use `create(ApproveMergeRequestResponseSchema)` to create a new message.
+ */
+export const ApproveMergeRequestResponseSchema: GenMessage<ApproveMergeRequestResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 17);
+
+/**
+ * @generated from message signalbox.v1.UnapproveMergeRequestRequest
+ */
+export type UnapproveMergeRequestRequest = Message<"signalbox.v1.UnapproveMergeRequestRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: int64 merge_request_iid = 2;
+   */
+  mergeRequestIid: bigint;
+};
+
+/**
+ * Describes the message signalbox.v1.UnapproveMergeRequestRequest.
+ * Use `create(UnapproveMergeRequestRequestSchema)` to create a new message.
+ */
+export const UnapproveMergeRequestRequestSchema: GenMessage<UnapproveMergeRequestRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 18);
+
+/**
+ * @generated from message signalbox.v1.UnapproveMergeRequestResponse
+ */
+export type UnapproveMergeRequestResponse = Message<"signalbox.v1.UnapproveMergeRequestResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeRequestApprovals approvals = 1;
+   */
+  approvals?: MergeRequestApprovals | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.UnapproveMergeRequestResponse.
+ * Use `create(UnapproveMergeRequestResponseSchema)` to create a new message.
+ */
+export const UnapproveMergeRequestResponseSchema: GenMessage<UnapproveMergeRequestResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 19);
+
+/**
+ * @generated from message signalbox.v1.GetMergeRequestApprovalsRequest
+ */
+export type GetMergeRequestApprovalsRequest = Message<"signalbox.v1.GetMergeRequestApprovalsRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: int64 merge_request_iid = 2;
+   */
+  mergeRequestIid: bigint;
+};
+
+/**
+ * Describes the message signalbox.v1.GetMergeRequestApprovalsRequest.
+ * Use `create(GetMergeRequestApprovalsRequestSchema)` to create a new message.
+ */
+export const GetMergeRequestApprovalsRequestSchema: GenMessage<GetMergeRequestApprovalsRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 20);
+
+/**
+ * @generated from message signalbox.v1.GetMergeRequestApprovalsResponse
+ */
+export type GetMergeRequestApprovalsResponse = Message<"signalbox.v1.GetMergeRequestApprovalsResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeRequestApprovals approvals = 1;
+   */
+  approvals?: MergeRequestApprovals | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.GetMergeRequestApprovalsResponse.
+ * Use `create(GetMergeRequestApprovalsResponseSchema)` to create a new message.
+ */
+export const GetMergeRequestApprovalsResponseSchema: GenMessage<GetMergeRequestApprovalsResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_request_service, 21);
+
+/**
  * StateEvent closes or reopens a merge request.
  *
  * @generated from enum signalbox.v1.StateEvent
@@ -476,6 +714,52 @@ export const MergeRequestService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchMergeRequestRequestSchema;
     output: typeof WatchMergeRequestResponseSchema;
+  },
+  /**
+   * CreateNote comments on a merge request, and asks its status checks
+   * again (a comment is one of the events a check hears of). Whoever may
+   * read the merge request, signed in.
+   *
+   * @generated from rpc signalbox.v1.MergeRequestService.CreateNote
+   */
+  createNote: {
+    methodKind: "unary";
+    input: typeof CreateNoteRequestSchema;
+    output: typeof CreateNoteResponseSchema;
+  },
+  /**
+   * ApproveMergeRequest records the caller's approval and tells the status
+   * checks (action "approved"). Reporters and above, once per user, while
+   * the merge request is open.
+   *
+   * @generated from rpc signalbox.v1.MergeRequestService.ApproveMergeRequest
+   */
+  approveMergeRequest: {
+    methodKind: "unary";
+    input: typeof ApproveMergeRequestRequestSchema;
+    output: typeof ApproveMergeRequestResponseSchema;
+  },
+  /**
+   * UnapproveMergeRequest withdraws the caller's approval and tells the
+   * status checks (action "unapproved"). NOT_FOUND when the caller has not
+   * approved.
+   *
+   * @generated from rpc signalbox.v1.MergeRequestService.UnapproveMergeRequest
+   */
+  unapproveMergeRequest: {
+    methodKind: "unary";
+    input: typeof UnapproveMergeRequestRequestSchema;
+    output: typeof UnapproveMergeRequestResponseSchema;
+  },
+  /**
+   * GetMergeRequestApprovals returns who approved the merge request.
+   *
+   * @generated from rpc signalbox.v1.MergeRequestService.GetMergeRequestApprovals
+   */
+  getMergeRequestApprovals: {
+    methodKind: "unary";
+    input: typeof GetMergeRequestApprovalsRequestSchema;
+    output: typeof GetMergeRequestApprovalsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_signalbox_v1_merge_request_service, 0);

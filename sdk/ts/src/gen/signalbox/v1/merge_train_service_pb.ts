@@ -17,7 +17,203 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/merge_train_service.proto.
  */
 export const file_signalbox_v1_merge_train_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZzaWduYWxib3gvdjEvbWVyZ2VfdHJhaW5fc2VydmljZS5wcm90bxIMc2lnbmFsYm94LnYxItIBChlMaXN0TWVyZ2VUcmFpbkNhcnNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEh8KDXRhcmdldF9icmFuY2gYAiABKAlCCLpIBXIDGP8BEi8KBXNjb3BlGAMgASgOMhYuc2lnbmFsYm94LnYxLkNhclNjb3BlQgi6SAWCAQIQARIRCglhc2NlbmRpbmcYBCABKAgSFQoEcGFnZRgFIAEoBUIHukgEGgIoABIbCghwZXJfcGFnZRgGIAEoBUIJukgGGgQYZCgAIlsKGkxpc3RNZXJnZVRyYWluQ2Fyc1Jlc3BvbnNlEikKBGNhcnMYASADKAsyGy5zaWduYWxib3gudjEuTWVyZ2VUcmFpbkNhchISCgp0b3RhbF9zaXplGAIgASgDIloKF0dldE1lcmdlVHJhaW5DYXJSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEiEKEW1lcmdlX3JlcXVlc3RfaWlkGAIgASgDQga6SAPIAQEiRAoYR2V0TWVyZ2VUcmFpbkNhclJlc3BvbnNlEigKA2NhchgBIAEoCzIbLnNpZ25hbGJveC52MS5NZXJnZVRyYWluQ2FyIqEBChZBZGRUb01lcmdlVHJhaW5SZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEiEKEW1lcmdlX3JlcXVlc3RfaWlkGAIgASgDQga6SAPIAQESGgoDc2hhGAMgASgJQgi6SAVyAxj/AUgAiAEBEg4KBnNxdWFzaBgEIAEoCBISCgphdXRvX21lcmdlGAUgASgIQgYKBF9zaGEiVgoXQWRkVG9NZXJnZVRyYWluUmVzcG9uc2USEAoIb25fdHJhaW4YASABKAgSKQoEY2FycxgCIAMoCzIbLnNpZ25hbGJveC52MS5NZXJnZVRyYWluQ2FyIlkKFkNhbmNlbEF1dG9NZXJnZVJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIQoRbWVyZ2VfcmVxdWVzdF9paWQYAiABKANCBrpIA8gBASJMChdDYW5jZWxBdXRvTWVyZ2VSZXNwb25zZRIxCg1tZXJnZV9yZXF1ZXN0GAEgASgLMhouc2lnbmFsYm94LnYxLk1lcmdlUmVxdWVzdCJTChBMaXN0Tm90ZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEiEKEW1lcmdlX3JlcXVlc3RfaWlkGAIgASgDQga6SAPIAQEiNgoRTGlzdE5vdGVzUmVzcG9uc2USIQoFbm90ZXMYASADKAsyEi5zaWduYWxib3gudjEuTm90ZSpTCghDYXJTY29wZRIZChVDQVJfU0NPUEVfVU5TUEVDSUZJRUQQABIUChBDQVJfU0NPUEVfQUNUSVZFEAESFgoSQ0FSX1NDT1BFX0NPTVBMRVRFEAIy4wQKEU1lcmdlVHJhaW5TZXJ2aWNlEmwKEkxpc3RNZXJnZVRyYWluQ2FycxInLnNpZ25hbGJveC52MS5MaXN0TWVyZ2VUcmFpbkNhcnNSZXF1ZXN0Giguc2lnbmFsYm94LnYxLkxpc3RNZXJnZVRyYWluQ2Fyc1Jlc3BvbnNlIgOQAgESZgoQR2V0TWVyZ2VUcmFpbkNhchIlLnNpZ25hbGJveC52MS5HZXRNZXJnZVRyYWluQ2FyUmVxdWVzdBomLnNpZ25hbGJveC52MS5HZXRNZXJnZVRyYWluQ2FyUmVzcG9uc2UiA5ACARJeCg9BZGRUb01lcmdlVHJhaW4SJC5zaWduYWxib3gudjEuQWRkVG9NZXJnZVRyYWluUmVxdWVzdBolLnNpZ25hbGJveC52MS5BZGRUb01lcmdlVHJhaW5SZXNwb25zZRJeCg9DYW5jZWxBdXRvTWVyZ2USJC5zaWduYWxib3gudjEuQ2FuY2VsQXV0b01lcmdlUmVxdWVzdBolLnNpZ25hbGJveC52MS5DYW5jZWxBdXRvTWVyZ2VSZXNwb25zZRJRCglMaXN0Tm90ZXMSHi5zaWduYWxib3gudjEuTGlzdE5vdGVzUmVxdWVzdBofLnNpZ25hbGJveC52MS5MaXN0Tm90ZXNSZXNwb25zZSIDkAIBEmUKD1dhdGNoTWVyZ2VUcmFpbhIkLnNpZ25hbGJveC52MS5XYXRjaE1lcmdlVHJhaW5SZXF1ZXN0GiUuc2lnbmFsYm94LnYxLldhdGNoTWVyZ2VUcmFpblJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_buf_validate_validate, file_signalbox_v1_merge_request, file_signalbox_v1_merge_train, file_signalbox_v1_merge_train_watch]);
+  fileDesc("CiZzaWduYWxib3gvdjEvbWVyZ2VfdHJhaW5fc2VydmljZS5wcm90bxIMc2lnbmFsYm94LnYxImEKEk1lcmdlVHJhaW5TdHJhdGVneRIOCgZicmFuY2gYASABKAkSEAoIc3RyYXRlZ3kYAiABKAkSFQoNZmxha2VfcmV0cmllcxgDIAEoBRISCgpvcHRpbWlzdGljGAQgASgIIoYBChRNZXJnZVRyYWluU3RyYXRlZ2llcxI6ChBkZWZhdWx0X3N0cmF0ZWd5GAEgASgLMiAuc2lnbmFsYm94LnYxLk1lcmdlVHJhaW5TdHJhdGVneRIyCghicmFuY2hlcxgCIAMoCzIgLnNpZ25hbGJveC52MS5NZXJnZVRyYWluU3RyYXRlZ3kiPgoeR2V0TWVyZ2VUcmFpblN0cmF0ZWdpZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEIlkKH0dldE1lcmdlVHJhaW5TdHJhdGVnaWVzUmVzcG9uc2USNgoKc3RyYXRlZ2llcxgBIAEoCzIiLnNpZ25hbGJveC52MS5NZXJnZVRyYWluU3RyYXRlZ2llcyK2AQocU2V0TWVyZ2VUcmFpblN0cmF0ZWd5UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIYCgZicmFuY2gYAiABKAlCCLpIBXIDGP8BEigKCHN0cmF0ZWd5GAMgASgJQha6SBNyEVIGZ2l0bGFiUgdiYXRjaGVkEiAKDWZsYWtlX3JldHJpZXMYBCABKAVCCbpIBhoEGAEoABISCgpvcHRpbWlzdGljGAUgASgIIlcKHVNldE1lcmdlVHJhaW5TdHJhdGVneVJlc3BvbnNlEjYKCnN0cmF0ZWdpZXMYASABKAsyIi5zaWduYWxib3gudjEuTWVyZ2VUcmFpblN0cmF0ZWdpZXMiYgolRGVsZXRlTWVyZ2VUcmFpbkJyYW5jaFN0cmF0ZWd5UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIbCgZicmFuY2gYAiABKAlCC7pICMgBAXIDGP8BImAKJkRlbGV0ZU1lcmdlVHJhaW5CcmFuY2hTdHJhdGVneVJlc3BvbnNlEjYKCnN0cmF0ZWdpZXMYASABKAsyIi5zaWduYWxib3gudjEuTWVyZ2VUcmFpblN0cmF0ZWdpZXMi0gEKGUxpc3RNZXJnZVRyYWluQ2Fyc1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSHwoNdGFyZ2V0X2JyYW5jaBgCIAEoCUIIukgFcgMY/wESLwoFc2NvcGUYAyABKA4yFi5zaWduYWxib3gudjEuQ2FyU2NvcGVCCLpIBYIBAhABEhEKCWFzY2VuZGluZxgEIAEoCBIVCgRwYWdlGAUgASgFQge6SAQaAigAEhsKCHBlcl9wYWdlGAYgASgFQgm6SAYaBBhkKAAiWwoaTGlzdE1lcmdlVHJhaW5DYXJzUmVzcG9uc2USKQoEY2FycxgBIAMoCzIbLnNpZ25hbGJveC52MS5NZXJnZVRyYWluQ2FyEhIKCnRvdGFsX3NpemUYAiABKAMiWgoXR2V0TWVyZ2VUcmFpbkNhclJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIQoRbWVyZ2VfcmVxdWVzdF9paWQYAiABKANCBrpIA8gBASJEChhHZXRNZXJnZVRyYWluQ2FyUmVzcG9uc2USKAoDY2FyGAEgASgLMhsuc2lnbmFsYm94LnYxLk1lcmdlVHJhaW5DYXIioQEKFkFkZFRvTWVyZ2VUcmFpblJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIQoRbWVyZ2VfcmVxdWVzdF9paWQYAiABKANCBrpIA8gBARIaCgNzaGEYAyABKAlCCLpIBXIDGP8BSACIAQESDgoGc3F1YXNoGAQgASgIEhIKCmF1dG9fbWVyZ2UYBSABKAhCBgoEX3NoYSJWChdBZGRUb01lcmdlVHJhaW5SZXNwb25zZRIQCghvbl90cmFpbhgBIAEoCBIpCgRjYXJzGAIgAygLMhsuc2lnbmFsYm94LnYxLk1lcmdlVHJhaW5DYXIiWQoWQ2FuY2VsQXV0b01lcmdlUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIhChFtZXJnZV9yZXF1ZXN0X2lpZBgCIAEoA0IGukgDyAEBIkwKF0NhbmNlbEF1dG9NZXJnZVJlc3BvbnNlEjEKDW1lcmdlX3JlcXVlc3QYASABKAsyGi5zaWduYWxib3gudjEuTWVyZ2VSZXF1ZXN0IlMKEExpc3ROb3Rlc1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSIQoRbWVyZ2VfcmVxdWVzdF9paWQYAiABKANCBrpIA8gBASI2ChFMaXN0Tm90ZXNSZXNwb25zZRIhCgVub3RlcxgBIAMoCzISLnNpZ25hbGJveC52MS5Ob3RlKlMKCENhclNjb3BlEhkKFUNBUl9TQ09QRV9VTlNQRUNJRklFRBAAEhQKEENBUl9TQ09QRV9BQ1RJVkUQARIWChJDQVJfU0NPUEVfQ09NUExFVEUQAjLqBwoRTWVyZ2VUcmFpblNlcnZpY2USbAoSTGlzdE1lcmdlVHJhaW5DYXJzEicuc2lnbmFsYm94LnYxLkxpc3RNZXJnZVRyYWluQ2Fyc1JlcXVlc3QaKC5zaWduYWxib3gudjEuTGlzdE1lcmdlVHJhaW5DYXJzUmVzcG9uc2UiA5ACARJmChBHZXRNZXJnZVRyYWluQ2FyEiUuc2lnbmFsYm94LnYxLkdldE1lcmdlVHJhaW5DYXJSZXF1ZXN0GiYuc2lnbmFsYm94LnYxLkdldE1lcmdlVHJhaW5DYXJSZXNwb25zZSIDkAIBEl4KD0FkZFRvTWVyZ2VUcmFpbhIkLnNpZ25hbGJveC52MS5BZGRUb01lcmdlVHJhaW5SZXF1ZXN0GiUuc2lnbmFsYm94LnYxLkFkZFRvTWVyZ2VUcmFpblJlc3BvbnNlEl4KD0NhbmNlbEF1dG9NZXJnZRIkLnNpZ25hbGJveC52MS5DYW5jZWxBdXRvTWVyZ2VSZXF1ZXN0GiUuc2lnbmFsYm94LnYxLkNhbmNlbEF1dG9NZXJnZVJlc3BvbnNlElEKCUxpc3ROb3RlcxIeLnNpZ25hbGJveC52MS5MaXN0Tm90ZXNSZXF1ZXN0Gh8uc2lnbmFsYm94LnYxLkxpc3ROb3Rlc1Jlc3BvbnNlIgOQAgESewoXR2V0TWVyZ2VUcmFpblN0cmF0ZWdpZXMSLC5zaWduYWxib3gudjEuR2V0TWVyZ2VUcmFpblN0cmF0ZWdpZXNSZXF1ZXN0Gi0uc2lnbmFsYm94LnYxLkdldE1lcmdlVHJhaW5TdHJhdGVnaWVzUmVzcG9uc2UiA5ACARJ1ChVTZXRNZXJnZVRyYWluU3RyYXRlZ3kSKi5zaWduYWxib3gudjEuU2V0TWVyZ2VUcmFpblN0cmF0ZWd5UmVxdWVzdBorLnNpZ25hbGJveC52MS5TZXRNZXJnZVRyYWluU3RyYXRlZ3lSZXNwb25zZSIDkAICEpABCh5EZWxldGVNZXJnZVRyYWluQnJhbmNoU3RyYXRlZ3kSMy5zaWduYWxib3gudjEuRGVsZXRlTWVyZ2VUcmFpbkJyYW5jaFN0cmF0ZWd5UmVxdWVzdBo0LnNpZ25hbGJveC52MS5EZWxldGVNZXJnZVRyYWluQnJhbmNoU3RyYXRlZ3lSZXNwb25zZSIDkAICEmUKD1dhdGNoTWVyZ2VUcmFpbhIkLnNpZ25hbGJveC52MS5XYXRjaE1lcmdlVHJhaW5SZXF1ZXN0GiUuc2lnbmFsYm94LnYxLldhdGNoTWVyZ2VUcmFpblJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_buf_validate_validate, file_signalbox_v1_merge_request, file_signalbox_v1_merge_train, file_signalbox_v1_merge_train_watch]);
+
+/**
+ * MergeTrainStrategy is how a train schedules its pipelines.
+ *
+ * @generated from message signalbox.v1.MergeTrainStrategy
+ */
+export type MergeTrainStrategy = Message<"signalbox.v1.MergeTrainStrategy"> & {
+  /**
+   * The target branch it applies to; empty for the project's default.
+   *
+   * @generated from field: string branch = 1;
+   */
+  branch: string;
+
+  /**
+   * "gitlab" (the default: one pipeline per car, as GitLab) or "batched"
+   * (batches, split on failure, screening; see docs/merge-trains.md).
+   *
+   * @generated from field: string strategy = 2;
+   */
+  strategy: string;
+
+  /**
+   * How many times a car whose own test failed is tested again (0 or 1).
+   *
+   * @generated from field: int32 flake_retries = 3;
+   */
+  flakeRetries: number;
+
+  /**
+   * A later passed batch lands the cars of an earlier failed one.
+   *
+   * @generated from field: bool optimistic = 4;
+   */
+  optimistic: boolean;
+};
+
+/**
+ * Describes the message signalbox.v1.MergeTrainStrategy.
+ * Use `create(MergeTrainStrategySchema)` to create a new message.
+ */
+export const MergeTrainStrategySchema: GenMessage<MergeTrainStrategy> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 0);
+
+/**
+ * MergeTrainStrategies are a project's default and its branch overrides.
+ *
+ * @generated from message signalbox.v1.MergeTrainStrategies
+ */
+export type MergeTrainStrategies = Message<"signalbox.v1.MergeTrainStrategies"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeTrainStrategy default_strategy = 1;
+   */
+  defaultStrategy?: MergeTrainStrategy | undefined;
+
+  /**
+   * @generated from field: repeated signalbox.v1.MergeTrainStrategy branches = 2;
+   */
+  branches: MergeTrainStrategy[];
+};
+
+/**
+ * Describes the message signalbox.v1.MergeTrainStrategies.
+ * Use `create(MergeTrainStrategiesSchema)` to create a new message.
+ */
+export const MergeTrainStrategiesSchema: GenMessage<MergeTrainStrategies> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 1);
+
+/**
+ * @generated from message signalbox.v1.GetMergeTrainStrategiesRequest
+ */
+export type GetMergeTrainStrategiesRequest = Message<"signalbox.v1.GetMergeTrainStrategiesRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+};
+
+/**
+ * Describes the message signalbox.v1.GetMergeTrainStrategiesRequest.
+ * Use `create(GetMergeTrainStrategiesRequestSchema)` to create a new message.
+ */
+export const GetMergeTrainStrategiesRequestSchema: GenMessage<GetMergeTrainStrategiesRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 2);
+
+/**
+ * @generated from message signalbox.v1.GetMergeTrainStrategiesResponse
+ */
+export type GetMergeTrainStrategiesResponse = Message<"signalbox.v1.GetMergeTrainStrategiesResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeTrainStrategies strategies = 1;
+   */
+  strategies?: MergeTrainStrategies | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.GetMergeTrainStrategiesResponse.
+ * Use `create(GetMergeTrainStrategiesResponseSchema)` to create a new message.
+ */
+export const GetMergeTrainStrategiesResponseSchema: GenMessage<GetMergeTrainStrategiesResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 3);
+
+/**
+ * @generated from message signalbox.v1.SetMergeTrainStrategyRequest
+ */
+export type SetMergeTrainStrategyRequest = Message<"signalbox.v1.SetMergeTrainStrategyRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * The target branch to override; empty sets the project's default.
+   *
+   * @generated from field: string branch = 2;
+   */
+  branch: string;
+
+  /**
+   * @generated from field: string strategy = 3;
+   */
+  strategy: string;
+
+  /**
+   * @generated from field: int32 flake_retries = 4;
+   */
+  flakeRetries: number;
+
+  /**
+   * @generated from field: bool optimistic = 5;
+   */
+  optimistic: boolean;
+};
+
+/**
+ * Describes the message signalbox.v1.SetMergeTrainStrategyRequest.
+ * Use `create(SetMergeTrainStrategyRequestSchema)` to create a new message.
+ */
+export const SetMergeTrainStrategyRequestSchema: GenMessage<SetMergeTrainStrategyRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 4);
+
+/**
+ * @generated from message signalbox.v1.SetMergeTrainStrategyResponse
+ */
+export type SetMergeTrainStrategyResponse = Message<"signalbox.v1.SetMergeTrainStrategyResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeTrainStrategies strategies = 1;
+   */
+  strategies?: MergeTrainStrategies | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.SetMergeTrainStrategyResponse.
+ * Use `create(SetMergeTrainStrategyResponseSchema)` to create a new message.
+ */
+export const SetMergeTrainStrategyResponseSchema: GenMessage<SetMergeTrainStrategyResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 5);
+
+/**
+ * @generated from message signalbox.v1.DeleteMergeTrainBranchStrategyRequest
+ */
+export type DeleteMergeTrainBranchStrategyRequest = Message<"signalbox.v1.DeleteMergeTrainBranchStrategyRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: string branch = 2;
+   */
+  branch: string;
+};
+
+/**
+ * Describes the message signalbox.v1.DeleteMergeTrainBranchStrategyRequest.
+ * Use `create(DeleteMergeTrainBranchStrategyRequestSchema)` to create a new message.
+ */
+export const DeleteMergeTrainBranchStrategyRequestSchema: GenMessage<DeleteMergeTrainBranchStrategyRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 6);
+
+/**
+ * @generated from message signalbox.v1.DeleteMergeTrainBranchStrategyResponse
+ */
+export type DeleteMergeTrainBranchStrategyResponse = Message<"signalbox.v1.DeleteMergeTrainBranchStrategyResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.MergeTrainStrategies strategies = 1;
+   */
+  strategies?: MergeTrainStrategies | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.DeleteMergeTrainBranchStrategyResponse.
+ * Use `create(DeleteMergeTrainBranchStrategyResponseSchema)` to create a new message.
+ */
+export const DeleteMergeTrainBranchStrategyResponseSchema: GenMessage<DeleteMergeTrainBranchStrategyResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_merge_train_service, 7);
 
 /**
  * @generated from message signalbox.v1.ListMergeTrainCarsRequest
@@ -63,7 +259,7 @@ export type ListMergeTrainCarsRequest = Message<"signalbox.v1.ListMergeTrainCars
  * Use `create(ListMergeTrainCarsRequestSchema)` to create a new message.
  */
 export const ListMergeTrainCarsRequestSchema: GenMessage<ListMergeTrainCarsRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 0);
+  messageDesc(file_signalbox_v1_merge_train_service, 8);
 
 /**
  * @generated from message signalbox.v1.ListMergeTrainCarsResponse
@@ -85,7 +281,7 @@ export type ListMergeTrainCarsResponse = Message<"signalbox.v1.ListMergeTrainCar
  * Use `create(ListMergeTrainCarsResponseSchema)` to create a new message.
  */
 export const ListMergeTrainCarsResponseSchema: GenMessage<ListMergeTrainCarsResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 1);
+  messageDesc(file_signalbox_v1_merge_train_service, 9);
 
 /**
  * @generated from message signalbox.v1.GetMergeTrainCarRequest
@@ -107,7 +303,7 @@ export type GetMergeTrainCarRequest = Message<"signalbox.v1.GetMergeTrainCarRequ
  * Use `create(GetMergeTrainCarRequestSchema)` to create a new message.
  */
 export const GetMergeTrainCarRequestSchema: GenMessage<GetMergeTrainCarRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 2);
+  messageDesc(file_signalbox_v1_merge_train_service, 10);
 
 /**
  * @generated from message signalbox.v1.GetMergeTrainCarResponse
@@ -124,7 +320,7 @@ export type GetMergeTrainCarResponse = Message<"signalbox.v1.GetMergeTrainCarRes
  * Use `create(GetMergeTrainCarResponseSchema)` to create a new message.
  */
 export const GetMergeTrainCarResponseSchema: GenMessage<GetMergeTrainCarResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 3);
+  messageDesc(file_signalbox_v1_merge_train_service, 11);
 
 /**
  * @generated from message signalbox.v1.AddToMergeTrainRequest
@@ -165,7 +361,7 @@ export type AddToMergeTrainRequest = Message<"signalbox.v1.AddToMergeTrainReques
  * Use `create(AddToMergeTrainRequestSchema)` to create a new message.
  */
 export const AddToMergeTrainRequestSchema: GenMessage<AddToMergeTrainRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 4);
+  messageDesc(file_signalbox_v1_merge_train_service, 12);
 
 /**
  * @generated from message signalbox.v1.AddToMergeTrainResponse
@@ -191,7 +387,7 @@ export type AddToMergeTrainResponse = Message<"signalbox.v1.AddToMergeTrainRespo
  * Use `create(AddToMergeTrainResponseSchema)` to create a new message.
  */
 export const AddToMergeTrainResponseSchema: GenMessage<AddToMergeTrainResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 5);
+  messageDesc(file_signalbox_v1_merge_train_service, 13);
 
 /**
  * @generated from message signalbox.v1.CancelAutoMergeRequest
@@ -213,7 +409,7 @@ export type CancelAutoMergeRequest = Message<"signalbox.v1.CancelAutoMergeReques
  * Use `create(CancelAutoMergeRequestSchema)` to create a new message.
  */
 export const CancelAutoMergeRequestSchema: GenMessage<CancelAutoMergeRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 6);
+  messageDesc(file_signalbox_v1_merge_train_service, 14);
 
 /**
  * @generated from message signalbox.v1.CancelAutoMergeResponse
@@ -230,7 +426,7 @@ export type CancelAutoMergeResponse = Message<"signalbox.v1.CancelAutoMergeRespo
  * Use `create(CancelAutoMergeResponseSchema)` to create a new message.
  */
 export const CancelAutoMergeResponseSchema: GenMessage<CancelAutoMergeResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 7);
+  messageDesc(file_signalbox_v1_merge_train_service, 15);
 
 /**
  * @generated from message signalbox.v1.ListNotesRequest
@@ -252,7 +448,7 @@ export type ListNotesRequest = Message<"signalbox.v1.ListNotesRequest"> & {
  * Use `create(ListNotesRequestSchema)` to create a new message.
  */
 export const ListNotesRequestSchema: GenMessage<ListNotesRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 8);
+  messageDesc(file_signalbox_v1_merge_train_service, 16);
 
 /**
  * @generated from message signalbox.v1.ListNotesResponse
@@ -269,7 +465,7 @@ export type ListNotesResponse = Message<"signalbox.v1.ListNotesResponse"> & {
  * Use `create(ListNotesResponseSchema)` to create a new message.
  */
 export const ListNotesResponseSchema: GenMessage<ListNotesResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_merge_train_service, 9);
+  messageDesc(file_signalbox_v1_merge_train_service, 17);
 
 /**
  * CarScope filters cars by state.
@@ -360,6 +556,40 @@ export const MergeTrainService: GenService<{
     methodKind: "unary";
     input: typeof ListNotesRequestSchema;
     output: typeof ListNotesResponseSchema;
+  },
+  /**
+   * GetMergeTrainStrategies returns how the project's trains schedule: the
+   * project's default and the overrides of single target branches.
+   * Reporters and above. A Signalbox extension.
+   *
+   * @generated from rpc signalbox.v1.MergeTrainService.GetMergeTrainStrategies
+   */
+  getMergeTrainStrategies: {
+    methodKind: "unary";
+    input: typeof GetMergeTrainStrategiesRequestSchema;
+    output: typeof GetMergeTrainStrategiesResponseSchema;
+  },
+  /**
+   * SetMergeTrainStrategy sets the project's default strategy, or a target
+   * branch's override. Maintainers and above.
+   *
+   * @generated from rpc signalbox.v1.MergeTrainService.SetMergeTrainStrategy
+   */
+  setMergeTrainStrategy: {
+    methodKind: "unary";
+    input: typeof SetMergeTrainStrategyRequestSchema;
+    output: typeof SetMergeTrainStrategyResponseSchema;
+  },
+  /**
+   * DeleteMergeTrainBranchStrategy removes a target branch's override: its
+   * train follows the project's default again. Maintainers and above.
+   *
+   * @generated from rpc signalbox.v1.MergeTrainService.DeleteMergeTrainBranchStrategy
+   */
+  deleteMergeTrainBranchStrategy: {
+    methodKind: "unary";
+    input: typeof DeleteMergeTrainBranchStrategyRequestSchema;
+    output: typeof DeleteMergeTrainBranchStrategyResponseSchema;
   },
   /**
    * WatchMergeTrain streams one target branch's train: a snapshot at once

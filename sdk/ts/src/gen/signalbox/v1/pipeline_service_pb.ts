@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/pipeline_service.proto.
  */
 export const file_signalbox_v1_pipeline_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNzaWduYWxib3gvdjEvcGlwZWxpbmVfc2VydmljZS5wcm90bxIMc2lnbmFsYm94LnYxIk8KEkdldFBpcGVsaW5lUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIbCgtwaXBlbGluZV9pZBgCIAEoA0IGukgDyAEBIj8KE0dldFBpcGVsaW5lUmVzcG9uc2USKAoIcGlwZWxpbmUYASABKAsyFi5zaWduYWxib3gudjEuUGlwZWxpbmUioAMKFlNldENvbW1pdFN0YXR1c1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGAoDc2hhGAIgASgJQgu6SAjIAQFyAxj/ARJACgVzdGF0ZRgDIAEoDjIcLnNpZ25hbGJveC52MS5QaXBlbGluZVN0YXR1c0ITukgQyAEBggEKGAIYAxgEGAUYBhIWCgRuYW1lGAQgASgJQgi6SAVyAxj/ARIVCgNyZWYYBSABKAlCCLpIBXIDGP8BEp8BCgp0YXJnZXRfdXJsGAYgASgJQooBukiGAboBfgoPdXJsLmh0dHBfc2NoZW1lEiRvbmx5IGh0dHAgYW5kIGh0dHBzIFVSTHMgYXJlIGFsbG93ZWQaRXRoaXMgPT0gJycgfHwgKHRoaXMuaXNVcmkoKSAmJiB0aGlzLm1hdGNoZXMoJ14oP2kpaHR0cHM/Oi8vW14vPyNdKycpKXIDGP8BEh0KC2Rlc2NyaXB0aW9uGAcgASgJQgi6SAVyAxj/ARIcCgtwaXBlbGluZV9pZBgIIAEoA0IHukgEIgIoACJFChdTZXRDb21taXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5zaWduYWxib3gudjEuQ29tbWl0U3RhdHVzIrYBChlMaXN0Q29tbWl0U3RhdHVzZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhgKA3NoYRgCIAEoCUILukgIyAEBcgMY/wESFQoDcmVmGAMgASgJQgi6SAVyAxj/ARIWCgRuYW1lGAQgASgJQgi6SAVyAxj/ARIVCgRwYWdlGAUgASgFQge6SAQaAigAEhsKCHBlcl9wYWdlGAYgASgFQgm6SAYaBBhkKAAiXgoaTGlzdENvbW1pdFN0YXR1c2VzUmVzcG9uc2USLAoIc3RhdHVzZXMYASADKAsyGi5zaWduYWxib3gudjEuQ29tbWl0U3RhdHVzEhIKCnRvdGFsX3NpemUYAiABKAMizAIKGENyZWF0ZVByb2plY3RIb29rUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBKKAQoDdXJsGAIgASgJQn26SHq6AWwKD3VybC5odHRwX3NjaGVtZRIkb25seSBodHRwIGFuZCBodHRwcyBVUkxzIGFyZSBhbGxvd2VkGjN0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXig/aSlodHRwcz86Ly9bXi8/I10rJynIAQFyBhiAEIgBARIXCg9waXBlbGluZV9ldmVudHMYAyABKAgSHQoVbWVyZ2VfcmVxdWVzdHNfZXZlbnRzGAQgASgIEhMKC3B1c2hfZXZlbnRzGAUgASgIEhcKBXRva2VuGAYgASgJQgi6SAVyAxj/ARIfChdlbmFibGVfc3NsX3ZlcmlmaWNhdGlvbhgHIAEoCCJEChlDcmVhdGVQcm9qZWN0SG9va1Jlc3BvbnNlEicKBGhvb2sYASABKAsyGS5zaWduYWxib3gudjEuUHJvamVjdEhvb2siNwoXTGlzdFByb2plY3RIb29rc1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQiRAoYTGlzdFByb2plY3RIb29rc1Jlc3BvbnNlEigKBWhvb2tzGAEgAygLMhkuc2lnbmFsYm94LnYxLlByb2plY3RIb29rIlEKGERlbGV0ZVByb2plY3RIb29rUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIXCgdob29rX2lkGAIgASgDQga6SAPIAQEiGwoZRGVsZXRlUHJvamVjdEhvb2tSZXNwb25zZTLsBAoPUGlwZWxpbmVTZXJ2aWNlElcKC0dldFBpcGVsaW5lEiAuc2lnbmFsYm94LnYxLkdldFBpcGVsaW5lUmVxdWVzdBohLnNpZ25hbGJveC52MS5HZXRQaXBlbGluZVJlc3BvbnNlIgOQAgESXgoPU2V0Q29tbWl0U3RhdHVzEiQuc2lnbmFsYm94LnYxLlNldENvbW1pdFN0YXR1c1JlcXVlc3QaJS5zaWduYWxib3gudjEuU2V0Q29tbWl0U3RhdHVzUmVzcG9uc2USbAoSTGlzdENvbW1pdFN0YXR1c2VzEicuc2lnbmFsYm94LnYxLkxpc3RDb21taXRTdGF0dXNlc1JlcXVlc3QaKC5zaWduYWxib3gudjEuTGlzdENvbW1pdFN0YXR1c2VzUmVzcG9uc2UiA5ACARJkChFDcmVhdGVQcm9qZWN0SG9vaxImLnNpZ25hbGJveC52MS5DcmVhdGVQcm9qZWN0SG9va1JlcXVlc3QaJy5zaWduYWxib3gudjEuQ3JlYXRlUHJvamVjdEhvb2tSZXNwb25zZRJmChBMaXN0UHJvamVjdEhvb2tzEiUuc2lnbmFsYm94LnYxLkxpc3RQcm9qZWN0SG9va3NSZXF1ZXN0GiYuc2lnbmFsYm94LnYxLkxpc3RQcm9qZWN0SG9va3NSZXNwb25zZSIDkAIBEmQKEURlbGV0ZVByb2plY3RIb29rEiYuc2lnbmFsYm94LnYxLkRlbGV0ZVByb2plY3RIb29rUmVxdWVzdBonLnNpZ25hbGJveC52MS5EZWxldGVQcm9qZWN0SG9va1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_signalbox_v1_pipeline]);
+  fileDesc("CiNzaWduYWxib3gvdjEvcGlwZWxpbmVfc2VydmljZS5wcm90bxIMc2lnbmFsYm94LnYxIk8KEkdldFBpcGVsaW5lUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIbCgtwaXBlbGluZV9pZBgCIAEoA0IGukgDyAEBIj8KE0dldFBpcGVsaW5lUmVzcG9uc2USKAoIcGlwZWxpbmUYASABKAsyFi5zaWduYWxib3gudjEuUGlwZWxpbmUioAMKFlNldENvbW1pdFN0YXR1c1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGAoDc2hhGAIgASgJQgu6SAjIAQFyAxj/ARJACgVzdGF0ZRgDIAEoDjIcLnNpZ25hbGJveC52MS5QaXBlbGluZVN0YXR1c0ITukgQyAEBggEKGAIYAxgEGAUYBhIWCgRuYW1lGAQgASgJQgi6SAVyAxj/ARIVCgNyZWYYBSABKAlCCLpIBXIDGP8BEp8BCgp0YXJnZXRfdXJsGAYgASgJQooBukiGAboBfgoPdXJsLmh0dHBfc2NoZW1lEiRvbmx5IGh0dHAgYW5kIGh0dHBzIFVSTHMgYXJlIGFsbG93ZWQaRXRoaXMgPT0gJycgfHwgKHRoaXMuaXNVcmkoKSAmJiB0aGlzLm1hdGNoZXMoJ14oP2kpaHR0cHM/Oi8vW14vPyNdKycpKXIDGP8BEh0KC2Rlc2NyaXB0aW9uGAcgASgJQgi6SAVyAxj/ARIcCgtwaXBlbGluZV9pZBgIIAEoA0IHukgEIgIoACJFChdTZXRDb21taXRTdGF0dXNSZXNwb25zZRIqCgZzdGF0dXMYASABKAsyGi5zaWduYWxib3gudjEuQ29tbWl0U3RhdHVzIrYBChlMaXN0Q29tbWl0U3RhdHVzZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhgKA3NoYRgCIAEoCUILukgIyAEBcgMY/wESFQoDcmVmGAMgASgJQgi6SAVyAxj/ARIWCgRuYW1lGAQgASgJQgi6SAVyAxj/ARIVCgRwYWdlGAUgASgFQge6SAQaAigAEhsKCHBlcl9wYWdlGAYgASgFQgm6SAYaBBhkKAAiXgoaTGlzdENvbW1pdFN0YXR1c2VzUmVzcG9uc2USLAoIc3RhdHVzZXMYASADKAsyGi5zaWduYWxib3gudjEuQ29tbWl0U3RhdHVzEhIKCnRvdGFsX3NpemUYAiABKAMizAIKGENyZWF0ZVByb2plY3RIb29rUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBKKAQoDdXJsGAIgASgJQn26SHq6AWwKD3VybC5odHRwX3NjaGVtZRIkb25seSBodHRwIGFuZCBodHRwcyBVUkxzIGFyZSBhbGxvd2VkGjN0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXig/aSlodHRwcz86Ly9bXi8/I10rJynIAQFyBhiAEIgBARIXCg9waXBlbGluZV9ldmVudHMYAyABKAgSHQoVbWVyZ2VfcmVxdWVzdHNfZXZlbnRzGAQgASgIEhMKC3B1c2hfZXZlbnRzGAUgASgIEhcKBXRva2VuGAYgASgJQgi6SAVyAxj/ARIfChdlbmFibGVfc3NsX3ZlcmlmaWNhdGlvbhgHIAEoCCJEChlDcmVhdGVQcm9qZWN0SG9va1Jlc3BvbnNlEicKBGhvb2sYASABKAsyGS5zaWduYWxib3gudjEuUHJvamVjdEhvb2siNwoXTGlzdFByb2plY3RIb29rc1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQiRAoYTGlzdFByb2plY3RIb29rc1Jlc3BvbnNlEigKBWhvb2tzGAEgAygLMhkuc2lnbmFsYm94LnYxLlByb2plY3RIb29rIlEKGERlbGV0ZVByb2plY3RIb29rUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIXCgdob29rX2lkGAIgASgDQga6SAPIAQEiGwoZRGVsZXRlUHJvamVjdEhvb2tSZXNwb25zZSJOChVHZXRQcm9qZWN0SG9va1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSFwoHaG9va19pZBgCIAEoA0IGukgDyAEBIkEKFkdldFByb2plY3RIb29rUmVzcG9uc2USJwoEaG9vaxgBIAEoCzIZLnNpZ25hbGJveC52MS5Qcm9qZWN0SG9vayLiAwoYVXBkYXRlUHJvamVjdEhvb2tSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhcKB2hvb2tfaWQYAiABKANCBrpIA8gBARKKAQoDdXJsGAMgASgJQn26SHq6AWwKD3VybC5odHRwX3NjaGVtZRIkb25seSBodHRwIGFuZCBodHRwcyBVUkxzIGFyZSBhbGxvd2VkGjN0aGlzID09ICcnIHx8IHRoaXMubWF0Y2hlcygnXig/aSlodHRwcz86Ly9bXi8/I10rJynIAQFyBhiAEIgBARIcCg9waXBlbGluZV9ldmVudHMYBCABKAhIAIgBARIiChVtZXJnZV9yZXF1ZXN0c19ldmVudHMYBSABKAhIAYgBARIYCgtwdXNoX2V2ZW50cxgGIAEoCEgCiAEBEhwKBXRva2VuGAcgASgJQgi6SAVyAxj/AUgDiAEBEiQKF2VuYWJsZV9zc2xfdmVyaWZpY2F0aW9uGAggASgISASIAQFCEgoQX3BpcGVsaW5lX2V2ZW50c0IYChZfbWVyZ2VfcmVxdWVzdHNfZXZlbnRzQg4KDF9wdXNoX2V2ZW50c0IICgZfdG9rZW5CGgoYX2VuYWJsZV9zc2xfdmVyaWZpY2F0aW9uIkQKGVVwZGF0ZVByb2plY3RIb29rUmVzcG9uc2USJwoEaG9vaxgBIAEoCzIZLnNpZ25hbGJveC52MS5Qcm9qZWN0SG9vazK0BgoPUGlwZWxpbmVTZXJ2aWNlElcKC0dldFBpcGVsaW5lEiAuc2lnbmFsYm94LnYxLkdldFBpcGVsaW5lUmVxdWVzdBohLnNpZ25hbGJveC52MS5HZXRQaXBlbGluZVJlc3BvbnNlIgOQAgESXgoPU2V0Q29tbWl0U3RhdHVzEiQuc2lnbmFsYm94LnYxLlNldENvbW1pdFN0YXR1c1JlcXVlc3QaJS5zaWduYWxib3gudjEuU2V0Q29tbWl0U3RhdHVzUmVzcG9uc2USbAoSTGlzdENvbW1pdFN0YXR1c2VzEicuc2lnbmFsYm94LnYxLkxpc3RDb21taXRTdGF0dXNlc1JlcXVlc3QaKC5zaWduYWxib3gudjEuTGlzdENvbW1pdFN0YXR1c2VzUmVzcG9uc2UiA5ACARJkChFDcmVhdGVQcm9qZWN0SG9vaxImLnNpZ25hbGJveC52MS5DcmVhdGVQcm9qZWN0SG9va1JlcXVlc3QaJy5zaWduYWxib3gudjEuQ3JlYXRlUHJvamVjdEhvb2tSZXNwb25zZRJmChBMaXN0UHJvamVjdEhvb2tzEiUuc2lnbmFsYm94LnYxLkxpc3RQcm9qZWN0SG9va3NSZXF1ZXN0GiYuc2lnbmFsYm94LnYxLkxpc3RQcm9qZWN0SG9va3NSZXNwb25zZSIDkAIBEmQKEURlbGV0ZVByb2plY3RIb29rEiYuc2lnbmFsYm94LnYxLkRlbGV0ZVByb2plY3RIb29rUmVxdWVzdBonLnNpZ25hbGJveC52MS5EZWxldGVQcm9qZWN0SG9va1Jlc3BvbnNlEmAKDkdldFByb2plY3RIb29rEiMuc2lnbmFsYm94LnYxLkdldFByb2plY3RIb29rUmVxdWVzdBokLnNpZ25hbGJveC52MS5HZXRQcm9qZWN0SG9va1Jlc3BvbnNlIgOQAgESZAoRVXBkYXRlUHJvamVjdEhvb2sSJi5zaWduYWxib3gudjEuVXBkYXRlUHJvamVjdEhvb2tSZXF1ZXN0Gicuc2lnbmFsYm94LnYxLlVwZGF0ZVByb2plY3RIb29rUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_signalbox_v1_pipeline]);
 
 /**
  * @generated from message signalbox.v1.GetPipelineRequest
@@ -332,6 +332,118 @@ export const DeleteProjectHookResponseSchema: GenMessage<DeleteProjectHookRespon
   messageDesc(file_signalbox_v1_pipeline_service, 11);
 
 /**
+ * @generated from message signalbox.v1.GetProjectHookRequest
+ */
+export type GetProjectHookRequest = Message<"signalbox.v1.GetProjectHookRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: int64 hook_id = 2;
+   */
+  hookId: bigint;
+};
+
+/**
+ * Describes the message signalbox.v1.GetProjectHookRequest.
+ * Use `create(GetProjectHookRequestSchema)` to create a new message.
+ */
+export const GetProjectHookRequestSchema: GenMessage<GetProjectHookRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_pipeline_service, 12);
+
+/**
+ * @generated from message signalbox.v1.GetProjectHookResponse
+ */
+export type GetProjectHookResponse = Message<"signalbox.v1.GetProjectHookResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.ProjectHook hook = 1;
+   */
+  hook?: ProjectHook | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.GetProjectHookResponse.
+ * Use `create(GetProjectHookResponseSchema)` to create a new message.
+ */
+export const GetProjectHookResponseSchema: GenMessage<GetProjectHookResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_pipeline_service, 13);
+
+/**
+ * @generated from message signalbox.v1.UpdateProjectHookRequest
+ */
+export type UpdateProjectHookRequest = Message<"signalbox.v1.UpdateProjectHookRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * @generated from field: int64 hook_id = 2;
+   */
+  hookId: bigint;
+
+  /**
+   * http(s) only, as GitLab's webhooks. GitLab requires it on update too.
+   *
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * @generated from field: optional bool pipeline_events = 4;
+   */
+  pipelineEvents?: boolean | undefined;
+
+  /**
+   * @generated from field: optional bool merge_requests_events = 5;
+   */
+  mergeRequestsEvents?: boolean | undefined;
+
+  /**
+   * @generated from field: optional bool push_events = 6;
+   */
+  pushEvents?: boolean | undefined;
+
+  /**
+   * A new token; absent keeps the old one.
+   *
+   * @generated from field: optional string token = 7;
+   */
+  token?: string | undefined;
+
+  /**
+   * @generated from field: optional bool enable_ssl_verification = 8;
+   */
+  enableSslVerification?: boolean | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.UpdateProjectHookRequest.
+ * Use `create(UpdateProjectHookRequestSchema)` to create a new message.
+ */
+export const UpdateProjectHookRequestSchema: GenMessage<UpdateProjectHookRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_pipeline_service, 14);
+
+/**
+ * @generated from message signalbox.v1.UpdateProjectHookResponse
+ */
+export type UpdateProjectHookResponse = Message<"signalbox.v1.UpdateProjectHookResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.ProjectHook hook = 1;
+   */
+  hook?: ProjectHook | undefined;
+};
+
+/**
+ * Describes the message signalbox.v1.UpdateProjectHookResponse.
+ * Use `create(UpdateProjectHookResponseSchema)` to create a new message.
+ */
+export const UpdateProjectHookResponseSchema: GenMessage<UpdateProjectHookResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_pipeline_service, 15);
+
+/**
  * PipelineService is how CI reports on commits (GitLab's commit status API)
  * and how it hears about merge train pipelines (project hooks).
  *
@@ -398,6 +510,27 @@ export const PipelineService: GenService<{
     methodKind: "unary";
     input: typeof DeleteProjectHookRequestSchema;
     output: typeof DeleteProjectHookResponseSchema;
+  },
+  /**
+   * GetProjectHook returns one webhook. Maintainers and above.
+   *
+   * @generated from rpc signalbox.v1.PipelineService.GetProjectHook
+   */
+  getProjectHook: {
+    methodKind: "unary";
+    input: typeof GetProjectHookRequestSchema;
+    output: typeof GetProjectHookResponseSchema;
+  },
+  /**
+   * UpdateProjectHook changes the fields that are present. Maintainers and
+   * above.
+   *
+   * @generated from rpc signalbox.v1.PipelineService.UpdateProjectHook
+   */
+  updateProjectHook: {
+    methodKind: "unary";
+    input: typeof UpdateProjectHookRequestSchema;
+    output: typeof UpdateProjectHookResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_signalbox_v1_pipeline_service, 0);

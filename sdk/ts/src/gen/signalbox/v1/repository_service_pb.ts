@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/repository_service.proto.
  */
 export const file_signalbox_v1_repository_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzaWduYWxib3gvdjEvcmVwb3NpdG9yeV9zZXJ2aWNlLnByb3RvEgxzaWduYWxib3gudjEizgEKBkJyYW5jaBIMCgRuYW1lGAEgASgJEiQKBmNvbW1pdBgCIAEoCzIULnNpZ25hbGJveC52MS5Db21taXQSEQoJcHJvdGVjdGVkGAMgASgIEg8KB2RlZmF1bHQYBCABKAgSGwoTZGV2ZWxvcGVyc19jYW5fcHVzaBgFIAEoCBIcChRkZXZlbG9wZXJzX2Nhbl9tZXJnZRgGIAEoCBIQCghjYW5fcHVzaBgHIAEoCBIOCgZtZXJnZWQYCCABKAgSDwoHd2ViX3VybBgJIAEoCSKcAgoGQ29tbWl0EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSEwoLYXV0aG9yX25hbWUYBCABKAkSFAoMYXV0aG9yX2VtYWlsGAUgASgJEjEKDWF1dGhvcmVkX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmNvbW1pdHRlcl9uYW1lGAcgASgJEhcKD2NvbW1pdHRlcl9lbWFpbBgIIAEoCRIyCg5jb21taXR0ZWRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcGFyZW50X2lkcxgKIAMoCRIPCgd3ZWJfdXJsGAsgASgJIoEBChNMaXN0QnJhbmNoZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhgKBnNlYXJjaBgCIAEoCUIIukgFcgMY/wESFQoEcGFnZRgDIAEoBUIHukgEGgIoABIbCghwZXJfcGFnZRgEIAEoBUIJukgGGgQYZCgAIlIKFExpc3RCcmFuY2hlc1Jlc3BvbnNlEiYKCGJyYW5jaGVzGAEgAygLMhQuc2lnbmFsYm94LnYxLkJyYW5jaBISCgp0b3RhbF9zaXplGAIgASgDIk0KEEdldEJyYW5jaFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGwoGYnJhbmNoGAIgASgJQgu6SAjIAQFyAxj/ASI5ChFHZXRCcmFuY2hSZXNwb25zZRIkCgZicmFuY2gYASABKAsyFC5zaWduYWxib3gudjEuQnJhbmNoMsIBChFSZXBvc2l0b3J5U2VydmljZRJaCgxMaXN0QnJhbmNoZXMSIS5zaWduYWxib3gudjEuTGlzdEJyYW5jaGVzUmVxdWVzdBoiLnNpZ25hbGJveC52MS5MaXN0QnJhbmNoZXNSZXNwb25zZSIDkAIBElEKCUdldEJyYW5jaBIeLnNpZ25hbGJveC52MS5HZXRCcmFuY2hSZXF1ZXN0Gh8uc2lnbmFsYm94LnYxLkdldEJyYW5jaFJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiVzaWduYWxib3gvdjEvcmVwb3NpdG9yeV9zZXJ2aWNlLnByb3RvEgxzaWduYWxib3gudjEizgEKBkJyYW5jaBIMCgRuYW1lGAEgASgJEiQKBmNvbW1pdBgCIAEoCzIULnNpZ25hbGJveC52MS5Db21taXQSEQoJcHJvdGVjdGVkGAMgASgIEg8KB2RlZmF1bHQYBCABKAgSGwoTZGV2ZWxvcGVyc19jYW5fcHVzaBgFIAEoCBIcChRkZXZlbG9wZXJzX2Nhbl9tZXJnZRgGIAEoCBIQCghjYW5fcHVzaBgHIAEoCBIOCgZtZXJnZWQYCCABKAgSDwoHd2ViX3VybBgJIAEoCSKcAgoGQ29tbWl0EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSEwoLYXV0aG9yX25hbWUYBCABKAkSFAoMYXV0aG9yX2VtYWlsGAUgASgJEjEKDWF1dGhvcmVkX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmNvbW1pdHRlcl9uYW1lGAcgASgJEhcKD2NvbW1pdHRlcl9lbWFpbBgIIAEoCRIyCg5jb21taXR0ZWRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcGFyZW50X2lkcxgKIAMoCRIPCgd3ZWJfdXJsGAsgASgJIoEBChNMaXN0QnJhbmNoZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhgKBnNlYXJjaBgCIAEoCUIIukgFcgMY/wESFQoEcGFnZRgDIAEoBUIHukgEGgIoABIbCghwZXJfcGFnZRgEIAEoBUIJukgGGgQYZCgAIlIKFExpc3RCcmFuY2hlc1Jlc3BvbnNlEiYKCGJyYW5jaGVzGAEgAygLMhQuc2lnbmFsYm94LnYxLkJyYW5jaBISCgp0b3RhbF9zaXplGAIgASgDIk0KEEdldEJyYW5jaFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGwoGYnJhbmNoGAIgASgJQgu6SAjIAQFyAxj/ASI5ChFHZXRCcmFuY2hSZXNwb25zZRIkCgZicmFuY2gYASABKAsyFC5zaWduYWxib3gudjEuQnJhbmNoIkoKEEdldENvbW1pdFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGAoDc2hhGAIgASgJQgu6SAjIAQFyAxj/ASJNChFHZXRDb21taXRSZXNwb25zZRIkCgZjb21taXQYASABKAsyFC5zaWduYWxib3gudjEuQ29tbWl0EhIKCnByb2plY3RfaWQYAiABKAMylQIKEVJlcG9zaXRvcnlTZXJ2aWNlEloKDExpc3RCcmFuY2hlcxIhLnNpZ25hbGJveC52MS5MaXN0QnJhbmNoZXNSZXF1ZXN0GiIuc2lnbmFsYm94LnYxLkxpc3RCcmFuY2hlc1Jlc3BvbnNlIgOQAgESUQoJR2V0QnJhbmNoEh4uc2lnbmFsYm94LnYxLkdldEJyYW5jaFJlcXVlc3QaHy5zaWduYWxib3gudjEuR2V0QnJhbmNoUmVzcG9uc2UiA5ACARJRCglHZXRDb21taXQSHi5zaWduYWxib3gudjEuR2V0Q29tbWl0UmVxdWVzdBofLnNpZ25hbGJveC52MS5HZXRDb21taXRSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Branch is a branch and the commit at its head.
@@ -239,6 +239,52 @@ export const GetBranchResponseSchema: GenMessage<GetBranchResponse> = /*@__PURE_
   messageDesc(file_signalbox_v1_repository_service, 5);
 
 /**
+ * @generated from message signalbox.v1.GetCommitRequest
+ */
+export type GetCommitRequest = Message<"signalbox.v1.GetCommitRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * A sha, a branch name, or any revision git understands.
+   *
+   * @generated from field: string sha = 2;
+   */
+  sha: string;
+};
+
+/**
+ * Describes the message signalbox.v1.GetCommitRequest.
+ * Use `create(GetCommitRequestSchema)` to create a new message.
+ */
+export const GetCommitRequestSchema: GenMessage<GetCommitRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_repository_service, 6);
+
+/**
+ * @generated from message signalbox.v1.GetCommitResponse
+ */
+export type GetCommitResponse = Message<"signalbox.v1.GetCommitResponse"> & {
+  /**
+   * @generated from field: signalbox.v1.Commit commit = 1;
+   */
+  commit?: Commit | undefined;
+
+  /**
+   * @generated from field: int64 project_id = 2;
+   */
+  projectId: bigint;
+};
+
+/**
+ * Describes the message signalbox.v1.GetCommitResponse.
+ * Use `create(GetCommitResponseSchema)` to create a new message.
+ */
+export const GetCommitResponseSchema: GenMessage<GetCommitResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_repository_service, 7);
+
+/**
  * RepositoryService reads a project's git repository.
  *
  * @generated from service signalbox.v1.RepositoryService
@@ -263,6 +309,17 @@ export const RepositoryService: GenService<{
     methodKind: "unary";
     input: typeof GetBranchRequestSchema;
     output: typeof GetBranchResponseSchema;
+  },
+  /**
+   * GetCommit returns the commit a sha or branch name names. Whoever may
+   * read the project's code.
+   *
+   * @generated from rpc signalbox.v1.RepositoryService.GetCommit
+   */
+  getCommit: {
+    methodKind: "unary";
+    input: typeof GetCommitRequestSchema;
+    output: typeof GetCommitResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_signalbox_v1_repository_service, 0);
