@@ -6,7 +6,7 @@ import (
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/train"
+	"github.com/signalbox/signalbox/server/mergetrain"
 )
 
 func (h mergeTrainHandler) GetMergeTrainStrategies(ctx context.Context, _ *signalboxv1.GetMergeTrainStrategiesRequest) (*signalboxv1.GetMergeTrainStrategiesResponse, error) {
@@ -18,9 +18,9 @@ func (h mergeTrainHandler) GetMergeTrainStrategies(ctx context.Context, _ *signa
 }
 
 func (h mergeTrainHandler) SetMergeTrainStrategy(ctx context.Context, req *signalboxv1.SetMergeTrainStrategyRequest) (*signalboxv1.SetMergeTrainStrategyResponse, error) {
-	kind, _ := train.ParseStrategy(req.GetStrategy()) // validated: gitlab or batched
+	kind, _ := mergetrain.ParseStrategyName(req.GetStrategy()) // validated: gitlab or batched
 	p, err := h.deps.Projects.SetMergeTrainStrategy(ctx, scopeFrom(ctx), &storagev1.MergeTrainStrategy{
-		Branch: req.GetBranch(), Strategy: int32(kind), FlakeRetries: req.GetFlakeRetries(), Optimistic: req.GetOptimistic(),
+		Branch: req.GetBranch(), Strategy: kind, FlakeRetries: req.GetFlakeRetries(), Optimistic: req.GetOptimistic(),
 	})
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
@@ -47,7 +47,7 @@ func toStrategies(p *storagev1.Project) *signalboxv1.MergeTrainStrategies {
 
 func toStrategy(st *storagev1.MergeTrainStrategy) *signalboxv1.MergeTrainStrategy {
 	return &signalboxv1.MergeTrainStrategy{
-		Branch: st.GetBranch(), Strategy: train.Strategy(st.GetStrategy()).String(),
+		Branch: st.GetBranch(), Strategy: mergetrain.StrategyName(st.GetStrategy()),
 		FlakeRetries: st.GetFlakeRetries(), Optimistic: st.GetOptimistic(),
 	}
 }

@@ -56,3 +56,14 @@ func recordOutcomes(t *storagev1.Train, failed bool, n int) {
 }
 
 func screenRef(iid int64) string { return "refs/merge-requests/" + itoa(iid) + "/screen" }
+
+// StrategyName is the name the settings show for a stored strategy
+// ("gitlab", "batched"); the doors name strategies through it, so that
+// only the engine knows the scheduler.
+func StrategyName(stored int32) string { return train.Strategy(stored).String() }
+
+// ParseStrategyName returns the stored value of the strategy named name.
+func ParseStrategyName(name string) (int32, bool) {
+	s, ok := train.ParseStrategy(name)
+	return int32(s), ok
+}
