@@ -19,7 +19,7 @@ func TestVersionAndMetadata(t *testing.T) {
 	require.NoError(t, err)
 	v, _, err := root.Version.GetVersion()
 	require.NoError(t, err)
-	require.Equal(t, "devel", v.Version, "a test binary is built from a work tree")
+	require.Equal(t, "(devel)", v.Version, "a test binary is built from a work tree")
 	md, _, err := root.Metadata.GetMetadata()
 	require.NoError(t, err)
 	require.Equal(t, v.Version, md.Version)
