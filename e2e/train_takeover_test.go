@@ -24,6 +24,10 @@ func takeover(t testing.TB) time.Duration {
 	a := harness.Start(t, binary, []string{"SIGNALBOX_CRASH_AT=train.build.piped"}, args...)
 	b := harness.Start(t, binary, nil, args...)
 	gl := gitlabClient(t, b.URL)
+	// Merge requests join through A: the replica that takes a command wakes
+	// its own train loop at once, so A is likely to hold the train (B wins
+	// only when it happens to look first), even on a loaded machine.
+	glA := gitlabClient(t, a.URL)
 	p, _, err := gl.Projects.CreateProject(&gitlab.CreateProjectOptions{Name: gitlab.Ptr("demo")})
 	require.NoError(t, err)
 	_, _, err = gl.Projects.EditProject(p.ID, &gitlab.EditProjectOptions{MergeTrainsEnabled: gitlab.Ptr(true), MergePipelinesEnabled: gitlab.Ptr(true)})
@@ -43,7 +47,7 @@ func takeover(t testing.TB) time.Duration {
 	}()
 	for _, branch := range branches {
 		mr := openGreenMR(t, gl, p.ID, branch)
-		_, res, err := gl.MergeTrains.AddMergeRequestToMergeTrain(p.ID, mr.IID, nil)
+		_, res, err := glA.MergeTrains.AddMergeRequestToMergeTrain(p.ID, mr.IID, nil)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusCreated, res.StatusCode)
 		var stored time.Time
