@@ -213,6 +213,18 @@ async function main() {
   const project = await rest("GET", `/projects/${cfg.settingsProject.id}`);
   assert(project.only_allow_merge_if_all_status_checks_passed === true, "the setting is saved on the server");
 
+  // ---- The merge train strategy: batched, optimistic, saved on the server.
+  const trains = page.getByRole("region", { name: "Merge trains" });
+  const strategy = trains.getByLabel("Strategy");
+  await until(() => strategy.isEnabled(), "the merge train settings to load");
+  assert((await strategy.inputValue()) === "gitlab", "trains start with GitLab's strategy");
+  await strategy.selectOption("batched");
+  await trains.getByLabel("Land a passed batch over an earlier failed one that it contains").check();
+  await trains.getByRole("button", { name: "Save merge train settings" }).click();
+  await trains.getByText("Changes saved.").waitFor();
+  const strategies = await rest("GET", `/projects/${cfg.settingsProject.id}/merge_train_strategies`);
+  assert(strategies.strategy === "batched" && strategies.optimistic === true && strategies.flake_retries === 0, `the strategy is saved: ${JSON.stringify(strategies)}`);
+
   // ---- Add a check with the keyboard. The validator was fetched ahead of
   // need, while the page was idle, before any form opened.
   await until(() => wasmFetches.length >= 1, "the validator's preload, before a form opens");

@@ -1,5 +1,6 @@
-// The merge-request settings page: "Status checks must succeed", and the
-// project's external status checks with add, edit and remove.
+// The merge-request settings page: "Status checks must succeed", the merge
+// train strategy, and the project's external status checks with add, edit
+// and remove.
 
 import {
   Code,
@@ -13,6 +14,7 @@ import {
 import { announce, byId, h, replaceChildren } from "./dom.js";
 import { formErrors, messages, type FormErrors, type FormField } from "./messages.js";
 import type { Context } from "./session.js";
+import { TrainStrategySection } from "./train_strategy.js";
 import { loadValidator, preloadValidator, readyValidator } from "./validator.js";
 
 /** Renders the settings page into #app. */
@@ -34,7 +36,11 @@ class SettingsPage {
   private readonly listArea = h("div", { id: "status-checks-list" }, h("p", { class: "muted" }, "Loading status checks…"));
   private readonly addButton = h("button", { type: "button", class: "primary", disabled: true }, "Add status check");
 
-  constructor(private readonly ctx: Context) {}
+  private readonly trains: TrainStrategySection;
+
+  constructor(private readonly ctx: Context) {
+    this.trains = new TrainStrategySection(ctx);
+  }
 
   mount(): void {
     const settingsForm = h(
@@ -63,6 +69,7 @@ class SettingsPage {
     replaceChildren(
       byId("app"),
       h("section", { class: "panel", "aria-labelledby": "merge-checks-title" }, settingsForm),
+      this.trains.element,
       h(
         "section",
         { class: "panel", "aria-labelledby": "status-checks-title" },
@@ -77,6 +84,7 @@ class SettingsPage {
       ),
     );
     void this.loadProject();
+    void this.trains.load();
     void this.loadChecks();
     // The validator loads while the page is idle, so a form finds it ready.
     preloadValidator(this.ctx);
