@@ -17,46 +17,14 @@ import (
 // target), without a pipeline (train.Chain). The ref points at the commit
 // at once, so a test of it later finds it.
 func (s *Service) chain(ctx context.Context, p *storagev1.Project, cur *storagev1.Train, a train.Chain) error {
-	c := carByID(cur, a.Car)
-	if a.Cancel != 0 {
-		if err := s.pipelines.Cancel(ctx, p, a.Cancel); err != nil {
-			return err
-		}
-	}
-	repo, err := s.repos.Open(ctx, p)
-	if err != nil {
-		return err
-	}
-	base := ""
-	if a.On == 0 {
-		if base, err = repo.Ref(ctx, repository.BranchRef(cur.GetTargetBranch())); err != nil {
-			return err
-		}
-	} else {
-		base = carByID(cur, a.On).GetTrainSha()
-	}
-	if base == "" {
-		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPreviousRefMissing}, base)
-	}
-	mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), c.GetMergeRequestIid())
-	if err != nil {
-		return err
-	}
-	landing, err := s.landing(ctx, p, repo, c, mr, base)
-	var conflict *repository.ConflictError
-	if errors.As(err, &conflict) {
-		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonConflict, Paths: conflict.Paths}, base)
-	}
-	if err != nil {
-		return err
-	}
-	if err := repo.SetRef(ctx, trainRef(c.GetMergeRequestIid()), landing.SHA); err != nil {
+	landing, base, failed, err := s.trainCommit(ctx, p, cur, a.Car, a.On, a.Cancel)
+	if failed || err != nil {
 		return err
 	}
 	next, err := s.commit(ctx, cur, func(next *storagev1.Train) error {
 		nc := carByID(next, a.Car)
 		fresh, err := train.State(nc.GetState()).RefreshPipeline()
-		nc.State, nc.PipelineId, nc.TrainSha, nc.BaseCarId, nc.BaseSha = int32(fresh), 0, landing.SHA, a.On, base
+		nc.State, nc.PipelineId, nc.TrainSha, nc.BaseCarId, nc.BaseSha = int32(fresh), 0, landing, a.On, base
 		nc.Failure, nc.BatchId, nc.UpdateTime = nil, 0, timestamppb.New(s.clock.Now())
 		return err
 	})

@@ -33,43 +33,12 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 		cur, c = next, carByID(next, a.Car)
 		s.publishCar(ctx, cur, a.Car)
 	}
-	if a.Cancel != 0 {
-		if err := s.pipelines.Cancel(ctx, p, a.Cancel); err != nil {
-			return err
-		}
-	}
-	repo, err := s.repos.Open(ctx, p)
-	if err != nil {
+	// The ref is set first: CI fetches it as soon as it hears of the pipeline.
+	landing, base, failed, err := s.trainCommit(ctx, p, cur, a.Car, a.On, a.Cancel)
+	if failed || err != nil {
 		return err
 	}
-	base := ""
-	if a.On == 0 {
-		if base, err = repo.Ref(ctx, repository.BranchRef(cur.GetTargetBranch())); err != nil {
-			return err
-		}
-	} else {
-		base = carByID(cur, a.On).GetTrainSha()
-	}
-	if base == "" {
-		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPreviousRefMissing}, base)
-	}
-	mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), c.GetMergeRequestIid())
-	if err != nil {
-		return err
-	}
-	landing, err := s.landing(ctx, p, repo, c, mr, base)
-	var conflict *repository.ConflictError
-	if errors.As(err, &conflict) {
-		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonConflict, Paths: conflict.Paths}, base)
-	}
-	if err != nil {
-		return err
-	}
-	// The ref first: CI fetches it as soon as it hears of the pipeline.
-	if err := repo.SetRef(ctx, trainRef(c.GetMergeRequestIid()), landing.SHA); err != nil {
-		return err
-	}
-	pl, err := s.pipelines.Create(ctx, p, landing.SHA, trainRef(c.GetMergeRequestIid()), "merge_request_event", c.GetUserId())
+	pl, err := s.pipelines.Create(ctx, p, landing, trainRef(c.GetMergeRequestIid()), "merge_request_event", c.GetUserId())
 	if err != nil {
 		return s.fail(ctx, cur, a.Car, train.Cause{Reason: train.ReasonPipelineNotCreated, Detail: gitrepo.Display(err.Error())}, base)
 	}
@@ -78,7 +47,7 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 	next, err := s.commit(ctx, cur, func(next *storagev1.Train) error {
 		nc := carByID(next, a.Car)
 		fresh, err := train.State(nc.GetState()).RefreshPipeline()
-		nc.State, nc.PipelineId, nc.TrainSha, nc.BaseCarId, nc.BaseSha = int32(fresh), pl.GetId(), landing.SHA, a.On, base
+		nc.State, nc.PipelineId, nc.TrainSha, nc.BaseCarId, nc.BaseSha = int32(fresh), pl.GetId(), landing, a.On, base
 		nc.Failure, nc.BatchId, nc.UpdateTime = nil, 0, timestamppb.New(s.clock.Now())
 		return err
 	})
@@ -89,7 +58,7 @@ func (s *Service) build(ctx context.Context, p *storagev1.Project, cur *storagev
 		}
 		return err
 	}
-	s.cancelOrphans(ctx, p, landing.SHA, trainRef(c.GetMergeRequestIid()), pl.GetId())
+	s.cancelOrphans(ctx, p, landing, trainRef(c.GetMergeRequestIid()), pl.GetId())
 	s.publishCar(ctx, next, a.Car)
 	return nil
 }
@@ -110,6 +79,49 @@ func (s *Service) cancelOrphans(ctx context.Context, p *storagev1.Project, sha, 
 			}
 		}
 	}
+}
+
+// trainCommit makes car id's train commit on the car ahead (on; 0 for the
+// target), after cancelling the pipeline it replaces (cancel, if any), and
+// points the car's train ref at it. failed says the car could have none and
+// its failure was stored instead (err is that store's).
+func (s *Service) trainCommit(ctx context.Context, p *storagev1.Project, cur *storagev1.Train, id, on, cancel int64) (sha, base string, failed bool, err error) {
+	c := carByID(cur, id)
+	if cancel != 0 {
+		if err := s.pipelines.Cancel(ctx, p, cancel); err != nil {
+			return "", "", false, err
+		}
+	}
+	repo, err := s.repos.Open(ctx, p)
+	if err != nil {
+		return "", "", false, err
+	}
+	if on == 0 {
+		if base, err = repo.Ref(ctx, repository.BranchRef(cur.GetTargetBranch())); err != nil {
+			return "", "", false, err
+		}
+	} else {
+		base = carByID(cur, on).GetTrainSha()
+	}
+	if base == "" {
+		return "", base, true, s.fail(ctx, cur, id, train.Cause{Reason: train.ReasonPreviousRefMissing}, base)
+	}
+	mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), c.GetMergeRequestIid())
+	if err != nil {
+		return "", "", false, err
+	}
+	landing, err := s.landing(ctx, p, repo, c, mr, base)
+	var conflict *repository.ConflictError
+	if errors.As(err, &conflict) {
+		return "", base, true, s.fail(ctx, cur, id, train.Cause{Reason: train.ReasonConflict, Paths: conflict.Paths}, base)
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	if err := repo.SetRef(ctx, trainRef(c.GetMergeRequestIid()), landing.SHA); err != nil {
+		return "", "", false, err
+	}
+	return landing.SHA, base, false, nil
 }
 
 // fail stores a failure of car id on base; the next plan decides whether it
