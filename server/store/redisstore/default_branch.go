@@ -33,7 +33,7 @@ func (ps projects) withSettledDefaultBranch(ctx context.Context, p *storagev1.Pr
 	if !p.GetEmptyRepo() {
 		return p, nil
 	}
-	branch, err := ps.s.rdb.Get(ctx, ps.s.keys.settledDefaultBranch(p.GetId())).Result()
+	branch, err := ps.s.getBytes(ctx, ps.s.keys.settledDefaultBranch(p.GetId()))
 	if errors.Is(err, redis.Nil) {
 		return p, nil
 	}
@@ -41,6 +41,6 @@ func (ps projects) withSettledDefaultBranch(ctx context.Context, p *storagev1.Pr
 		return nil, err
 	}
 	p.EmptyRepo = false
-	p.DefaultBranch = branch
+	p.DefaultBranch = string(branch)
 	return p, nil
 }
