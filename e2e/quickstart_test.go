@@ -119,7 +119,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", run)
-	cmd.Dir = t.TempDir() // where the reader's demo repository is made
+	cmd.Dir = t.TempDir()           // where the reader's demo repository is made
 	cmd.Env = gitrepotest.Env(home) // a reader's machine, not this one's git configuration
 	cmd.Env = append(cmd.Env, "GIT_AUTHOR_NAME=Reader", "GIT_AUTHOR_EMAIL=reader@example.com",
 		"GIT_COMMITTER_NAME=Reader", "GIT_COMMITTER_EMAIL=reader@example.com")
