@@ -79,7 +79,7 @@ func writeAddrFile(path, addr string) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
+	defer os.Remove(tmp.Name())              // after a successful rename, a no-op
 	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 would hide it from other users' tools
 		tmp.Close()
 		return err
