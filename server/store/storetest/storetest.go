@@ -24,6 +24,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
 	t.Run("CarChecks", func(t *testing.T) { testCarChecks(t, h) })
 	t.Run("NextIDLeased", func(t *testing.T) { testNextIDLeased(t, h) })
+	t.Run("ReplaceReleasing", func(t *testing.T) { testReplaceReleasing(t, h) })
 	t.Run("Prefetch", func(t *testing.T) { testPrefetch(t, h) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, h) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
