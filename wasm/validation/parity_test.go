@@ -213,6 +213,12 @@ func TestValidateJSONReadsWhatProtojsonReads(t *testing.T) {
 		`{"checks":[null]}`, `{"checks":{}}`, `{"checks":[{"nope":1}]}`, `{"nope":1}`, `[]`, `null`, `{"checks":`,
 		`{"checks":[{"name":"a","name":"b"}]}`, `{"checks":[{"name":"a","NAME":"b"}]}`, "{\"checks\":[{\"name\":\"\xff\"}]}",
 		`{"checks":[{"id":"Infinity"}]}`, `{"checks":[{"id":"-0"}]}`, `{"checks":[{"id":-0}]}`,
+		`{"checks":[{"id":9.223372036854775807e18}]}`, `{"checks":[{"id":9.2233720368547758e18}]}`, `{"checks":[{"id":"1E400"}]}`,
+		`{"checks":[{"id":1e-2}]}`, `{"checks":[{"id":100e-2}]}`, `{"checks":[{"id":01}]}`, `{"checks":[{"id":-}]}`,
+		`{"checks":[{"id":"NaN"}]}`, `{"checks":[{"id":true}]}`, `{"checks":[{"protectedBranchIds":"1"}]}`,
+		` { "checks" : [ { "name" : "\ud83d\ude00" , "externalUrl":"http://\u00e9x/" } ] } `,
+		`{"checks":[{"name":"\ud800\u0041"}]}`, `{"checks":[{"name":"\udc00"}]}`, `{"checks":[{"name":"a\u0000"}]}`,
+		"{\"checks\":[{\"name\":\"a\tb\"}]}", `{"checks":[{"name":"\x41"}]}`, `{"checks":[]}x`, `{"checks":[],}`,
 	} {
 		msg := &signalboxv1.StatusCheckSettings{}
 		perr := protojson.Unmarshal([]byte(text), msg)

@@ -1,14 +1,9 @@
 package validation
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Settings is signalbox.v1.StatusCheckSettings, the message the rules are
@@ -27,34 +22,35 @@ type Spec struct {
 }
 
 // parseSettings reads protobuf JSON the way protojson does for this
-// message: either spelling of a field name, 64-bit integers as numbers or
-// strings, null for a default, and no unknown field. It is stricter than
-// encoding/json alone (which ignores unknown names), and only the verdict
-// "could not read it" matters: its error texts are not protojson's.
+// message: either spelling of a field name, integers as numbers or strings,
+// null for a default, and no unknown or repeated field. Only the verdict
+// "could not read it" is protojson's: the error texts are not.
 func parseSettings(text []byte) (Settings, error) {
 	var out Settings
-	if !utf8.Valid(text) || loneSurrogate(text) {
-		return out, errors.New("invalid UTF-8")
-	}
-	top, err := decodeObject(text)
+	top, err := parseJSON(text)
 	if err != nil {
 		return out, err
 	}
+	if top.kind != jsonObject {
+		return out, errors.New("not a JSON object")
+	}
 	seen := map[string]bool{}
-	for _, f := range top {
-		key, raw := f.key, f.value
-		if seen[key] {
-			return out, errors.New(`duplicate field "` + key + `"`)
+	for _, m := range top.members {
+		if m.key != "checks" {
+			return out, errors.New(`unknown field "` + m.key + `"`)
 		}
-		seen[key] = true
-		if key != "checks" {
-			return out, errors.New(`unknown field "` + key + `"`)
+		if seen[m.key] {
+			return out, errors.New(`duplicate field "` + m.key + `"`)
 		}
-		var items []json.RawMessage
-		if err := strictUnmarshal(raw, &items); err != nil {
-			return out, errors.New("checks: " + err.Error())
+		seen[m.key] = true
+		switch m.value.kind {
+		case jsonNull:
+			continue
+		case jsonArray:
+		default:
+			return out, errors.New("checks: not an array")
 		}
-		for i, item := range items {
+		for i, item := range m.value.items {
 			spec, err := parseSpec(item)
 			if err != nil {
 				return out, errors.New("checks[" + strconv.Itoa(i) + "]: " + err.Error())
@@ -74,44 +70,42 @@ var specFields = map[string]string{
 	"timeout_seconds": "timeout_seconds", "timeoutSeconds": "timeout_seconds",
 }
 
-func parseSpec(text []byte) (Spec, error) {
+func parseSpec(v jsonValue) (Spec, error) {
 	var out Spec
-	fields, err := decodeObject(text)
-	if err != nil {
-		return out, err
+	if v.kind != jsonObject {
+		return out, errors.New("not a JSON object")
 	}
 	seen := map[string]bool{}
-	for _, f := range fields {
-		key, raw := f.key, f.value
-		name, ok := specFields[key]
+	for _, m := range v.members {
+		name, ok := specFields[m.key]
 		if !ok {
-			return out, errors.New(`unknown field "` + key + `"`)
+			return out, errors.New(`unknown field "` + m.key + `"`)
 		}
 		if seen[name] {
-			return out, errors.New(`duplicate field "` + key + `"`)
+			return out, errors.New(`duplicate field "` + m.key + `"`)
 		}
 		seen[name] = true
-		if isNull(raw) {
+		if m.value.kind == jsonNull {
 			continue
 		}
 		var err error
 		switch name {
 		case "id":
-			out.ID, err = parseInt(raw, 64)
+			out.ID, err = parseInt(m.value, 64)
 		case "name":
-			err = strictUnmarshal(raw, &out.Name)
+			out.Name, err = parseString(m.value)
 		case "external_url":
-			err = strictUnmarshal(raw, &out.ExternalURL)
+			out.ExternalURL, err = parseString(m.value)
 		case "timeout_seconds":
 			var n int64
-			n, err = parseInt(raw, 32)
+			n, err = parseInt(m.value, 32)
 			out.TimeoutSeconds = int32(n)
 		case "protected_branch_ids":
-			var items []json.RawMessage
-			if err = strictUnmarshal(raw, &items); err != nil {
+			if m.value.kind != jsonArray {
+				err = errors.New("not an array")
 				break
 			}
-			for _, item := range items {
+			for _, item := range m.value.items {
 				n, perr := parseInt(item, 64)
 				if perr != nil {
 					err = perr
@@ -121,134 +115,80 @@ func parseSpec(text []byte) (Spec, error) {
 			}
 		}
 		if err != nil {
-			return out, errors.New(key + ": " + err.Error())
+			return out, errors.New(m.key + ": " + err.Error())
 		}
 	}
 	return out, nil
+}
+
+func parseString(v jsonValue) (string, error) {
+	if v.kind != jsonString {
+		return "", errors.New("not a string")
+	}
+	return v.text, nil
 }
 
 // parseInt reads an integer of bitSize bits as protojson does: a JSON
 // number or a string holding one, possibly with an exponent or a zero
 // fraction ("1e2", "3.0"), but nothing fractional and nothing out of range.
-func parseInt(raw json.RawMessage, bitSize int) (int64, error) {
-	text := strings.TrimSpace(string(raw))
-	if strings.HasPrefix(text, `"`) {
-		var s string
-		if err := strictUnmarshal(raw, &s); err != nil {
-			return 0, err
+func parseInt(v jsonValue, bitSize int) (int64, error) {
+	text := v.text
+	switch v.kind {
+	case jsonNumber:
+	case jsonString:
+		if jsonNumberEnd(text, 0) != len(text) || text == "" {
+			return 0, errors.New("not an integer: " + strconv.Quote(text))
 		}
-		if s != strings.TrimSpace(s) || s == "" {
-			return 0, errors.New("not an integer: " + strconv.Quote(s))
-		}
-		text = s
+	default:
+		return 0, errors.New("not an integer")
 	}
-	if n, err := strconv.ParseInt(text, 10, bitSize); err == nil {
-		return n, nil
-	}
-	// protojson also takes an integral number written with an exponent or
-	// a fraction of zeros.
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f != math.Trunc(f) || !validJSONNumber(text) {
+	digits, ok := integerDigits(text)
+	if !ok {
 		return 0, errors.New("not an integer: " + strconv.Quote(text))
 	}
-	limit := math.Ldexp(1, bitSize-1)
-	if f < -limit || f >= limit {
+	n, err := strconv.ParseInt(digits, 10, bitSize)
+	if err != nil {
 		return 0, errors.New("out of range: " + text)
 	}
-	return int64(f), nil
+	return n, nil
 }
 
-// validJSONNumber rejects what ParseFloat takes but JSON does not ("0x1p3",
-// "Inf", "1_0", "+1").
-func validJSONNumber(s string) bool {
-	var n json.Number
-	return json.Unmarshal([]byte(s), &n) == nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	return string(bytes.TrimSpace(raw)) == "null"
-}
-
-type member struct {
-	key   string
-	value json.RawMessage
-}
-
-// decodeObject reads a JSON object's members in order, keeping repeated
-// names (protojson refuses them; a map would keep the last).
-func decodeObject(text []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
+// integerDigits writes a JSON number without fraction or exponent, exactly
+// ("9.223372036854775807e18" is 9223372036854775807), or reports that it is
+// not an integer: protojson's normalizeToIntString.
+func integerDigits(text string) (string, bool) {
+	neg := strings.HasPrefix(text, "-")
+	text = strings.TrimPrefix(text, "-")
+	mant, exp, _ := strings.Cut(strings.ToLower(text), "e")
+	intp, frac, _ := strings.Cut(mant, ".")
+	intp = strings.TrimLeft(intp, "0") // JSON allows only a lone leading 0
+	frac = strings.TrimRight(frac, "0")
+	if intp == "" && frac == "" {
+		return "0", true
 	}
-	var out []member
-	for dec.More() {
-		tok, err := dec.Token()
+	e := 0
+	if exp != "" {
+		n, err := strconv.ParseInt(exp, 10, 32)
 		if err != nil {
-			return nil, err
+			return "", false
 		}
-		key, _ := tok.(string)
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil, err
-		}
-		out = append(out, member{key: key, value: value})
+		e = int(n)
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
+	var num string
+	if e >= 0 {
+		if len(frac) > e || len(intp)+e > 20 {
+			return "", false
+		}
+		num = intp + frac + strings.Repeat("0", e-len(frac))
+	} else {
+		at := len(intp) + e
+		if len(frac) > 0 || at < 0 || strings.Trim(intp[at:], "0") != "" {
+			return "", false
+		}
+		num = intp[:at]
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
+	if neg {
+		return "-" + num, true
 	}
-	return out, nil
-}
-
-// strictUnmarshal is json.Unmarshal for values already known to be valid
-// UTF-8 (parseSettings checks the whole text first: encoding/json would
-// replace invalid bytes, protojson refuses them).
-func strictUnmarshal(data []byte, v any) error {
-	return json.Unmarshal(data, v)
-}
-
-// loneSurrogate reports a \u escape of half a UTF-16 surrogate pair without
-// its other half, which encoding/json replaces and protojson refuses.
-func loneSurrogate(text []byte) bool {
-	pendingHigh := false
-	for i := 0; i < len(text); i++ {
-		if text[i] != '\\' || i+1 >= len(text) {
-			if pendingHigh {
-				return true
-			}
-			continue
-		}
-		i++ // the escaped character
-		if text[i] != 'u' || i+4 >= len(text) {
-			if pendingHigh {
-				return true
-			}
-			continue
-		}
-		r, err := strconv.ParseUint(string(text[i+1:i+5]), 16, 16)
-		i += 4
-		if err != nil {
-			continue
-		}
-		switch {
-		case r >= 0xD800 && r < 0xDC00:
-			if pendingHigh {
-				return true
-			}
-			pendingHigh = true
-		case r >= 0xDC00 && r < 0xE000:
-			if !pendingHigh {
-				return true
-			}
-			pendingHigh = false
-		default:
-			if pendingHigh {
-				return true
-			}
-		}
-	}
-	return pendingHigh
+	return num, true
 }
