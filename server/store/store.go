@@ -69,6 +69,14 @@ type Projects interface {
 	// Update replaces old with updated, claiming a changed name first. The
 	// path cannot change.
 	Update(ctx context.Context, old, updated *storagev1.Project) error
+	// SettleDefaultBranch records branch as the default branch chosen by the
+	// first push of a project whose record says empty_repo, unless one was
+	// recorded already, and returns the recorded one: of racing first pushes
+	// exactly one wins and every caller learns which. From then on Get
+	// reports the project with empty_repo false and that default branch,
+	// even when an Update written from an older read says otherwise, until
+	// an Update clears empty_repo itself.
+	SettleDefaultBranch(ctx context.Context, projectID int64, branch string) (string, error)
 }
 
 // Members stores who has which role in a project.
