@@ -1,8 +1,10 @@
 //go:build js && wasm
 
-// Command wasm is the browser's validator: protovalidate over the generated
-// signalbox.v1 types, built with GOOS=js GOARCH=wasm, so that the settings
-// form checks what the user types against the very rules the server applies.
+// Command wasm is the browser's validator, built with GOOS=js GOARCH=wasm,
+// so that the settings form checks what the user types against the very
+// rules the server applies to signalbox.v1.StatusCheckSettings. It links no
+// protovalidate, CEL or protobuf runtime (see package validation for how
+// the rules are kept the server's).
 //
 // It registers one JavaScript function,
 //
@@ -12,7 +14,7 @@
 // defined it, so the page knows the function exists. It never returns: the
 // Go runtime has to stay alive for the function to be callable.
 //
-// Rebuild the served artifact with go run ./wasm/build (see docs/wasm.md).
+// Rebuild the served artifact with go run ./wasm/build (see docs/web.md).
 package main
 
 import (

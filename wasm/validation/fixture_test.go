@@ -55,7 +55,7 @@ func TestFixtureServerValidator(t *testing.T) {
 	for _, c := range f.Cases {
 		msg := &signalboxv1.StatusCheckSettings{}
 		require.NoError(t, protojson.Unmarshal(c.Message, msg), c.Name)
-		got := validation.FromError(v.Validate(msg))
+		got := fromError(v.Validate(msg))
 		require.Empty(t, got.Error, c.Name)
 		require.Equal(t, nonNil(c.Violations), got.Violations, c.Name)
 	}

@@ -1,24 +1,25 @@
 // Package validation is the part of the browser validator that does not
-// need a browser: it finds a message type by name, reads the message from
-// JSON and validates it with protovalidate, exactly as the server does, and
-// reports the violations in a plain shape a JavaScript caller can use.
+// need a browser: it reads a signalbox.v1.StatusCheckSettings from protobuf
+// JSON and applies the rules status_check_settings.proto declares, with the
+// very results protovalidate gives on the server, in a plain shape a
+// JavaScript caller can use.
+//
+// It does not link protovalidate, CEL or the protobuf runtime: those made
+// the WebAssembly module 20 MB (4 MB gzipped) for one message of seven
+// rules. Instead each rule is written out here (rules.go) next to the CEL
+// expression it implements, and the tests hold the two together: the rules
+// read from the generated descriptor must be exactly the table in rules.go
+// (a rule added to the proto fails the build until it is written here), and
+// fuzzed settings must get the same violations, in the same order, from
+// this package and from protovalidate.
 //
 // The WebAssembly entry point (package main in the parent directory) only
 // moves strings between JavaScript and this package, so everything here is
 // tested natively.
 package validation
 
-import (
-	"errors"
-	"fmt"
-
-	"buf.build/go/protovalidate"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
-
-	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
-)
+// SettingsType is the one message type this validator knows.
+const SettingsType = "signalbox.v1.StatusCheckSettings"
 
 // Violation is one broken rule: the field path as protovalidate prints it
 // ("checks[1].external_url"), the rule id, and the rule's message.
@@ -36,57 +37,35 @@ type Result struct {
 	Error      string      `json:"error,omitempty"`
 }
 
-// Validator validates messages of the generated signalbox.v1 types (and
-// any other type linked into the binary) by their full name.
+// Validator validates StatusCheckSettings.
 type Validator struct {
-	validator protovalidate.Validator
-	types     *protoregistry.Types
+	rules *compiledRules
 }
 
-// New builds a validator. The rules of StatusCheckSettings are compiled up
-// front, as the server does, so the first keystroke in the form is not the
-// one that pays for compiling them.
+// New builds a validator. Its regular expressions are compiled here, once,
+// so the first keystroke in the form does not pay for them.
 func New() (*Validator, error) {
-	v, err := protovalidate.New(protovalidate.WithMessages(&signalboxv1.StatusCheckSettings{}))
+	r, err := compileRules()
 	if err != nil {
-		return nil, fmt.Errorf("protovalidate: %w", err)
+		return nil, err
 	}
-	return &Validator{validator: v, types: protoregistry.GlobalTypes}, nil
+	return &Validator{rules: r}, nil
 }
 
 // ValidateJSON reads jsonText (protobuf JSON; field names in either case) as
-// a message of type typeName, for example "signalbox.v1.StatusCheckSettings",
-// and validates it.
+// a message of type typeName, which must be SettingsType, and validates it.
 func (v *Validator) ValidateJSON(typeName string, jsonText []byte) Result {
-	mt, err := v.types.FindMessageByName(protoreflect.FullName(typeName))
-	if err != nil {
-		return Result{Violations: []Violation{}, Error: fmt.Sprintf("unknown message type %q", typeName)}
+	if typeName != SettingsType {
+		return Result{Violations: []Violation{}, Error: `unknown message type "` + typeName + `"`}
 	}
-	msg := mt.New().Interface()
-	if err := (protojson.UnmarshalOptions{Resolver: v.types}).Unmarshal(jsonText, msg); err != nil {
+	s, err := parseSettings(jsonText)
+	if err != nil {
 		return Result{Violations: []Violation{}, Error: "invalid JSON: " + err.Error()}
 	}
-	return FromError(v.validator.Validate(msg))
+	return Result{Violations: v.Validate(s)}
 }
 
-// FromError turns what protovalidate returned into a Result: the violations
-// of a *protovalidate.ValidationError, or the text of any other error.
-func FromError(err error) Result {
-	out := Result{Violations: []Violation{}}
-	if err == nil {
-		return out
-	}
-	var ve *protovalidate.ValidationError
-	if !errors.As(err, &ve) {
-		out.Error = err.Error()
-		return out
-	}
-	for _, violation := range ve.Violations {
-		out.Violations = append(out.Violations, Violation{
-			Field:   protovalidate.FieldPathString(violation.Proto.GetField()),
-			Rule:    violation.Proto.GetRuleId(),
-			Message: violation.Proto.GetMessage(),
-		})
-	}
-	return out
+// Validate applies the rules to s. The answer is never nil.
+func (v *Validator) Validate(s Settings) []Violation {
+	return v.rules.validate(s)
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
@@ -139,13 +141,12 @@ func validates(t *testing.T, v protovalidate.Validator, msg proto.Message) bool 
 
 // FuzzValidateJSON drives the browser's validator with any JSON text, as
 // the settings form sends it. It never panics, always answers with a list
-// of violations for JavaScript, and a settings message it passes holds only
-// usable checks. Seeds are the fixture both validators run.
+// of violations for JavaScript, reads exactly what protojson reads, answers
+// what protovalidate answers on the server, and a settings message it
+// passes holds only usable checks. Seeds are the fixture both validators
+// run.
 func FuzzValidateJSON(f *testing.F) {
-	v, err := validation.New()
-	if err != nil {
-		f.Fatal(err)
-	}
+	pv, v := newValidators(f)
 	raw, err := os.ReadFile(fixturePath)
 	if err != nil {
 		f.Fatal(err)
@@ -163,35 +164,25 @@ func FuzzValidateJSON(f *testing.F) {
 	f.Add(`{"checks":[{"name":"\ud800","external_url":"http://\u0000"}]}`)
 	f.Add(`{"no_such_field":1}`)
 	f.Fuzz(func(t *testing.T, text string) {
-		const typeName = "signalbox.v1.StatusCheckSettings"
-		res := v.ValidateJSON(typeName, []byte(text))
+		res := v.ValidateJSON(validation.SettingsType, []byte(text))
 		if res.Violations == nil {
 			t.Fatalf("violations is null for %q", text)
 		}
-		if res.Error != "" || len(res.Violations) > 0 {
+		msg := &signalboxv1.StatusCheckSettings{}
+		if perr := protojson.Unmarshal([]byte(text), msg); perr != nil {
+			if res.Error == "" {
+				t.Fatalf("protojson refuses %q (%v); the browser validator answered %v", text, perr, res)
+			}
 			return
 		}
-		// It validated: read it as the server would and check every check.
-		var settings struct {
-			Checks []map[string]any `json:"checks"`
+		if want := fromError(pv.Validate(msg)); !reflect.DeepEqual(want, res) {
+			t.Fatalf("%q: the server's validator answers %v, the browser's %v", text, want, res)
 		}
-		if err := json.Unmarshal([]byte(text), &settings); err != nil {
-			return // protojson accepts what encoding/json does not, such as NaN
+		if len(res.Violations) > 0 {
+			return
 		}
-		for _, c := range settings.Checks {
-			name, _ := firstString(c, "name")
-			u, _ := firstString(c, "external_url", "externalUrl")
-			requireUsableCheck(t, name, u)
+		for _, c := range msg.GetChecks() {
+			requireUsableCheck(t, c.GetName(), c.GetExternalUrl())
 		}
 	})
-}
-
-// firstString is the first of keys that c holds as a string.
-func firstString(c map[string]any, keys ...string) (string, bool) {
-	for _, k := range keys {
-		if s, ok := c[k].(string); ok {
-			return s, true
-		}
-	}
-	return "", false
 }

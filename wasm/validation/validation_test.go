@@ -31,17 +31,13 @@ func TestValidateJSONAcceptsBothFieldNameCases(t *testing.T) {
 	}
 }
 
-// Any message linked into the validator can be checked by its name, not
-// only the settings the form uses.
-func TestValidateJSONAnyMessageByName(t *testing.T) {
+// The browser validator knows only the message the settings form sends;
+// any other name is an error, not a silent pass.
+func TestValidateJSONOnlyKnowsStatusCheckSettings(t *testing.T) {
 	t.Parallel()
 	v := newValidator(t)
 	got := v.ValidateJSON("signalbox.v1.CreateProjectRequest", []byte(`{}`))
-	require.Equal(t, []validation.Violation{{Field: "", Rule: "project.name_or_path", Message: "name or path is required"}}, got.Violations)
-	require.Empty(t, got.Error)
-
-	got = v.ValidateJSON("signalbox.v1.CreateProjectRequest", []byte(`{"name":"demo"}`))
-	require.Equal(t, validation.Result{Violations: []validation.Violation{}}, got)
+	require.Equal(t, validation.Result{Violations: []validation.Violation{}, Error: `unknown message type "signalbox.v1.CreateProjectRequest"`}, got)
 }
 
 func TestValidateJSONReportsWhatItCannotValidate(t *testing.T) {

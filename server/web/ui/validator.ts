@@ -1,5 +1,5 @@
-// The WebAssembly validator (protovalidate compiled from Go, the server's
-// own rules), run in a Web Worker so that neither its download nor its
+// The WebAssembly validator (wasm/: the server's own rules, compiled from
+// Go), run in a Web Worker so that neither its download nor its
 // compilation holds up the page. The settings page starts it when idle
 // (preloadValidator), well before a form needs it; until it is ready the
 // form asks the server instead (ValidateStatusCheckSettings).
