@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"connectrpc.com/connect/v2"
@@ -15,49 +12,17 @@ import (
 
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	signalbox "github.com/signalbox/signalbox/sdk/go"
-	"github.com/signalbox/signalbox/server/app"
-	"github.com/signalbox/signalbox/server/config"
+	"github.com/signalbox/signalbox/sdk/go/internal/examplesrv"
 )
 
 // exampleToken is the root token of the examples' server.
-const exampleToken = "glpat-example-root-token"
+const exampleToken = examplesrv.RootToken
 
 // startSignalbox runs a whole Signalbox on its embedded store, as "go run
-// ./server" does, for the examples, which have no *testing.T to start
-// servertest with. It returns the server's URL and a function that stops
-// it.
+// ./server" does, and returns its URL and a function that stops it.
 func startSignalbox() (url string, stop func()) {
-	dir, err := os.MkdirTemp("", "signalbox-example-")
-	if err != nil {
-		panic(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	url = "http://" + ln.Addr().String()
-	cfg := config.Config{
-		Listen:             ln.Addr().String(),
-		DataDir:            dir,
-		RootToken:          exampleToken,
-		StatusCheckTimeout: 2 * time.Minute,
-		ExternalURL:        url,
-		SecretKey:          "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-		LogLevel:           slog.LevelError,
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		panic(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	return url, func() {
-		cancel()
-		<-done
-		_ = a.Close()
-		_ = os.RemoveAll(dir)
-	}
+	srv := examplesrv.Start(false)
+	return srv.URL, srv.Close
 }
 
 func ExampleNew() {
@@ -145,8 +110,11 @@ func ExampleWithGRPCWeb() {
 // A client with its own timeouts. http.Client.Timeout bounds each attempt;
 // a context deadline bounds a call with all its retries.
 func ExampleWithHTTPClient() {
-	client, err := signalbox.New("https://signalbox.example.com",
-		signalbox.WithToken(os.Getenv("SIGNALBOX_TOKEN")),
+	url, stop := startSignalbox() // for example "https://signalbox.example.com"
+	defer stop()
+
+	client, err := signalbox.New(url,
+		signalbox.WithToken(exampleToken),
 		signalbox.WithHTTPClient(&http.Client{Timeout: 10 * time.Second}),
 	)
 	if err != nil {
@@ -159,6 +127,8 @@ func ExampleWithHTTPClient() {
 		log.Fatal(err)
 	}
 	fmt.Println(me.GetUser().GetUsername())
+	// Output:
+	// root
 }
 
 // Here a stand-in server answers Unavailable to the first two calls, as one
@@ -280,23 +250,31 @@ func ExampleProblemOf() {
 // request moved on meanwhile, the server says so and names the new head,
 // which the check can then look at instead.
 func ExampleIsShaMismatch() {
-	client, err := signalbox.New("https://signalbox.example.com", signalbox.WithToken(os.Getenv("SIGNALBOX_TOKEN")))
-	if err != nil {
-		log.Fatal(err)
-	}
+	srv := examplesrv.Start(false)
+	defer srv.Close()
+	client, _ := signalbox.New(srv.URL, signalbox.WithToken(exampleToken))
+	ctx := context.Background()
+
+	// A merge request with a status check; the check service is asked about
+	// the first head, and a push moves the merge request on before it answers.
+	mr := srv.MergeRequest(ctx, client, "https://qa.example.invalid/hook", "")
+	srv.Push(mr.Project, "feature", "", map[string]string{"README.md": "hello, world!\n"})
+
 	answer := &signalboxv1.SetStatusCheckResponseRequest{
-		Project:               "group/app",
-		MergeRequestIid:       12,
-		ExternalStatusCheckId: 3,
-		Sha:                   proto.String("5c8d2f0e1a4b3c6d7e8f9a0b1c2d3e4f5a6b7c8d"),
+		Project:               mr.Project,
+		MergeRequestIid:       mr.IID,
+		ExternalStatusCheckId: mr.CheckID,
+		Sha:                   proto.String(mr.Head),
 		Status:                signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PASSED,
 	}
-	_, err = client.StatusChecks.SetStatusCheckResponse(context.Background(), answer)
+	_, err := client.StatusChecks.SetStatusCheckResponse(ctx, answer)
 	if head, ok := signalbox.IsShaMismatch(err); ok {
-		fmt.Println("the merge request moved to", head, "; checking that instead")
+		fmt.Println("the merge request moved to", head[:8], "; checking that instead")
 		return
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Output:
+	// the merge request moved to 955a1a20 ; checking that instead
 }

@@ -71,6 +71,8 @@ func problems() []struct {
 		{mergerequest.ErrNotApproved, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_NOT_FOUND, "you have not approved this merge request"}},
 		{mergerequest.ErrCannotMerge, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_CANNOT_MERGE, "not allowed to merge into the target branch"}},
 		{repository.ErrCommitNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_COMMIT_NOT_FOUND, "commit not found"}},
+		{repository.ErrInvalidRevision, problem{connect.CodeInvalidArgument, signalboxv1.Reason_REASON_INVALID_REVISION, "ref_name is invalid"}},
+		{repository.ErrInvalidAuthor, problem{connect.CodeInvalidArgument, signalboxv1.Reason_REASON_INVALID_AUTHOR_PATTERN, "author is invalid"}},
 		{repository.ErrNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_BRANCH_NOT_FOUND, "branch not found"}},
 		{repository.ErrBranchMoved, problem{connect.CodeAborted, signalboxv1.Reason_REASON_TARGET_MOVED, "the target branch moved while merging; try again"}},
 		{mergetrain.ErrCarNotFound, problem{connect.CodeNotFound, signalboxv1.Reason_REASON_CAR_NOT_FOUND, "the merge request has no merge train car"}},

@@ -42,6 +42,39 @@ func (h repositoryHandler) GetCommit(ctx context.Context, req *signalboxv1.GetCo
 	return &signalboxv1.GetCommitResponse{Commit: h.toCommit(fullPath(sc.Project), c), ProjectId: sc.Project.GetId()}, nil
 }
 
+func (h repositoryHandler) ListCommits(ctx context.Context, req *signalboxv1.ListCommitsRequest) (*signalboxv1.ListCommitsResponse, error) {
+	sc := scopeFrom(ctx)
+	q := repository.LogQuery{
+		Ref: req.GetRefName(), All: req.GetAll(), Path: req.GetPath(), Author: req.GetAuthor(),
+		FirstParent: req.GetFirstParent(), Topo: req.GetTopoOrder(),
+		Page: int(req.GetPage()), PerPage: int(req.GetPerPage()),
+	}
+	if req.GetPerPage() == 0 {
+		q.PerPage = 20
+	}
+	if req.GetSince() != nil {
+		q.Since = req.GetSince().AsTime()
+	}
+	if req.GetUntil() != nil {
+		q.Until = req.GetUntil().AsTime()
+	}
+	commits, more, err := h.deps.Repository.Log(ctx, sc, q)
+	if err != nil {
+		return nil, toConnect(ctx, h.logger, err)
+	}
+	out := &signalboxv1.ListCommitsResponse{HasNextPage: more}
+	for _, c := range commits {
+		pc := h.toCommit(fullPath(sc.Project), c)
+		if req.GetTrailers() {
+			for _, t := range c.Trailers() {
+				pc.Trailers = append(pc.Trailers, &signalboxv1.Trailer{Key: t.Key, Value: t.Value})
+			}
+		}
+		out.Commits = append(out.Commits, pc)
+	}
+	return out, nil
+}
+
 func (h repositoryHandler) toCommit(projectPath string, c *repository.Commit) *signalboxv1.Commit {
 	return &signalboxv1.Commit{
 		Id: c.ID, Title: c.Title, Message: c.Message,

@@ -21,6 +21,8 @@ var (
 	// was to be updated: another writer got there first. Nothing was
 	// written.
 	ErrStaleRef = errors.New("ref changed concurrently")
+	// ErrInvalidPattern means a regular expression git cannot read.
+	ErrInvalidPattern = errors.New("invalid regular expression")
 	// ErrNoMergeBase means two commits share no history.
 	ErrNoMergeBase = errors.New("no merge base")
 	// ErrConflict means a merge has conflicts. The error is a

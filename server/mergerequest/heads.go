@@ -41,15 +41,20 @@ func (s *Service) RefsChanged(ctx context.Context, p *storagev1.Project, actorID
 		if !moved && sourceSame && targetSame {
 			continue
 		}
-		if err := s.follow(ctx, p, repo, mr.GetIid(), actorID, branches, hasTarget); err != nil {
+		if err := s.follow(ctx, p, repo, mr.GetIid(), actorID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// follow updates one merge request to the branches as they are now.
-func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo repository.Repository, iid, actorID int64, branches map[string]string, hasTarget bool) error {
+// follow updates one merge request to the branches as they are once it
+// holds the merge request's lease. The branches RefsChanged read first only
+// pick the merge requests to look at: another push's follow-up may take the
+// lease in between and write a newer head, which a head read before waiting
+// would overwrite with an older one (the merge request would then approve
+// and merge a commit no longer on its branch).
+func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo repository.Repository, iid, actorID int64) error {
 	var changed *storagev1.MergeRequest
 	var oldRev string
 	var newHead bool
@@ -58,14 +63,23 @@ func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo reposit
 		if err != nil {
 			return err
 		}
+		branches, err := repo.Branches(ctx)
+		if err != nil {
+			return err
+		}
 		head, hasSource := branches[mr.GetSourceBranch()]
+		start, hasTarget := branches[mr.GetTargetBranch()]
+		moved := hasSource && head != mr.GetHeadSha()
+		if !moved && hasSource == !mr.GetSourceMissing() && (!hasTarget || start == mr.GetStartSha()) {
+			return nil // an earlier follow-up already wrote this
+		}
 		mr.SourceMissing = !hasSource
-		if hasSource && head != mr.GetHeadSha() {
+		if moved {
 			oldRev, newHead = mr.GetHeadSha(), true
 			mr.HeadSha = head
 		}
 		if hasTarget {
-			mr.StartSha = branches[mr.GetTargetBranch()]
+			mr.StartSha = start
 			if hasSource {
 				if base, err := repo.MergeBase(ctx, mr.GetStartSha(), mr.GetHeadSha()); err == nil {
 					mr.BaseSha = base
@@ -76,7 +90,7 @@ func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo reposit
 		changed = mr
 		return s.store.MergeRequests().Update(ctx, mr)
 	})
-	if err != nil {
+	if err != nil || changed == nil {
 		return err
 	}
 	if newHead {

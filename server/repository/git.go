@@ -94,15 +94,38 @@ func (g gitRepository) Commit(ctx context.Context, sha string) (*Commit, error) 
 	if err != nil {
 		return nil, err
 	}
-	// Git's bytes become strings to store and show here (gitrepo.Display).
-	out := &Commit{
+	out := shown(c)
+	if memoable && len(out.Message) <= maxMemoMessage {
+		g.memos.commit.put(key, *cloneCommit(*out))
+	}
+	return out, nil
+}
+
+// shown turns git's bytes into strings to store and show here
+// (gitrepo.Display).
+func shown(c *gitrepo.Commit) *Commit {
+	return &Commit{
 		ID: c.SHA, Title: gitrepo.Display(c.Title()), Message: gitrepo.Display(c.Message),
 		AuthorName: gitrepo.Display(c.Author.Name), AuthorEmail: gitrepo.Display(c.Author.Email), AuthoredTime: c.Author.When,
 		CommitterName: gitrepo.Display(c.Committer.Name), CommitterEmail: gitrepo.Display(c.Committer.Email), CommittedTime: c.Committer.When,
 		ParentIDs: c.Parents, TreeID: c.Tree,
 	}
-	if memoable && len(out.Message) <= maxMemoMessage {
-		g.memos.commit.put(key, *cloneCommit(*out))
+}
+
+func (g gitRepository) Log(ctx context.Context, q gitrepo.LogQuery) ([]*Commit, error) {
+	cs, err := g.r.Log(ctx, q)
+	switch {
+	case errors.Is(err, gitrepo.ErrNotFound):
+		return nil, ErrCommitNotFound
+	case errors.Is(err, gitrepo.ErrInvalidPattern):
+		return nil, ErrInvalidAuthor
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Commit, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, shown(c))
 	}
 	return out, nil
 }

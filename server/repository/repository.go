@@ -9,6 +9,7 @@ import (
 	"time"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
+	"github.com/signalbox/signalbox/server/gitrepo"
 )
 
 // Repositories opens a project's git repository.
@@ -21,6 +22,9 @@ type Repository interface {
 	// Branches returns every branch with its head sha.
 	Branches(ctx context.Context) (map[string]string, error)
 	Commit(ctx context.Context, sha string) (*Commit, error)
+	// Log returns the commits q selects, in git's order; a revision that
+	// names nothing is ErrCommitNotFound.
+	Log(ctx context.Context, q gitrepo.LogQuery) ([]*Commit, error)
 	MergeBase(ctx context.Context, a, b string) (string, error)
 	IsAncestor(ctx context.Context, ancestor, descendant string) (bool, error)
 	// Conflicts lists the paths that conflict when source merges into

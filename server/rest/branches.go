@@ -34,7 +34,9 @@ type commitEntity struct {
 	CommitterEmail string            `json:"committer_email"`
 	CommittedDate  gitlabTime        `json:"committed_date"`
 	Trailers       map[string]string `json:"trailers"`
-	WebURL         string            `json:"web_url"`
+	// ExtendedTrailers keeps every value of a key repeated in the trailers.
+	ExtendedTrailers map[string][]string `json:"extended_trailers"`
+	WebURL           string              `json:"web_url"`
 }
 
 func newCommit(c *signalboxv1.Commit) commitEntity {
@@ -46,12 +48,18 @@ func newCommit(c *signalboxv1.Commit) commitEntity {
 	if parents == nil {
 		parents = []string{}
 	}
+	// GitLab's trailers keep a repeated key's last value.
+	trailers, extended := map[string]string{}, map[string][]string{}
+	for _, t := range c.GetTrailers() {
+		trailers[t.GetKey()] = t.GetValue()
+		extended[t.GetKey()] = append(extended[t.GetKey()], t.GetValue())
+	}
 	return commitEntity{
 		ID: c.GetId(), ShortID: short, CreatedAt: ts(c.GetCommittedTime()), ParentIDs: parents,
 		Title: c.GetTitle(), Message: c.GetMessage(),
 		AuthorName: c.GetAuthorName(), AuthorEmail: c.GetAuthorEmail(), AuthoredDate: ts(c.GetAuthoredTime()),
 		CommitterName: c.GetCommitterName(), CommitterEmail: c.GetCommitterEmail(), CommittedDate: ts(c.GetCommittedTime()),
-		Trailers: map[string]string{}, WebURL: c.GetWebUrl(),
+		Trailers: trailers, ExtendedTrailers: extended, WebURL: c.GetWebUrl(),
 	}
 }
 

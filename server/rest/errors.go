@@ -107,6 +107,10 @@ func gitlabFailure(e apiError) failure {
 		switch reason {
 		case signalboxv1.Reason_REASON_EXPIRY_IN_PAST:
 			f = failure{400, errorBody{"expires_at must be a date after today"}}
+		case signalboxv1.Reason_REASON_INVALID_REVISION:
+			f = failure{400, message{"ref_name is invalid"}}
+		case signalboxv1.Reason_REASON_INVALID_AUTHOR_PATTERN:
+			f = failure{400, errorBody{"author is invalid"}}
 		default:
 			f = violationFailure(e.violations)
 		}

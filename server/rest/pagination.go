@@ -12,12 +12,29 @@ import (
 func (c *call) paginate(page, perPage int32, total int64) {
 	totalPages := max(1, (total+int64(perPage)-1)/int64(perPage))
 	h := c.w.Header()
-	h.Set("X-Page", strconv.Itoa(int(page)))
-	h.Set("X-Per-Page", strconv.Itoa(int(perPage)))
 	h.Set("X-Total", strconv.FormatInt(total, 10))
 	h.Set("X-Total-Pages", strconv.FormatInt(totalPages, 10))
+	c.pageLinks(page, perPage, int64(page) < totalPages, totalPages)
+}
+
+// paginateWithoutCount sets the headers of a list GitLab does not count
+// (the commits list): no X-Total or X-Total-Pages, and a last page that is
+// the next one when there is one, as GitLab's pretend count of "one more
+// than this page" gives.
+func (c *call) paginateWithoutCount(page, perPage int32, hasNext bool) {
+	last := int64(page)
+	if hasNext {
+		last++
+	}
+	c.pageLinks(page, perPage, hasNext, last)
+}
+
+func (c *call) pageLinks(page, perPage int32, hasNext bool, last int64) {
+	h := c.w.Header()
+	h.Set("X-Page", strconv.Itoa(int(page)))
+	h.Set("X-Per-Page", strconv.Itoa(int(perPage)))
 	next, prev := "", ""
-	if int64(page) < totalPages {
+	if hasNext {
 		next = strconv.Itoa(int(page) + 1)
 	}
 	if page > 1 {
@@ -37,7 +54,7 @@ func (c *call) paginate(page, perPage int32, total int64) {
 		link(next, "next")
 	}
 	link("1", "first")
-	link(strconv.FormatInt(totalPages, 10), "last")
+	link(strconv.FormatInt(last, 10), "last")
 	h.Set("Link", strings.Join(links, ", "))
 }
 

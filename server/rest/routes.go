@@ -63,6 +63,7 @@ func (h *Handler) routes() []route {
 
 		{"GET /api/v4/projects/{id}/pipelines/{pipeline_id}", h.getPipeline},
 		{"POST /api/v4/projects/{id}/statuses/{sha}", h.setCommitStatus},
+		{"GET /api/v4/projects/{id}/repository/commits", h.listCommits},
 		{"GET /api/v4/projects/{id}/repository/commits/{sha}", h.getCommit},
 		{"GET /api/v4/projects/{id}/repository/commits/{sha}/statuses", h.listCommitStatuses},
 

@@ -146,8 +146,11 @@ type Commit struct {
 	CommittedTime  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=committed_time,json=committedTime,proto3" json:"committed_time,omitempty"`
 	ParentIds      []string               `protobuf:"bytes,10,rep,name=parent_ids,json=parentIds,proto3" json:"parent_ids,omitempty"`
 	WebUrl         string                 `protobuf:"bytes,11,opt,name=web_url,json=webUrl,proto3" json:"web_url,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The trailers of the message's last paragraph ("Signed-off-by: ..."),
+	// in order; only when the request asks for them.
+	Trailers      []*Trailer `protobuf:"bytes,12,rep,name=trailers,proto3" json:"trailers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Commit) Reset() {
@@ -257,6 +260,66 @@ func (x *Commit) GetWebUrl() string {
 	return ""
 }
 
+func (x *Commit) GetTrailers() []*Trailer {
+	if x != nil {
+		return x.Trailers
+	}
+	return nil
+}
+
+// Trailer is one "Key: value" line at the end of a commit message.
+type Trailer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Trailer) Reset() {
+	*x = Trailer{}
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Trailer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Trailer) ProtoMessage() {}
+
+func (x *Trailer) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Trailer.ProtoReflect.Descriptor instead.
+func (*Trailer) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Trailer) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Trailer) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
 type ListBranchesRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
@@ -270,7 +333,7 @@ type ListBranchesRequest struct {
 
 func (x *ListBranchesRequest) Reset() {
 	*x = ListBranchesRequest{}
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[2]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +345,7 @@ func (x *ListBranchesRequest) String() string {
 func (*ListBranchesRequest) ProtoMessage() {}
 
 func (x *ListBranchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[2]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +358,7 @@ func (x *ListBranchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBranchesRequest.ProtoReflect.Descriptor instead.
 func (*ListBranchesRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{2}
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListBranchesRequest) GetProject() string {
@@ -336,7 +399,7 @@ type ListBranchesResponse struct {
 
 func (x *ListBranchesResponse) Reset() {
 	*x = ListBranchesResponse{}
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[3]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -348,7 +411,7 @@ func (x *ListBranchesResponse) String() string {
 func (*ListBranchesResponse) ProtoMessage() {}
 
 func (x *ListBranchesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[3]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -361,7 +424,7 @@ func (x *ListBranchesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBranchesResponse.ProtoReflect.Descriptor instead.
 func (*ListBranchesResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{3}
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListBranchesResponse) GetBranches() []*Branch {
@@ -388,7 +451,7 @@ type GetBranchRequest struct {
 
 func (x *GetBranchRequest) Reset() {
 	*x = GetBranchRequest{}
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[4]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -400,7 +463,7 @@ func (x *GetBranchRequest) String() string {
 func (*GetBranchRequest) ProtoMessage() {}
 
 func (x *GetBranchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[4]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -413,7 +476,7 @@ func (x *GetBranchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBranchRequest.ProtoReflect.Descriptor instead.
 func (*GetBranchRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{4}
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetBranchRequest) GetProject() string {
@@ -439,7 +502,7 @@ type GetBranchResponse struct {
 
 func (x *GetBranchResponse) Reset() {
 	*x = GetBranchResponse{}
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[5]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -451,7 +514,7 @@ func (x *GetBranchResponse) String() string {
 func (*GetBranchResponse) ProtoMessage() {}
 
 func (x *GetBranchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[5]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -464,7 +527,7 @@ func (x *GetBranchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBranchResponse.ProtoReflect.Descriptor instead.
 func (*GetBranchResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{5}
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetBranchResponse) GetBranch() *Branch {
@@ -485,7 +548,7 @@ type GetCommitRequest struct {
 
 func (x *GetCommitRequest) Reset() {
 	*x = GetCommitRequest{}
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[6]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +560,7 @@ func (x *GetCommitRequest) String() string {
 func (*GetCommitRequest) ProtoMessage() {}
 
 func (x *GetCommitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[6]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +573,7 @@ func (x *GetCommitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCommitRequest.ProtoReflect.Descriptor instead.
 func (*GetCommitRequest) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{6}
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetCommitRequest) GetProject() string {
@@ -537,7 +600,7 @@ type GetCommitResponse struct {
 
 func (x *GetCommitResponse) Reset() {
 	*x = GetCommitResponse{}
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[7]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -549,7 +612,7 @@ func (x *GetCommitResponse) String() string {
 func (*GetCommitResponse) ProtoMessage() {}
 
 func (x *GetCommitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_signalbox_v1_repository_service_proto_msgTypes[7]
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -562,7 +625,7 @@ func (x *GetCommitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCommitResponse.ProtoReflect.Descriptor instead.
 func (*GetCommitResponse) Descriptor() ([]byte, []int) {
-	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{7}
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetCommitResponse) GetCommit() *Commit {
@@ -579,6 +642,201 @@ func (x *GetCommitResponse) GetProjectId() int64 {
 	return 0
 }
 
+type ListCommitsRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Project string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	// A branch or tag name, a sha, or a range ("main..feature"); empty for the
+	// default branch. Ignored when all is set.
+	RefName string `protobuf:"bytes,2,opt,name=ref_name,json=refName,proto3" json:"ref_name,omitempty"`
+	// Only commits committed at or after since, and at or before until.
+	Since *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
+	Until *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=until,proto3" json:"until,omitempty"`
+	// Only commits that change this path, taken literally.
+	Path string `protobuf:"bytes,5,opt,name=path,proto3" json:"path,omitempty"`
+	// Every commit of every ref, instead of one revision's history.
+	All bool `protobuf:"varint,6,opt,name=all,proto3" json:"all,omitempty"`
+	// Follow only the first parent of merges.
+	FirstParent bool `protobuf:"varint,7,opt,name=first_parent,json=firstParent,proto3" json:"first_parent,omitempty"`
+	// No parent before all of its children (git's --topo-order).
+	TopoOrder bool `protobuf:"varint,8,opt,name=topo_order,json=topoOrder,proto3" json:"topo_order,omitempty"`
+	// Fill each commit's trailers.
+	Trailers bool  `protobuf:"varint,9,opt,name=trailers,proto3" json:"trailers,omitempty"`
+	Page     int32 `protobuf:"varint,10,opt,name=page,proto3" json:"page,omitempty"`
+	PerPage  int32 `protobuf:"varint,11,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
+	// Only commits whose author's name or email matches this regular
+	// expression (git log --author).
+	Author        string `protobuf:"bytes,12,opt,name=author,proto3" json:"author,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommitsRequest) Reset() {
+	*x = ListCommitsRequest{}
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommitsRequest) ProtoMessage() {}
+
+func (x *ListCommitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommitsRequest.ProtoReflect.Descriptor instead.
+func (*ListCommitsRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListCommitsRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *ListCommitsRequest) GetRefName() string {
+	if x != nil {
+		return x.RefName
+	}
+	return ""
+}
+
+func (x *ListCommitsRequest) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *ListCommitsRequest) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+func (x *ListCommitsRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *ListCommitsRequest) GetAll() bool {
+	if x != nil {
+		return x.All
+	}
+	return false
+}
+
+func (x *ListCommitsRequest) GetFirstParent() bool {
+	if x != nil {
+		return x.FirstParent
+	}
+	return false
+}
+
+func (x *ListCommitsRequest) GetTopoOrder() bool {
+	if x != nil {
+		return x.TopoOrder
+	}
+	return false
+}
+
+func (x *ListCommitsRequest) GetTrailers() bool {
+	if x != nil {
+		return x.Trailers
+	}
+	return false
+}
+
+func (x *ListCommitsRequest) GetPage() int32 {
+	if x != nil {
+		return x.Page
+	}
+	return 0
+}
+
+func (x *ListCommitsRequest) GetPerPage() int32 {
+	if x != nil {
+		return x.PerPage
+	}
+	return 0
+}
+
+func (x *ListCommitsRequest) GetAuthor() string {
+	if x != nil {
+		return x.Author
+	}
+	return ""
+}
+
+type ListCommitsResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Commits []*Commit              `protobuf:"bytes,1,rep,name=commits,proto3" json:"commits,omitempty"`
+	// Whether a next page has commits: git is not asked to count them all.
+	HasNextPage   bool `protobuf:"varint,2,opt,name=has_next_page,json=hasNextPage,proto3" json:"has_next_page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCommitsResponse) Reset() {
+	*x = ListCommitsResponse{}
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCommitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCommitsResponse) ProtoMessage() {}
+
+func (x *ListCommitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_repository_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCommitsResponse.ProtoReflect.Descriptor instead.
+func (*ListCommitsResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_repository_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListCommitsResponse) GetCommits() []*Commit {
+	if x != nil {
+		return x.Commits
+	}
+	return nil
+}
+
+func (x *ListCommitsResponse) GetHasNextPage() bool {
+	if x != nil {
+		return x.HasNextPage
+	}
+	return false
+}
+
 var File_signalbox_v1_repository_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_repository_service_proto_rawDesc = "" +
@@ -593,7 +851,7 @@ const file_signalbox_v1_repository_service_proto_rawDesc = "" +
 	"\x14developers_can_merge\x18\x06 \x01(\bR\x12developersCanMerge\x12\x19\n" +
 	"\bcan_push\x18\a \x01(\bR\acanPush\x12\x16\n" +
 	"\x06merged\x18\b \x01(\bR\x06merged\x12\x17\n" +
-	"\aweb_url\x18\t \x01(\tR\x06webUrl\"\x98\x03\n" +
+	"\aweb_url\x18\t \x01(\tR\x06webUrl\"\xcb\x03\n" +
 	"\x06Commit\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x18\n" +
@@ -608,7 +866,11 @@ const file_signalbox_v1_repository_service_proto_rawDesc = "" +
 	"\n" +
 	"parent_ids\x18\n" +
 	" \x03(\tR\tparentIds\x12\x17\n" +
-	"\aweb_url\x18\v \x01(\tR\x06webUrl\"\xa1\x01\n" +
+	"\aweb_url\x18\v \x01(\tR\x06webUrl\x121\n" +
+	"\btrailers\x18\f \x03(\v2\x15.signalbox.v1.TrailerR\btrailers\"1\n" +
+	"\aTrailer\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xa1\x01\n" +
 	"\x13ListBranchesRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12 \n" +
 	"\x06search\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x06search\x12\x1b\n" +
@@ -629,11 +891,30 @@ const file_signalbox_v1_repository_service_proto_rawDesc = "" +
 	"\x11GetCommitResponse\x12,\n" +
 	"\x06commit\x18\x01 \x01(\v2\x14.signalbox.v1.CommitR\x06commit\x12\x1d\n" +
 	"\n" +
-	"project_id\x18\x02 \x01(\x03R\tprojectId2\x95\x02\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\"\xb7\x03\n" +
+	"\x12ListCommitsRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\x12#\n" +
+	"\bref_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\arefName\x120\n" +
+	"\x05since\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x120\n" +
+	"\x05until\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x1c\n" +
+	"\x04path\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x04path\x12\x10\n" +
+	"\x03all\x18\x06 \x01(\bR\x03all\x12!\n" +
+	"\ffirst_parent\x18\a \x01(\bR\vfirstParent\x12\x1d\n" +
+	"\n" +
+	"topo_order\x18\b \x01(\bR\ttopoOrder\x12\x1a\n" +
+	"\btrailers\x18\t \x01(\bR\btrailers\x12\x1b\n" +
+	"\x04page\x18\n" +
+	" \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
+	"\bper_page\x18\v \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\x12 \n" +
+	"\x06author\x18\f \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x06author\"i\n" +
+	"\x13ListCommitsResponse\x12.\n" +
+	"\acommits\x18\x01 \x03(\v2\x14.signalbox.v1.CommitR\acommits\x12\"\n" +
+	"\rhas_next_page\x18\x02 \x01(\bR\vhasNextPage2\xee\x02\n" +
 	"\x11RepositoryService\x12Z\n" +
 	"\fListBranches\x12!.signalbox.v1.ListBranchesRequest\x1a\".signalbox.v1.ListBranchesResponse\"\x03\x90\x02\x01\x12Q\n" +
 	"\tGetBranch\x12\x1e.signalbox.v1.GetBranchRequest\x1a\x1f.signalbox.v1.GetBranchResponse\"\x03\x90\x02\x01\x12Q\n" +
-	"\tGetCommit\x12\x1e.signalbox.v1.GetCommitRequest\x1a\x1f.signalbox.v1.GetCommitResponse\"\x03\x90\x02\x01B\xb8\x01\n" +
+	"\tGetCommit\x12\x1e.signalbox.v1.GetCommitRequest\x1a\x1f.signalbox.v1.GetCommitResponse\"\x03\x90\x02\x01\x12W\n" +
+	"\vListCommits\x12 .signalbox.v1.ListCommitsRequest\x1a!.signalbox.v1.ListCommitsResponse\"\x03\x90\x02\x01B\xb8\x01\n" +
 	"\x10com.signalbox.v1B\x16RepositoryServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -648,36 +929,45 @@ func file_signalbox_v1_repository_service_proto_rawDescGZIP() []byte {
 	return file_signalbox_v1_repository_service_proto_rawDescData
 }
 
-var file_signalbox_v1_repository_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_signalbox_v1_repository_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_signalbox_v1_repository_service_proto_goTypes = []any{
 	(*Branch)(nil),                // 0: signalbox.v1.Branch
 	(*Commit)(nil),                // 1: signalbox.v1.Commit
-	(*ListBranchesRequest)(nil),   // 2: signalbox.v1.ListBranchesRequest
-	(*ListBranchesResponse)(nil),  // 3: signalbox.v1.ListBranchesResponse
-	(*GetBranchRequest)(nil),      // 4: signalbox.v1.GetBranchRequest
-	(*GetBranchResponse)(nil),     // 5: signalbox.v1.GetBranchResponse
-	(*GetCommitRequest)(nil),      // 6: signalbox.v1.GetCommitRequest
-	(*GetCommitResponse)(nil),     // 7: signalbox.v1.GetCommitResponse
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*Trailer)(nil),               // 2: signalbox.v1.Trailer
+	(*ListBranchesRequest)(nil),   // 3: signalbox.v1.ListBranchesRequest
+	(*ListBranchesResponse)(nil),  // 4: signalbox.v1.ListBranchesResponse
+	(*GetBranchRequest)(nil),      // 5: signalbox.v1.GetBranchRequest
+	(*GetBranchResponse)(nil),     // 6: signalbox.v1.GetBranchResponse
+	(*GetCommitRequest)(nil),      // 7: signalbox.v1.GetCommitRequest
+	(*GetCommitResponse)(nil),     // 8: signalbox.v1.GetCommitResponse
+	(*ListCommitsRequest)(nil),    // 9: signalbox.v1.ListCommitsRequest
+	(*ListCommitsResponse)(nil),   // 10: signalbox.v1.ListCommitsResponse
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
 }
 var file_signalbox_v1_repository_service_proto_depIdxs = []int32{
-	1, // 0: signalbox.v1.Branch.commit:type_name -> signalbox.v1.Commit
-	8, // 1: signalbox.v1.Commit.authored_time:type_name -> google.protobuf.Timestamp
-	8, // 2: signalbox.v1.Commit.committed_time:type_name -> google.protobuf.Timestamp
-	0, // 3: signalbox.v1.ListBranchesResponse.branches:type_name -> signalbox.v1.Branch
-	0, // 4: signalbox.v1.GetBranchResponse.branch:type_name -> signalbox.v1.Branch
-	1, // 5: signalbox.v1.GetCommitResponse.commit:type_name -> signalbox.v1.Commit
-	2, // 6: signalbox.v1.RepositoryService.ListBranches:input_type -> signalbox.v1.ListBranchesRequest
-	4, // 7: signalbox.v1.RepositoryService.GetBranch:input_type -> signalbox.v1.GetBranchRequest
-	6, // 8: signalbox.v1.RepositoryService.GetCommit:input_type -> signalbox.v1.GetCommitRequest
-	3, // 9: signalbox.v1.RepositoryService.ListBranches:output_type -> signalbox.v1.ListBranchesResponse
-	5, // 10: signalbox.v1.RepositoryService.GetBranch:output_type -> signalbox.v1.GetBranchResponse
-	7, // 11: signalbox.v1.RepositoryService.GetCommit:output_type -> signalbox.v1.GetCommitResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	1,  // 0: signalbox.v1.Branch.commit:type_name -> signalbox.v1.Commit
+	11, // 1: signalbox.v1.Commit.authored_time:type_name -> google.protobuf.Timestamp
+	11, // 2: signalbox.v1.Commit.committed_time:type_name -> google.protobuf.Timestamp
+	2,  // 3: signalbox.v1.Commit.trailers:type_name -> signalbox.v1.Trailer
+	0,  // 4: signalbox.v1.ListBranchesResponse.branches:type_name -> signalbox.v1.Branch
+	0,  // 5: signalbox.v1.GetBranchResponse.branch:type_name -> signalbox.v1.Branch
+	1,  // 6: signalbox.v1.GetCommitResponse.commit:type_name -> signalbox.v1.Commit
+	11, // 7: signalbox.v1.ListCommitsRequest.since:type_name -> google.protobuf.Timestamp
+	11, // 8: signalbox.v1.ListCommitsRequest.until:type_name -> google.protobuf.Timestamp
+	1,  // 9: signalbox.v1.ListCommitsResponse.commits:type_name -> signalbox.v1.Commit
+	3,  // 10: signalbox.v1.RepositoryService.ListBranches:input_type -> signalbox.v1.ListBranchesRequest
+	5,  // 11: signalbox.v1.RepositoryService.GetBranch:input_type -> signalbox.v1.GetBranchRequest
+	7,  // 12: signalbox.v1.RepositoryService.GetCommit:input_type -> signalbox.v1.GetCommitRequest
+	9,  // 13: signalbox.v1.RepositoryService.ListCommits:input_type -> signalbox.v1.ListCommitsRequest
+	4,  // 14: signalbox.v1.RepositoryService.ListBranches:output_type -> signalbox.v1.ListBranchesResponse
+	6,  // 15: signalbox.v1.RepositoryService.GetBranch:output_type -> signalbox.v1.GetBranchResponse
+	8,  // 16: signalbox.v1.RepositoryService.GetCommit:output_type -> signalbox.v1.GetCommitResponse
+	10, // 17: signalbox.v1.RepositoryService.ListCommits:output_type -> signalbox.v1.ListCommitsResponse
+	14, // [14:18] is the sub-list for method output_type
+	10, // [10:14] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_signalbox_v1_repository_service_proto_init() }
@@ -691,7 +981,7 @@ func file_signalbox_v1_repository_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_repository_service_proto_rawDesc), len(file_signalbox_v1_repository_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -12,25 +12,47 @@ import (
 	"os"
 	"strings"
 
+	signalbox "github.com/signalbox/signalbox/sdk/go"
+	"github.com/signalbox/signalbox/sdk/go/internal/examplesrv"
 	"github.com/signalbox/signalbox/sdk/go/receiver"
 )
 
-// A check service: verify, decide, answer for the head sha.
+// A check service: verify, decide, answer for the head sha. Here it runs
+// next to an in-process Signalbox, which asks it about a new merge request.
 func ExampleNewHandler() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	verifier := receiver.NewVerifier([]byte(os.Getenv("CHECK_SECRET")))
-	responder := receiver.NewHTTPResponder(nil, "https://signalbox.example", os.Getenv("SIGNALBOX_TOKEN"))
+	signalboxServer := examplesrv.Start(true) // --allow-local-network: the check service is on this machine
+	defer signalboxServer.Close()
+	signalboxURL, token := signalboxServer.URL, examplesrv.RootToken // in real life, from the environment
+
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	verifier := receiver.NewVerifier([]byte("s3cret"))
+	responder := receiver.NewHTTPResponder(nil, signalboxURL, token)
+	answered := make(chan string, 10)
 
 	hook := receiver.NewHandler(verifier, func(ctx context.Context, ev *receiver.Event) error {
+		var err error
 		if strings.Contains(ev.Title, "[fail]") {
-			return responder.Fail(ctx, ev)
+			err = responder.Fail(ctx, ev)
+		} else {
+			err = responder.Pass(ctx, ev)
 		}
-		return responder.Pass(ctx, ev)
+		answered <- ev.Title
+		return err
 	}, logger)
 
 	mux := http.NewServeMux()
 	mux.Handle("POST /hook", hook)
-	_ = http.ListenAndServe("127.0.0.1:8090", mux)
+	checkService := httptest.NewServer(mux) // or http.ListenAndServe(":8090", mux)
+	defer checkService.Close()
+
+	client, _ := signalbox.New(signalboxURL, signalbox.WithToken(token))
+	ctx := context.Background()
+	mr := signalboxServer.MergeRequest(ctx, client, checkService.URL+"/hook", "s3cret")
+	fmt.Println("asked about:", <-answered)
+	fmt.Println("qa:", examplesrv.CheckStatus(ctx, client, mr))
+	// Output:
+	// asked about: Greet the world
+	// qa: STATUS_CHECK_STATUS_PASSED
 }
 
 // Verifying a request by hand, here one signed the way GitLab signs it.
@@ -81,9 +103,14 @@ func ExampleDecode() {
 // Answering later, for example from a queue worker, with the event kept from
 // the request.
 func ExampleResponder_Pending() {
-	responder := receiver.NewHTTPResponder(nil, "https://signalbox.example", os.Getenv("SIGNALBOX_TOKEN"))
-	ev := &receiver.Event{ProjectID: 6, MergeRequestIID: 4, SHA: "141be97", Check: receiver.Check{ID: 1}}
+	signalboxServer := examplesrv.Start(false)
+	defer signalboxServer.Close()
+	client, _ := signalbox.New(signalboxServer.URL, signalbox.WithToken(examplesrv.RootToken))
 	ctx := context.Background()
+	mr := signalboxServer.MergeRequest(ctx, client, "https://qa.example.invalid/hook", "")
+
+	responder := receiver.NewHTTPResponder(nil, signalboxServer.URL, examplesrv.RootToken)
+	ev := &receiver.Event{ProjectID: mr.ProjectID, MergeRequestIID: mr.IID, SHA: mr.Head, Check: receiver.Check{ID: mr.CheckID}}
 
 	// Say the check is working on it; the server fails a pending answer
 	// that is not followed by a verdict before its timeout.
@@ -91,8 +118,14 @@ func ExampleResponder_Pending() {
 		fmt.Println(err)
 		return
 	}
+	fmt.Println("qa:", examplesrv.CheckStatus(ctx, client, mr))
 	// ... the long-running work ...
 	if err := responder.Pass(ctx, ev); err != nil {
 		fmt.Println(err)
+		return
 	}
+	fmt.Println("qa:", examplesrv.CheckStatus(ctx, client, mr))
+	// Output:
+	// qa: STATUS_CHECK_STATUS_PENDING
+	// qa: STATUS_CHECK_STATUS_PASSED
 }

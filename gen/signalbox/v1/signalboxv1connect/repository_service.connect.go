@@ -33,6 +33,9 @@ const (
 	// RepositoryServiceGetCommitProcedure is the procedure name of the RepositoryService's GetCommit
 	// RPC.
 	RepositoryServiceGetCommitProcedure = "/signalbox.v1.RepositoryService/GetCommit"
+	// RepositoryServiceListCommitsProcedure is the procedure name of the RepositoryService's
+	// ListCommits RPC.
+	RepositoryServiceListCommitsProcedure = "/signalbox.v1.RepositoryService/ListCommits"
 )
 
 var (
@@ -60,6 +63,14 @@ var (
 			IdempotencyLevel: connect.IdempotencyNoSideEffects,
 		}
 	})
+	repositoryServiceListCommitsSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType:       connect.StreamTypeUnary,
+			Schema:           v1.File_signalbox_v1_repository_service_proto.Services().ByName("RepositoryService").Methods().ByName("ListCommits"),
+			Procedure:        RepositoryServiceListCommitsProcedure,
+			IdempotencyLevel: connect.IdempotencyNoSideEffects,
+		}
+	})
 )
 
 // RepositoryServiceClient is a client for the signalbox.v1.RepositoryService service.
@@ -71,6 +82,11 @@ type RepositoryServiceClient interface {
 	// GetCommit returns the commit a sha or branch name names. Whoever may
 	// read the project's code.
 	GetCommit(context.Context, *v1.GetCommitRequest) (*v1.GetCommitResponse, error)
+	// ListCommits returns a page of the history of a revision (the default
+	// branch when none is given), newest first, as git log shows it. Whoever
+	// may read the project's code. A revision that names nothing has no
+	// history: the list is empty.
+	ListCommits(context.Context, *v1.ListCommitsRequest) (*v1.ListCommitsResponse, error)
 }
 
 // NewRepositoryServiceClient constructs a client for the signalbox.v1.RepositoryService service.
@@ -88,6 +104,11 @@ type RepositoryServiceHandler interface {
 	// GetCommit returns the commit a sha or branch name names. Whoever may
 	// read the project's code.
 	GetCommit(context.Context, *v1.GetCommitRequest) (*v1.GetCommitResponse, error)
+	// ListCommits returns a page of the history of a revision (the default
+	// branch when none is given), newest first, as git log shows it. Whoever
+	// may read the project's code. A revision that names nothing has no
+	// history: the list is empty.
+	ListCommits(context.Context, *v1.ListCommitsRequest) (*v1.ListCommitsResponse, error)
 }
 
 // RegisterRepositoryServiceHandler registers svc as the signalbox.v1.RepositoryService
@@ -98,6 +119,7 @@ func RegisterRepositoryServiceHandler(server *connect.Server, svc RepositoryServ
 		connect.Method{Spec: repositoryServiceListBranchesSpec(), Handler: adapter.listBranches},
 		connect.Method{Spec: repositoryServiceGetBranchSpec(), Handler: adapter.getBranch},
 		connect.Method{Spec: repositoryServiceGetCommitSpec(), Handler: adapter.getCommit},
+		connect.Method{Spec: repositoryServiceListCommitsSpec(), Handler: adapter.listCommits},
 	)
 }
 
@@ -114,6 +136,10 @@ func (UnimplementedRepositoryServiceHandler) GetBranch(context.Context, *v1.GetB
 
 func (UnimplementedRepositoryServiceHandler) GetCommit(context.Context, *v1.GetCommitRequest) (*v1.GetCommitResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.RepositoryService.GetCommit is not implemented")
+}
+
+func (UnimplementedRepositoryServiceHandler) ListCommits(context.Context, *v1.ListCommitsRequest) (*v1.ListCommitsResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.RepositoryService.ListCommits is not implemented")
 }
 
 type repositoryServiceClient struct {
@@ -139,6 +165,14 @@ func (c *repositoryServiceClient) GetBranch(ctx context.Context, req *v1.GetBran
 func (c *repositoryServiceClient) GetCommit(ctx context.Context, req *v1.GetCommitRequest) (*v1.GetCommitResponse, error) {
 	var res v1.GetCommitResponse
 	if err := c.client.CallUnary(ctx, repositoryServiceGetCommitSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *repositoryServiceClient) ListCommits(ctx context.Context, req *v1.ListCommitsRequest) (*v1.ListCommitsResponse, error) {
+	var res v1.ListCommitsResponse
+	if err := c.client.CallUnary(ctx, repositoryServiceListCommitsSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -176,6 +210,18 @@ func (h repositoryServiceHandler) getCommit(ctx context.Context, _ connect.Spec,
 		return err
 	}
 	res, err := h.svc.GetCommit(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h repositoryServiceHandler) listCommits(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.ListCommitsRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.ListCommits(ctx, &req)
 	if err != nil {
 		return err
 	}

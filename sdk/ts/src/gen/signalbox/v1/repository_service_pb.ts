@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file signalbox/v1/repository_service.proto.
  */
 export const file_signalbox_v1_repository_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzaWduYWxib3gvdjEvcmVwb3NpdG9yeV9zZXJ2aWNlLnByb3RvEgxzaWduYWxib3gudjEizgEKBkJyYW5jaBIMCgRuYW1lGAEgASgJEiQKBmNvbW1pdBgCIAEoCzIULnNpZ25hbGJveC52MS5Db21taXQSEQoJcHJvdGVjdGVkGAMgASgIEg8KB2RlZmF1bHQYBCABKAgSGwoTZGV2ZWxvcGVyc19jYW5fcHVzaBgFIAEoCBIcChRkZXZlbG9wZXJzX2Nhbl9tZXJnZRgGIAEoCBIQCghjYW5fcHVzaBgHIAEoCBIOCgZtZXJnZWQYCCABKAgSDwoHd2ViX3VybBgJIAEoCSKcAgoGQ29tbWl0EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSEwoLYXV0aG9yX25hbWUYBCABKAkSFAoMYXV0aG9yX2VtYWlsGAUgASgJEjEKDWF1dGhvcmVkX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmNvbW1pdHRlcl9uYW1lGAcgASgJEhcKD2NvbW1pdHRlcl9lbWFpbBgIIAEoCRIyCg5jb21taXR0ZWRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcGFyZW50X2lkcxgKIAMoCRIPCgd3ZWJfdXJsGAsgASgJIoEBChNMaXN0QnJhbmNoZXNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhgKBnNlYXJjaBgCIAEoCUIIukgFcgMY/wESFQoEcGFnZRgDIAEoBUIHukgEGgIoABIbCghwZXJfcGFnZRgEIAEoBUIJukgGGgQYZCgAIlIKFExpc3RCcmFuY2hlc1Jlc3BvbnNlEiYKCGJyYW5jaGVzGAEgAygLMhQuc2lnbmFsYm94LnYxLkJyYW5jaBISCgp0b3RhbF9zaXplGAIgASgDIk0KEEdldEJyYW5jaFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGwoGYnJhbmNoGAIgASgJQgu6SAjIAQFyAxj/ASI5ChFHZXRCcmFuY2hSZXNwb25zZRIkCgZicmFuY2gYASABKAsyFC5zaWduYWxib3gudjEuQnJhbmNoIkoKEEdldENvbW1pdFJlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGAoDc2hhGAIgASgJQgu6SAjIAQFyAxj/ASJNChFHZXRDb21taXRSZXNwb25zZRIkCgZjb21taXQYASABKAsyFC5zaWduYWxib3gudjEuQ29tbWl0EhIKCnByb2plY3RfaWQYAiABKAMylQIKEVJlcG9zaXRvcnlTZXJ2aWNlEloKDExpc3RCcmFuY2hlcxIhLnNpZ25hbGJveC52MS5MaXN0QnJhbmNoZXNSZXF1ZXN0GiIuc2lnbmFsYm94LnYxLkxpc3RCcmFuY2hlc1Jlc3BvbnNlIgOQAgESUQoJR2V0QnJhbmNoEh4uc2lnbmFsYm94LnYxLkdldEJyYW5jaFJlcXVlc3QaHy5zaWduYWxib3gudjEuR2V0QnJhbmNoUmVzcG9uc2UiA5ACARJRCglHZXRDb21taXQSHi5zaWduYWxib3gudjEuR2V0Q29tbWl0UmVxdWVzdBofLnNpZ25hbGJveC52MS5HZXRDb21taXRSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("CiVzaWduYWxib3gvdjEvcmVwb3NpdG9yeV9zZXJ2aWNlLnByb3RvEgxzaWduYWxib3gudjEizgEKBkJyYW5jaBIMCgRuYW1lGAEgASgJEiQKBmNvbW1pdBgCIAEoCzIULnNpZ25hbGJveC52MS5Db21taXQSEQoJcHJvdGVjdGVkGAMgASgIEg8KB2RlZmF1bHQYBCABKAgSGwoTZGV2ZWxvcGVyc19jYW5fcHVzaBgFIAEoCBIcChRkZXZlbG9wZXJzX2Nhbl9tZXJnZRgGIAEoCBIQCghjYW5fcHVzaBgHIAEoCBIOCgZtZXJnZWQYCCABKAgSDwoHd2ViX3VybBgJIAEoCSLFAgoGQ29tbWl0EgoKAmlkGAEgASgJEg0KBXRpdGxlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSEwoLYXV0aG9yX25hbWUYBCABKAkSFAoMYXV0aG9yX2VtYWlsGAUgASgJEjEKDWF1dGhvcmVkX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmNvbW1pdHRlcl9uYW1lGAcgASgJEhcKD2NvbW1pdHRlcl9lbWFpbBgIIAEoCRIyCg5jb21taXR0ZWRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcGFyZW50X2lkcxgKIAMoCRIPCgd3ZWJfdXJsGAsgASgJEicKCHRyYWlsZXJzGAwgAygLMhUuc2lnbmFsYm94LnYxLlRyYWlsZXIiJQoHVHJhaWxlchILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAkigQEKE0xpc3RCcmFuY2hlc1JlcXVlc3QSHAoHcHJvamVjdBgBIAEoCUILukgIyAEBcgMYgAQSGAoGc2VhcmNoGAIgASgJQgi6SAVyAxj/ARIVCgRwYWdlGAMgASgFQge6SAQaAigAEhsKCHBlcl9wYWdlGAQgASgFQgm6SAYaBBhkKAAiUgoUTGlzdEJyYW5jaGVzUmVzcG9uc2USJgoIYnJhbmNoZXMYASADKAsyFC5zaWduYWxib3gudjEuQnJhbmNoEhIKCnRvdGFsX3NpemUYAiABKAMiTQoQR2V0QnJhbmNoUmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIbCgZicmFuY2gYAiABKAlCC7pICMgBAXIDGP8BIjkKEUdldEJyYW5jaFJlc3BvbnNlEiQKBmJyYW5jaBgBIAEoCzIULnNpZ25hbGJveC52MS5CcmFuY2giSgoQR2V0Q29tbWl0UmVxdWVzdBIcCgdwcm9qZWN0GAEgASgJQgu6SAjIAQFyAxiABBIYCgNzaGEYAiABKAlCC7pICMgBAXIDGP8BIk0KEUdldENvbW1pdFJlc3BvbnNlEiQKBmNvbW1pdBgBIAEoCzIULnNpZ25hbGJveC52MS5Db21taXQSEgoKcHJvamVjdF9pZBgCIAEoAyLTAgoSTGlzdENvbW1pdHNSZXF1ZXN0EhwKB3Byb2plY3QYASABKAlCC7pICMgBAXIDGIAEEhoKCHJlZl9uYW1lGAIgASgJQgi6SAVyAxj/ARIpCgVzaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKBHBhdGgYBSABKAlCCLpIBXIDGIAgEgsKA2FsbBgGIAEoCBIUCgxmaXJzdF9wYXJlbnQYByABKAgSEgoKdG9wb19vcmRlchgIIAEoCBIQCgh0cmFpbGVycxgJIAEoCBIVCgRwYWdlGAogASgFQge6SAQaAigAEhsKCHBlcl9wYWdlGAsgASgFQgm6SAYaBBhkKAASGAoGYXV0aG9yGAwgASgJQgi6SAVyAxj/ASJTChNMaXN0Q29tbWl0c1Jlc3BvbnNlEiUKB2NvbW1pdHMYASADKAsyFC5zaWduYWxib3gudjEuQ29tbWl0EhUKDWhhc19uZXh0X3BhZ2UYAiABKAgy7gIKEVJlcG9zaXRvcnlTZXJ2aWNlEloKDExpc3RCcmFuY2hlcxIhLnNpZ25hbGJveC52MS5MaXN0QnJhbmNoZXNSZXF1ZXN0GiIuc2lnbmFsYm94LnYxLkxpc3RCcmFuY2hlc1Jlc3BvbnNlIgOQAgESUQoJR2V0QnJhbmNoEh4uc2lnbmFsYm94LnYxLkdldEJyYW5jaFJlcXVlc3QaHy5zaWduYWxib3gudjEuR2V0QnJhbmNoUmVzcG9uc2UiA5ACARJRCglHZXRDb21taXQSHi5zaWduYWxib3gudjEuR2V0Q29tbWl0UmVxdWVzdBofLnNpZ25hbGJveC52MS5HZXRDb21taXRSZXNwb25zZSIDkAIBElcKC0xpc3RDb21taXRzEiAuc2lnbmFsYm94LnYxLkxpc3RDb21taXRzUmVxdWVzdBohLnNpZ25hbGJveC52MS5MaXN0Q29tbWl0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * Branch is a branch and the commit at its head.
@@ -134,6 +134,14 @@ export type Commit = Message<"signalbox.v1.Commit"> & {
    * @generated from field: string web_url = 11;
    */
   webUrl: string;
+
+  /**
+   * The trailers of the message's last paragraph ("Signed-off-by: ..."),
+   * in order; only when the request asks for them.
+   *
+   * @generated from field: repeated signalbox.v1.Trailer trailers = 12;
+   */
+  trailers: Trailer[];
 };
 
 /**
@@ -142,6 +150,30 @@ export type Commit = Message<"signalbox.v1.Commit"> & {
  */
 export const CommitSchema: GenMessage<Commit> = /*@__PURE__*/
   messageDesc(file_signalbox_v1_repository_service, 1);
+
+/**
+ * Trailer is one "Key: value" line at the end of a commit message.
+ *
+ * @generated from message signalbox.v1.Trailer
+ */
+export type Trailer = Message<"signalbox.v1.Trailer"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message signalbox.v1.Trailer.
+ * Use `create(TrailerSchema)` to create a new message.
+ */
+export const TrailerSchema: GenMessage<Trailer> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_repository_service, 2);
 
 /**
  * @generated from message signalbox.v1.ListBranchesRequest
@@ -175,7 +207,7 @@ export type ListBranchesRequest = Message<"signalbox.v1.ListBranchesRequest"> & 
  * Use `create(ListBranchesRequestSchema)` to create a new message.
  */
 export const ListBranchesRequestSchema: GenMessage<ListBranchesRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_repository_service, 2);
+  messageDesc(file_signalbox_v1_repository_service, 3);
 
 /**
  * @generated from message signalbox.v1.ListBranchesResponse
@@ -197,7 +229,7 @@ export type ListBranchesResponse = Message<"signalbox.v1.ListBranchesResponse"> 
  * Use `create(ListBranchesResponseSchema)` to create a new message.
  */
 export const ListBranchesResponseSchema: GenMessage<ListBranchesResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_repository_service, 3);
+  messageDesc(file_signalbox_v1_repository_service, 4);
 
 /**
  * @generated from message signalbox.v1.GetBranchRequest
@@ -219,7 +251,7 @@ export type GetBranchRequest = Message<"signalbox.v1.GetBranchRequest"> & {
  * Use `create(GetBranchRequestSchema)` to create a new message.
  */
 export const GetBranchRequestSchema: GenMessage<GetBranchRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_repository_service, 4);
+  messageDesc(file_signalbox_v1_repository_service, 5);
 
 /**
  * @generated from message signalbox.v1.GetBranchResponse
@@ -236,7 +268,7 @@ export type GetBranchResponse = Message<"signalbox.v1.GetBranchResponse"> & {
  * Use `create(GetBranchResponseSchema)` to create a new message.
  */
 export const GetBranchResponseSchema: GenMessage<GetBranchResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_repository_service, 5);
+  messageDesc(file_signalbox_v1_repository_service, 6);
 
 /**
  * @generated from message signalbox.v1.GetCommitRequest
@@ -260,7 +292,7 @@ export type GetCommitRequest = Message<"signalbox.v1.GetCommitRequest"> & {
  * Use `create(GetCommitRequestSchema)` to create a new message.
  */
 export const GetCommitRequestSchema: GenMessage<GetCommitRequest> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_repository_service, 6);
+  messageDesc(file_signalbox_v1_repository_service, 7);
 
 /**
  * @generated from message signalbox.v1.GetCommitResponse
@@ -282,7 +314,121 @@ export type GetCommitResponse = Message<"signalbox.v1.GetCommitResponse"> & {
  * Use `create(GetCommitResponseSchema)` to create a new message.
  */
 export const GetCommitResponseSchema: GenMessage<GetCommitResponse> = /*@__PURE__*/
-  messageDesc(file_signalbox_v1_repository_service, 7);
+  messageDesc(file_signalbox_v1_repository_service, 8);
+
+/**
+ * @generated from message signalbox.v1.ListCommitsRequest
+ */
+export type ListCommitsRequest = Message<"signalbox.v1.ListCommitsRequest"> & {
+  /**
+   * @generated from field: string project = 1;
+   */
+  project: string;
+
+  /**
+   * A branch or tag name, a sha, or a range ("main..feature"); empty for the
+   * default branch. Ignored when all is set.
+   *
+   * @generated from field: string ref_name = 2;
+   */
+  refName: string;
+
+  /**
+   * Only commits committed at or after since, and at or before until.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 3;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp until = 4;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * Only commits that change this path, taken literally.
+   *
+   * @generated from field: string path = 5;
+   */
+  path: string;
+
+  /**
+   * Every commit of every ref, instead of one revision's history.
+   *
+   * @generated from field: bool all = 6;
+   */
+  all: boolean;
+
+  /**
+   * Follow only the first parent of merges.
+   *
+   * @generated from field: bool first_parent = 7;
+   */
+  firstParent: boolean;
+
+  /**
+   * No parent before all of its children (git's --topo-order).
+   *
+   * @generated from field: bool topo_order = 8;
+   */
+  topoOrder: boolean;
+
+  /**
+   * Fill each commit's trailers.
+   *
+   * @generated from field: bool trailers = 9;
+   */
+  trailers: boolean;
+
+  /**
+   * @generated from field: int32 page = 10;
+   */
+  page: number;
+
+  /**
+   * @generated from field: int32 per_page = 11;
+   */
+  perPage: number;
+
+  /**
+   * Only commits whose author's name or email matches this regular
+   * expression (git log --author).
+   *
+   * @generated from field: string author = 12;
+   */
+  author: string;
+};
+
+/**
+ * Describes the message signalbox.v1.ListCommitsRequest.
+ * Use `create(ListCommitsRequestSchema)` to create a new message.
+ */
+export const ListCommitsRequestSchema: GenMessage<ListCommitsRequest> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_repository_service, 9);
+
+/**
+ * @generated from message signalbox.v1.ListCommitsResponse
+ */
+export type ListCommitsResponse = Message<"signalbox.v1.ListCommitsResponse"> & {
+  /**
+   * @generated from field: repeated signalbox.v1.Commit commits = 1;
+   */
+  commits: Commit[];
+
+  /**
+   * Whether a next page has commits: git is not asked to count them all.
+   *
+   * @generated from field: bool has_next_page = 2;
+   */
+  hasNextPage: boolean;
+};
+
+/**
+ * Describes the message signalbox.v1.ListCommitsResponse.
+ * Use `create(ListCommitsResponseSchema)` to create a new message.
+ */
+export const ListCommitsResponseSchema: GenMessage<ListCommitsResponse> = /*@__PURE__*/
+  messageDesc(file_signalbox_v1_repository_service, 10);
 
 /**
  * RepositoryService reads a project's git repository.
@@ -320,6 +466,19 @@ export const RepositoryService: GenService<{
     methodKind: "unary";
     input: typeof GetCommitRequestSchema;
     output: typeof GetCommitResponseSchema;
+  },
+  /**
+   * ListCommits returns a page of the history of a revision (the default
+   * branch when none is given), newest first, as git log shows it. Whoever
+   * may read the project's code. A revision that names nothing has no
+   * history: the list is empty.
+   *
+   * @generated from rpc signalbox.v1.RepositoryService.ListCommits
+   */
+  listCommits: {
+    methodKind: "unary";
+    input: typeof ListCommitsRequestSchema;
+    output: typeof ListCommitsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_signalbox_v1_repository_service, 0);
