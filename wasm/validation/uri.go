@@ -147,11 +147,8 @@ func (p *uriParser) pctEncoded() bool {
 // it; reg-name cannot hold ":", so the first ":" after a reg-name starts the
 // port.
 func (p *uriParser) authority() bool {
-	start := p.pos
-	if p.userinfo() && p.take('@') {
-		// userinfo "@" read
-	} else {
-		p.pos = start
+	if start := p.pos; !p.userinfo() || !p.take('@') {
+		p.pos = start // no userinfo: read it all again as the host
 	}
 	if !p.host() {
 		return false
