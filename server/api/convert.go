@@ -96,6 +96,7 @@ func (u urls) toProject(p *storagev1.Project) *signalboxv1.Project {
 		WebUrl:           web,
 		HttpUrlToRepo:    web + ".git",
 		CreatorId:        p.GetCreatorId(),
+		EmptyRepo:        p.GetEmptyRepo(),
 		Settings: &signalboxv1.ProjectSettings{
 			OnlyAllowMergeIfAllStatusChecksPassed: s.GetOnlyAllowMergeIfAllStatusChecksPassed(),
 			OnlyAllowMergeIfPipelineSucceeds:      s.GetOnlyAllowMergeIfPipelineSucceeds(),

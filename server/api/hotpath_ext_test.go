@@ -26,10 +26,11 @@ var hotPathBudget = map[string]int64{
 	"GET status_checks": 2,
 	// A project named by its path is found first: one round trip more.
 	"GET status_checks by path": 3,
-	// The answer's transaction, then its project joins the train loop's dirty
-	// set (a global key, so outside the transaction on Redis Cluster: see
-	// redisstore/slots.go).
-	"POST status_check_responses": 8,
+	// Two reads ahead, the answer's id with its pair lease, the answer's
+	// transaction (its dirty mark and the lease's release included: one
+	// server here; on Redis Cluster they follow it, one round trip more, see
+	// redisstore.ReplaceReleasing), and the event.
+	"POST status_check_responses": 5,
 }
 
 // commandLog records the commands sent under a context that carries it, for

@@ -31,7 +31,7 @@ func (h projectHandler) GetProject(ctx context.Context, _ *signalboxv1.GetProjec
 }
 
 func (h projectHandler) ListProjects(ctx context.Context, req *signalboxv1.ListProjectsRequest) (*signalboxv1.ListProjectsResponse, error) {
-	all, err := h.deps.Projects.List(ctx, auth.FromContext(ctx), req.GetMembership())
+	all, err := h.deps.Projects.Find(ctx, auth.FromContext(ctx), listOptions(req))
 	if err != nil {
 		return nil, toConnect(ctx, h.logger, err)
 	}

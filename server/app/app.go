@@ -251,7 +251,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		Logger:        logger,
 	})
 	gitHandler := githttp.New(runner, gitAccess{users: users, projects: projects, store: a.store, git: git},
-		pushFollower{store: a.store, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger,
+		pushFollower{store: a.store, projects: projects, git: git, mergeRequests: mergeRequests, mergeTrains: mergeTrains, logger: logger}, logger,
 		githttp.WithMaxBackends(cfg.GitMaxRequests, cfg.GitMaxRequestsPerClient),
 		githttp.WithWriteTimeout(cfg.RequestIdleTimeout))
 	// Request bodies get read deadlines on every door; git bodies (pushes)

@@ -66,9 +66,12 @@ func (g gitAccess) Resolve(ctx context.Context, projectPath, token string) (gith
 	return repo, access, nil
 }
 
-// pushFollower moves merge requests after a push.
+// pushFollower settles a first push's default branch and moves merge
+// requests after a push.
 type pushFollower struct {
 	store         store.Store
+	projects      *project.Service
+	git           *repository.Git
 	mergeRequests *mergerequest.Service
 	mergeTrains   *mergetrain.Service
 	logger        *slog.Logger
@@ -76,6 +79,9 @@ type pushFollower struct {
 
 func (f pushFollower) Pushed(ctx context.Context, p githttp.Push) {
 	proj, err := f.store.Projects().Get(ctx, p.Repository.ProjectID)
+	if err == nil && proj.GetEmptyRepo() {
+		proj, err = f.settleDefaultBranch(ctx, proj, p)
+	}
 	if err == nil {
 		err = f.mergeRequests.RefsChanged(ctx, proj, p.UserID)
 		// A push to a target branch from outside its train rebuilds it.
@@ -84,6 +90,26 @@ func (f pushFollower) Pushed(ctx context.Context, p githttp.Push) {
 	if err != nil {
 		f.logger.ErrorContext(ctx, "follow push", "project_id", p.Repository.ProjectID, "error", err)
 	}
+}
+
+// settleDefaultBranch gives an empty project the default branch its first
+// push picks, from the branches that now exist.
+func (f pushFollower) settleDefaultBranch(ctx context.Context, proj *storagev1.Project, p githttp.Push) (*storagev1.Project, error) {
+	repo, err := f.git.Open(ctx, proj)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := repo.Branches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var created []string
+	for _, u := range p.Updates {
+		if name, ok := u.Branch(); ok && u.Created() {
+			created = append(created, name)
+		}
+	}
+	return f.projects.SettleDefaultBranch(ctx, proj, created, existing, f.git)
 }
 
 // secrets hands the delivery worker the signing secrets of both kinds of

@@ -26,6 +26,15 @@ func Hold(ctx context.Context, leases store.Leases, name, holder string, ttl tim
 // it as leases.Acquire does and may do more in the same round trip; later
 // tries are leases.Acquire's. A nil first is leases.Acquire.
 func HoldFirst(ctx context.Context, leases store.Leases, name, holder string, ttl time.Duration, first func() (bool, error), f func() error) error {
+	return HoldReleasing(ctx, leases, name, holder, ttl, first, func() (bool, error) { return false, f() })
+}
+
+// HoldReleasing is HoldFirst whose f may give the lease back itself, with
+// its last write (store.Responses.ReplaceReleasing), to save the release's
+// round trips: f reports released when it did, and the lease is then not
+// released again. When f fails without having released it, it is released
+// as Hold does.
+func HoldReleasing(ctx context.Context, leases store.Leases, name, holder string, ttl time.Duration, first func() (bool, error), f func() (released bool, err error)) error {
 	// Leases expire on the store's wall clock, so waiting uses it too.
 	deadline := time.Now().Add(ttl)
 	for {
@@ -50,6 +59,12 @@ func HoldFirst(ctx context.Context, leases store.Leases, name, holder string, tt
 		case <-time.After(poll):
 		}
 	}
-	defer leases.Release(context.WithoutCancel(ctx), name, holder)
-	return f()
+	released := false
+	defer func() {
+		if !released { // a panicking f included
+			leases.Release(context.WithoutCancel(ctx), name, holder)
+		}
+	}()
+	released, err := f()
+	return err
 }

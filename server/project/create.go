@@ -73,6 +73,7 @@ func (s *Service) Create(ctx context.Context, caller *auth.Principal, p CreatePa
 		Description:      p.Description,
 		Visibility:       int32(visibility),
 		DefaultBranch:    defaultBranch,
+		EmptyRepo:        true,
 		CreateTime:       now,
 		LastActivityTime: now,
 		CreatorId:        caller.UserID,

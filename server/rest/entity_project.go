@@ -41,6 +41,7 @@ type project struct {
 	LastActivityAt                        gitlabTime `json:"last_activity_at"`
 	Visibility                            string     `json:"visibility"`
 	Namespace                             namespace  `json:"namespace"`
+	EmptyRepo                             bool       `json:"empty_repo"`
 	Archived                              bool       `json:"archived"`
 	CreatorID                             int64      `json:"creator_id"`
 	OnlyAllowMergeIfPipelineSucceeds      bool       `json:"only_allow_merge_if_pipeline_succeeds"`
@@ -75,6 +76,7 @@ func newProject(p *signalboxv1.Project) *project {
 		LastActivityAt:                        ts(p.GetLastActivityTime()),
 		Visibility:                            visibilityName(p.GetVisibility()),
 		Namespace:                             namespace{ID: ns.GetId(), Name: ns.GetName(), Path: ns.GetPath(), Kind: ns.GetKind(), FullPath: ns.GetFullPath(), WebURL: ns.GetWebUrl()},
+		EmptyRepo:                             p.GetEmptyRepo(),
 		CreatorID:                             p.GetCreatorId(),
 		OnlyAllowMergeIfPipelineSucceeds:      s.GetOnlyAllowMergeIfPipelineSucceeds(),
 		MergeMethod:                           mergeMethodName(s.GetMergeMethod()),

@@ -6,27 +6,6 @@ import (
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 )
 
-func (h *Handler) listProjects(c *call) error {
-	page, perPage, err := c.params.pageParams()
-	if err != nil {
-		return err
-	}
-	membership, _, err := c.params.bool("membership")
-	if err != nil {
-		return err
-	}
-	res, err := h.api.projects.ListProjects(c.ctx(), &signalboxv1.ListProjectsRequest{Page: page, PerPage: perPage, Membership: membership})
-	if err != nil {
-		return err
-	}
-	out := make([]*project, 0, len(res.GetProjects()))
-	for _, p := range res.GetProjects() {
-		out = append(out, newProject(p))
-	}
-	c.paginate(page, perPage, res.GetTotalSize())
-	return c.ok(http.StatusOK, out)
-}
-
 func (h *Handler) getProject(c *call) error {
 	res, err := h.api.projects.GetProject(c.ctx(), &signalboxv1.GetProjectRequest{Project: c.r.PathValue("id")})
 	if err != nil {

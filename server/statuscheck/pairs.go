@@ -41,15 +41,35 @@ func pairLeaseName(pid, iid, checkID int64) string {
 // each other without polling Redis; the lease then only has to wait for
 // other replicas.
 func (s *Service) holdPairs(ctx context.Context, pid, iid int64, checkIDs []int64, f func() error) error {
-	return s.holdPairsFirst(ctx, pid, iid, checkIDs, nil, f)
+	return s.holdPairsFirst(ctx, pid, iid, checkIDs, nil, func(pairHold) (bool, error) { return false, f() })
+}
+
+// pairHold is what a writer under holdPairsFirst knows of its leases.
+type pairHold struct {
+	// last is the name of the lease taken last, which the writer may give
+	// back with its write (store.Responses.ReplaceReleasing) while fenced
+	// says it still holds it.
+	last  string
+	start time.Time
+}
+
+// fenced is lease.ErrBusy once the writer may no longer be sure it holds
+// its leases (see pairFence): a writer checks it just before a write that
+// relies on them, as the work before may have taken a while.
+func (h pairHold) fenced() error {
+	if time.Since(h.start) > pairFence {
+		return lease.ErrBusy
+	}
+	return nil
 }
 
 // holdPairsFirst is holdPairs whose first try at the first pair's lease is
 // first(name, holder), which takes it as the store's Leases.Acquire does
 // and may do more in the same round trip (see lease.HoldFirst): an answer
-// draws its response id there.
+// draws its response id there. f reports whether it gave back the last
+// lease itself (see lease.HoldReleasing).
 func (s *Service) holdPairsFirst(ctx context.Context, pid, iid int64, checkIDs []int64,
-	first func(name, holder string) (bool, error), f func() error,
+	first func(name, holder string) (bool, error), f func(pairHold) (released bool, err error),
 ) error {
 	ids := slices.Compact(slices.Sorted(slices.Values(checkIDs)))
 	for _, id := range ids {
@@ -60,23 +80,33 @@ func (s *Service) holdPairsFirst(ctx context.Context, pid, iid int64, checkIDs [
 		defer unlock()
 	}
 	holder := fmt.Sprintf("%s/%d", s.holder, s.holds.Add(1))
-	start := time.Now()
-	var hold func(i int) error
-	hold = func(i int) error {
+	h := pairHold{start: time.Now()}
+	var hold func(i int) (bool, error)
+	hold = func(i int) (bool, error) {
 		if i == len(ids) {
-			if time.Since(start) > pairFence {
-				return lease.ErrBusy
+			if err := h.fenced(); err != nil {
+				return false, err
 			}
-			return f()
+			return f(h)
 		}
 		name := pairLeaseName(pid, iid, ids[i])
 		var try func() (bool, error)
 		if i == 0 && first != nil {
 			try = func() (bool, error) { return first(name, holder) }
 		}
-		return lease.HoldFirst(ctx, s.store.Leases(), name, holder, pairLeaseTTL, try, func() error { return hold(i + 1) })
+		if i < len(ids)-1 {
+			return false, lease.HoldFirst(ctx, s.store.Leases(), name, holder, pairLeaseTTL, try, func() error {
+				_, err := hold(i + 1)
+				return err
+			})
+		}
+		h.last = name
+		return false, lease.HoldReleasing(ctx, s.store.Leases(), name, holder, pairLeaseTTL, try, func() (bool, error) {
+			return hold(i + 1)
+		})
 	}
-	return hold(0)
+	_, err := hold(0)
+	return err
 }
 
 // keyedMutex is a mutex per key, for keys that come and go: a key's entry

@@ -84,7 +84,8 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 
 // record stores r as the newest answer of its pair, under the pair's lease,
 // so that no retry's read and write straddle it. Its id is drawn in the
-// round trip that first tries the lease.
+// round trip that first tries the lease, and the lease is given back in
+// the write's.
 func (s *Service) record(ctx context.Context, r *storagev1.StatusCheckResponse, admit func() error) error {
 	var id int64
 	return s.holdPairsFirst(ctx, r.GetProjectId(), r.GetMergeRequestIid(), []int64{r.GetCheckId()},
@@ -94,11 +95,20 @@ func (s *Service) record(ctx context.Context, r *storagev1.StatusCheckResponse, 
 			id, taken, err = s.store.Responses().NextIDLeased(ctx, name, holder, pairLeaseTTL)
 			return taken, err
 		},
-		func() error {
+		func(h pairHold) (bool, error) {
 			if err := admit(); err != nil {
-				return err
+				return false, err
+			}
+			if err := h.fenced(); err != nil {
+				return false, err
 			}
 			r.Id = id
-			return s.store.Responses().Replace(ctx, r)
+			// The lease goes back with the write. On an error the write and
+			// the release may or may not have landed; the release is then
+			// made again the ordinary way, which checks the holder.
+			if err := s.store.Responses().ReplaceReleasing(ctx, r, h.last); err != nil {
+				return false, err
+			}
+			return true, nil
 		})
 }

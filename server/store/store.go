@@ -69,6 +69,14 @@ type Projects interface {
 	// Update replaces old with updated, claiming a changed name first. The
 	// path cannot change.
 	Update(ctx context.Context, old, updated *storagev1.Project) error
+	// SettleDefaultBranch records branch as the default branch chosen by the
+	// first push of a project whose record says empty_repo, unless one was
+	// recorded already, and returns the recorded one: of racing first pushes
+	// exactly one wins and every caller learns which. From then on Get
+	// reports the project with empty_repo false and that default branch,
+	// even when an Update written from an older read says otherwise, until
+	// an Update clears empty_repo itself.
+	SettleDefaultBranch(ctx context.Context, projectID int64, branch string) (string, error)
 }
 
 // Members stores who has which role in a project.
@@ -156,6 +164,14 @@ type Responses interface {
 	// trip: an answer needs both before it writes. The id is used up
 	// whether or not the lease was taken.
 	NextIDLeased(ctx context.Context, name, holder string, ttl time.Duration) (id int64, acquired bool, err error)
+	// ReplaceReleasing is Replace by the holder of the lease name, which it
+	// gives back with the write: the lease is deleted without being read
+	// first, so only a caller that knows it still holds it may call it (one
+	// within its lease's fence, see statuscheck's holdPairs). Where the
+	// backend allows (not on Redis Cluster, where the lease, the project and
+	// the dirty set live in different slots), the deadline entry, the
+	// write, the dirty mark and the release are one transaction.
+	ReplaceReleasing(ctx context.Context, r *storagev1.StatusCheckResponse, name string) error
 	// Newest returns the newest response of each check for one merge request
 	// head; checks without one are absent.
 	Newest(ctx context.Context, projectID, iid int64, sha string, checkIDs []int64) (map[int64]*storagev1.StatusCheckResponse, error)

@@ -160,9 +160,9 @@ func TestSameVerdictsAsProtovalidate(t *testing.T) {
 	t.Parallel()
 	pv, v := newValidators(t)
 	r := rand.New(rand.NewPCG(17, 2026))
-	n := 20000
+	n := 5000
 	if testing.Short() {
-		n = 2000
+		n = 1000
 	}
 	for range n {
 		requireSameVerdict(t, pv, v, randomSettings(r))

@@ -154,8 +154,13 @@ type Project struct {
 	HttpUrlToRepo     string                 `protobuf:"bytes,13,opt,name=http_url_to_repo,json=httpUrlToRepo,proto3" json:"http_url_to_repo,omitempty"`
 	CreatorId         int64                  `protobuf:"varint,14,opt,name=creator_id,json=creatorId,proto3" json:"creator_id,omitempty"`
 	Settings          *ProjectSettings       `protobuf:"bytes,15,opt,name=settings,proto3" json:"settings,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// No branch has been pushed yet (GitLab's empty_repo). default_branch is
+	// then the branch the first push is expected to create, as GitLab's
+	// default_branch_or_main; a first push of other branches only picks one of
+	// those instead.
+	EmptyRepo     bool `protobuf:"varint,16,opt,name=empty_repo,json=emptyRepo,proto3" json:"empty_repo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Project) Reset() {
@@ -291,6 +296,13 @@ func (x *Project) GetSettings() *ProjectSettings {
 		return x.Settings
 	}
 	return nil
+}
+
+func (x *Project) GetEmptyRepo() bool {
+	if x != nil {
+		return x.EmptyRepo
+	}
+	return false
 }
 
 // Namespace owns projects. Every user has one named after their username.
@@ -610,7 +622,7 @@ var File_signalbox_v1_project_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_project_proto_rawDesc = "" +
 	"\n" +
-	"\x1asignalbox/v1/project.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfe\x04\n" +
+	"\x1asignalbox/v1/project.proto\x12\fsignalbox.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9d\x05\n" +
 	"\aProject\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -631,7 +643,9 @@ const file_signalbox_v1_project_proto_rawDesc = "" +
 	"\x10http_url_to_repo\x18\r \x01(\tR\rhttpUrlToRepo\x12\x1d\n" +
 	"\n" +
 	"creator_id\x18\x0e \x01(\x03R\tcreatorId\x129\n" +
-	"\bsettings\x18\x0f \x01(\v2\x1d.signalbox.v1.ProjectSettingsR\bsettings\"\x8d\x01\n" +
+	"\bsettings\x18\x0f \x01(\v2\x1d.signalbox.v1.ProjectSettingsR\bsettings\x12\x1d\n" +
+	"\n" +
+	"empty_repo\x18\x10 \x01(\bR\temptyRepo\"\x8d\x01\n" +
 	"\tNamespace\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +

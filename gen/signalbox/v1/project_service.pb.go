@@ -256,7 +256,21 @@ type ListProjectsRequest struct {
 	Page    int32                  `protobuf:"varint,1,opt,name=page,proto3" json:"page,omitempty"`
 	PerPage int32                  `protobuf:"varint,2,opt,name=per_page,json=perPage,proto3" json:"per_page,omitempty"`
 	// Only projects the caller is a member of.
-	Membership    bool `protobuf:"varint,3,opt,name=membership,proto3" json:"membership,omitempty"`
+	Membership bool `protobuf:"varint,3,opt,name=membership,proto3" json:"membership,omitempty"`
+	// Only projects whose name, path or description holds every word of at
+	// least 3 characters (case-insensitive), or, for a shorter query, equals
+	// it: GitLab's search.
+	Search string `protobuf:"bytes,4,opt,name=search,proto3" json:"search,omitempty"`
+	// With search: match the namespace/path and namespace/name instead of the
+	// path and name.
+	SearchNamespaces bool `protobuf:"varint,5,opt,name=search_namespaces,json=searchNamespaces,proto3" json:"search_namespaces,omitempty"`
+	// Only projects in the caller's namespace.
+	Owned bool `protobuf:"varint,6,opt,name=owned,proto3" json:"owned,omitempty"`
+	// id, name, path, created_at, updated_at or last_activity_at; empty for
+	// created_at.
+	OrderBy string `protobuf:"bytes,7,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// asc or desc; empty for desc.
+	Sort          string `protobuf:"bytes,8,opt,name=sort,proto3" json:"sort,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -310,6 +324,41 @@ func (x *ListProjectsRequest) GetMembership() bool {
 		return x.Membership
 	}
 	return false
+}
+
+func (x *ListProjectsRequest) GetSearch() string {
+	if x != nil {
+		return x.Search
+	}
+	return ""
+}
+
+func (x *ListProjectsRequest) GetSearchNamespaces() bool {
+	if x != nil {
+		return x.SearchNamespaces
+	}
+	return false
+}
+
+func (x *ListProjectsRequest) GetOwned() bool {
+	if x != nil {
+		return x.Owned
+	}
+	return false
+}
+
+func (x *ListProjectsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListProjectsRequest) GetSort() string {
+	if x != nil {
+		return x.Sort
+	}
+	return ""
 }
 
 type ListProjectsResponse struct {
@@ -513,13 +562,20 @@ const file_signalbox_v1_project_service_proto_rawDesc = "" +
 	"\x11GetProjectRequest\x12%\n" +
 	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\"E\n" +
 	"\x12GetProjectResponse\x12/\n" +
-	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject\"x\n" +
+	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject\"\xe3\x02\n" +
 	"\x13ListProjectsRequest\x12\x1b\n" +
 	"\x04page\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x04page\x12$\n" +
 	"\bper_page\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\aperPage\x12\x1e\n" +
 	"\n" +
 	"membership\x18\x03 \x01(\bR\n" +
-	"membership\"h\n" +
+	"membership\x12 \n" +
+	"\x06search\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x06search\x12+\n" +
+	"\x11search_namespaces\x18\x05 \x01(\bR\x10searchNamespaces\x12\x14\n" +
+	"\x05owned\x18\x06 \x01(\bR\x05owned\x12\\\n" +
+	"\border_by\x18\a \x01(\tBA\xbaH>r<R\x00R\x02idR\x04nameR\x04pathR\n" +
+	"created_atR\n" +
+	"updated_atR\x10last_activity_atR\aorderBy\x12&\n" +
+	"\x04sort\x18\b \x01(\tB\x12\xbaH\x0fr\rR\x00R\x03ascR\x04descR\x04sort\"h\n" +
 	"\x14ListProjectsResponse\x121\n" +
 	"\bprojects\x18\x01 \x03(\v2\x15.signalbox.v1.ProjectR\bprojects\x12\x1d\n" +
 	"\n" +

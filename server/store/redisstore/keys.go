@@ -34,6 +34,12 @@ func (k keys) projectNames() string        { return k.prefix + "projects:names" 
 func (k keys) projectIDs() string          { return k.prefix + "projects:ids" }
 func (k keys) members(pid int64) string    { return k.projectTag(pid) + "members" }
 
+// settledDefaultBranch is the default branch a project's first push chose
+// (Projects.SettleDefaultBranch), written once with SET NX.
+func (k keys) settledDefaultBranch(pid int64) string {
+	return k.projectTag(pid) + "default_branch"
+}
+
 func (k keys) protectedBranches(pid int64) string { return k.projectTag(pid) + "protected_branches" }
 func (k keys) protectedBranchNames(pid int64) string {
 	return k.projectTag(pid) + "protected_branches:names"

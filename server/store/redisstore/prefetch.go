@@ -147,6 +147,9 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 		return out
 	}
 	get(k.project(pid))
+	// Read with the project, so that an empty project's settled default
+	// branch (Projects.Get) costs no round trip of its own.
+	get(k.settledDefaultBranch(pid))
 	if uid != 0 {
 		hget(k.members(pid), id(uid))
 	}

@@ -64,7 +64,11 @@ func (ps projects) Create(ctx context.Context, p *storagev1.Project, owner *stor
 
 func (ps projects) Get(ctx context.Context, pid int64) (*storagev1.Project, error) {
 	b, err := ps.s.getBytes(ctx, ps.s.keys.project(pid))
-	return getRecord(b, err, &storagev1.Project{})
+	p, err := getRecord(b, err, &storagev1.Project{})
+	if err != nil {
+		return nil, err
+	}
+	return ps.withSettledDefaultBranch(ctx, p)
 }
 
 func (ps projects) GetByPath(ctx context.Context, fullPath string) (*storagev1.Project, error) {

@@ -62,21 +62,78 @@ func (rs responses) Replace(ctx context.Context, r *storagev1.StatusCheckRespons
 	if err != nil {
 		return err
 	}
-	pending := r.GetStatus() == int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) && r.GetDeadline() != nil
-	if pending {
-		// The deadline goes in first: a crash before the response is written
-		// leaves an entry the sweeper finds stale and drops, never a pending
-		// response without a deadline.
-		deadline := float64(r.GetDeadline().AsTime().UnixMilli())
-		if err := s.rdb.ZAdd(ctx, s.keys.responsesDue(), redis.Z{Score: deadline, Member: dueMember(r)}).Err(); err != nil {
-			return err
-		}
+	if err := rs.indexDeadline(ctx, s.rdb, r); err != nil {
+		return err
 	}
 	_, err = s.tx(ctx, func(tx redis.Pipeliner) error {
-		tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
-		// Trains and auto-merge wait on status checks.
-		s.markDirty(ctx, tx, r.GetProjectId())
-		s.indexTree(ctx, tx, r, rec)
+		rs.write(ctx, tx, r, rec)
+		return nil
+	})
+	return err
+}
+
+// indexDeadline adds a pending r's deadline entry. It goes in before the
+// response: a crash before the response is written leaves an entry the
+// sweeper finds stale and drops, never a pending response without a
+// deadline.
+func (rs responses) indexDeadline(ctx context.Context, c redis.Cmdable, r *storagev1.StatusCheckResponse) error {
+	if r.GetStatus() != int32(signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING) || r.GetDeadline() == nil {
+		return nil
+	}
+	deadline := float64(r.GetDeadline().AsTime().UnixMilli())
+	return c.ZAdd(ctx, rs.s.keys.responsesDue(), redis.Z{Score: deadline, Member: dueMember(r)}).Err()
+}
+
+// write queues r's write in a transaction: the response, its project's
+// dirty mark (trains and auto-merge wait on status checks) and its tree's
+// index.
+func (rs responses) write(ctx context.Context, tx redis.Pipeliner, r *storagev1.StatusCheckResponse, rec []byte) {
+	s := rs.s
+	tx.HSet(ctx, s.keys.responses(r.GetProjectId(), r.GetMergeRequestIid()), responseField(r.GetCheckId(), r.GetSha()), rec)
+	s.markDirty(ctx, tx, r.GetProjectId())
+	s.indexTree(ctx, tx, r, rec)
+}
+
+// ReplaceReleasing makes an answer's write and its lease's release one
+// round trip. Outside a Cluster that is one transaction over every key,
+// the deadline entry first (so no crash leaves a pending response without
+// one), the dirty set and the lease included: they are all on one server.
+// On a Cluster a transaction stays in the project's slot, so it is Replace
+// with the dirty mark and the release pipelined after its EXEC: after, not
+// with it, as a Cluster client runs a pipeline's commands for different
+// nodes concurrently, and the lease must not be free before the write
+// landed.
+func (rs responses) ReplaceReleasing(ctx context.Context, r *storagev1.StatusCheckResponse, name string) error {
+	s := rs.s
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
+	if _, cluster := s.rdb.(*redis.ClusterClient); !cluster {
+		_, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+			if err := rs.indexDeadline(ctx, tx, r); err != nil {
+				return err
+			}
+			rs.write(ctx, tx, r, rec)
+			tx.Del(ctx, s.keys.lease(name))
+			return nil
+		})
+		return err
+	}
+	if err := rs.indexDeadline(ctx, s.rdb, r); err != nil {
+		return err
+	}
+	d := &dirtyTx{}
+	if _, err := s.rdb.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+		d.Pipeliner = tx
+		rs.write(ctx, d, r, rec)
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err = s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.SAdd(ctx, s.keys.trainsDirty(), id(r.GetProjectId()))
+		pl.Del(ctx, s.keys.lease(name))
 		return nil
 	})
 	return err

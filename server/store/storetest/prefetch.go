@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/store"
 )
@@ -31,6 +33,42 @@ func testNextIDLeased(t *testing.T, h Harness) {
 	ok, err = s.Leases().Acquire(ctx, "pair:1", "c", time.Minute)
 	require.NoError(t, err)
 	require.True(t, ok, "and Release gives it back")
+}
+
+// testReplaceReleasing: an answer's write gives its pair lease back, and
+// is what Replace writes: the response, its deadline entry, the dirty mark.
+func testReplaceReleasing(t *testing.T, h Harness) {
+	s := h(t)
+	ctx := t.Context()
+	id, ok, err := s.Responses().NextIDLeased(ctx, "pair:1", "a", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.Leases().Acquire(ctx, "pair:2", "c", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	deadline := time.Now().Add(-time.Second).Truncate(time.Millisecond)
+	r := &storagev1.StatusCheckResponse{
+		Id: id, ProjectId: 7, MergeRequestIid: 2, CheckId: 3, Sha: "aaa",
+		Status: 1, Deadline: timestamppb.New(deadline),
+	}
+	require.NoError(t, s.Responses().ReplaceReleasing(ctx, r, "pair:1"))
+
+	got, err := s.Responses().Newest(ctx, 7, 2, "aaa", []int64{3})
+	require.NoError(t, err)
+	require.Equal(t, id, got[3].GetId())
+	due, err := s.Responses().Due(ctx, time.Now(), 10)
+	require.NoError(t, err)
+	require.Len(t, due, 1, "a pending answer's deadline is indexed")
+	require.Equal(t, id, due[0].ResponseID)
+	dirty, err := s.Trains().Dirty(ctx)
+	require.NoError(t, err)
+	require.Contains(t, dirty, int64(7), "trains and auto-merges look again")
+	ok, err = s.Leases().Acquire(ctx, "pair:1", "b", time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok, "the lease was given back with the write")
+	ok, err = s.Leases().Acquire(ctx, "pair:2", "d", time.Minute)
+	require.NoError(t, err)
+	require.False(t, ok, "only the lease named is given back")
 }
 
 // testPrefetch: a store that prefetches answers a request's reads from what

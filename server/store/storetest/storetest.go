@@ -16,6 +16,7 @@ type Harness func(t *testing.T) store.Store
 func Run(t *testing.T, h Harness) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, h) })
 	t.Run("Projects", func(t *testing.T) { testProjects(t, h) })
+	t.Run("SettleDefaultBranch", func(t *testing.T) { testSettleDefaultBranch(t, h) })
 	t.Run("Members", func(t *testing.T) { testMembers(t, h) })
 	t.Run("ProtectedBranches", func(t *testing.T) { testProtectedBranches(t, h) })
 	t.Run("Checks", func(t *testing.T) { testChecks(t, h) })
@@ -23,6 +24,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
 	t.Run("CarChecks", func(t *testing.T) { testCarChecks(t, h) })
 	t.Run("NextIDLeased", func(t *testing.T) { testNextIDLeased(t, h) })
+	t.Run("ReplaceReleasing", func(t *testing.T) { testReplaceReleasing(t, h) })
 	t.Run("Prefetch", func(t *testing.T) { testPrefetch(t, h) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, h) })
 	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })

@@ -235,8 +235,12 @@ type Project struct {
 	LastActivityTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=last_activity_time,json=lastActivityTime,proto3" json:"last_activity_time,omitempty"`
 	CreatorId        int64                  `protobuf:"varint,12,opt,name=creator_id,json=creatorId,proto3" json:"creator_id,omitempty"`
 	Settings         *ProjectSettings       `protobuf:"bytes,13,opt,name=settings,proto3" json:"settings,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// No branch has been pushed yet. default_branch is then the branch HEAD
+	// names; the first push may choose another (store.Projects.SettleDefaultBranch).
+	// False on records written before this field existed.
+	EmptyRepo     bool `protobuf:"varint,14,opt,name=empty_repo,json=emptyRepo,proto3" json:"empty_repo,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Project) Reset() {
@@ -358,6 +362,13 @@ func (x *Project) GetSettings() *ProjectSettings {
 		return x.Settings
 	}
 	return nil
+}
+
+func (x *Project) GetEmptyRepo() bool {
+	if x != nil {
+		return x.EmptyRepo
+	}
+	return false
 }
 
 // ProjectSettings mirrors signalbox.v1.ProjectSettings.
@@ -3102,7 +3113,7 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"expires_at\x18\x05 \x01(\tR\texpiresAt\x12\x18\n" +
 	"\arevoked\x18\x06 \x01(\bR\arevoked\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x84\x04\n" +
+	"createTime\"\xa3\x04\n" +
 	"\aProject\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -3121,7 +3132,9 @@ const file_signalbox_storage_v1_records_proto_rawDesc = "" +
 	"\x12last_activity_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x10lastActivityTime\x12\x1d\n" +
 	"\n" +
 	"creator_id\x18\f \x01(\x03R\tcreatorId\x12A\n" +
-	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\"\xa6\x06\n" +
+	"\bsettings\x18\r \x01(\v2%.signalbox.storage.v1.ProjectSettingsR\bsettings\x12\x1d\n" +
+	"\n" +
+	"empty_repo\x18\x0e \x01(\bR\temptyRepo\"\xa6\x06\n" +
 	"\x0fProjectSettings\x12[\n" +
 	",only_allow_merge_if_all_status_checks_passed\x18\x01 \x01(\bR%onlyAllowMergeIfAllStatusChecksPassed\x12O\n" +
 	"%only_allow_merge_if_pipeline_succeeds\x18\x02 \x01(\bR onlyAllowMergeIfPipelineSucceeds\x126\n" +
