@@ -80,7 +80,7 @@ type Service struct {
 	notes     note.Writer
 	clock     clock.Clock
 	logger    *slog.Logger
-	holder    string
+	holder    *lease.Holder // names each hold apart (see lease.Holder)
 }
 
 // Deps are what a Service needs.
@@ -101,7 +101,7 @@ type Deps struct {
 func NewService(d Deps) *Service {
 	return &Service{
 		store: d.Store, repos: d.Repos, checks: d.Checks, pipelines: d.Pipelines, scopes: d.Scopes, events: d.Events,
-		notes: note.NewWriter(d.Store.Notes(), d.Clock, d.Logger), clock: d.Clock, logger: d.Logger, holder: d.Holder,
+		notes: note.NewWriter(d.Store.Notes(), d.Clock, d.Logger), clock: d.Clock, logger: d.Logger, holder: lease.NewHolder(d.Holder),
 	}
 }
 
@@ -118,7 +118,7 @@ const leaseTTL = 30 * time.Second
 // merge and an edit arriving together do not overwrite each other's writes.
 func (s *Service) locked(ctx context.Context, pid, iid int64, f func() error) error {
 	name := "mr:" + strconv.FormatInt(pid, 10) + ":" + strconv.FormatInt(iid, 10)
-	return lease.Hold(ctx, s.store.Leases(), name, s.holder, leaseTTL, f)
+	return lease.Hold(ctx, s.store.Leases(), name, s.holder.Next(), leaseTTL, f)
 }
 
 // get reads a merge request the caller may see.

@@ -133,7 +133,7 @@ const hookLeaseTTL = 10 * time.Second
 
 func (s *Service) hookLocked(ctx context.Context, pid, id int64, f func() error) error {
 	name := "hook:" + strconv.FormatInt(pid, 10) + ":" + strconv.FormatInt(id, 10)
-	return lease.Hold(ctx, s.store.Leases(), name, s.holder, hookLeaseTTL, f)
+	return lease.Hold(ctx, s.store.Leases(), name, s.holder.Next(), hookLeaseTTL, f)
 }
 
 // HookToken opens a hook's token; empty when it has none.

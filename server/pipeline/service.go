@@ -48,7 +48,7 @@ type Service struct {
 	events    event.Bus
 	clock     clock.Clock
 	logger    *slog.Logger
-	holder    string
+	holder    *lease.Holder // names each hold apart (see lease.Holder)
 	finished  func(*storagev1.Pipeline)
 }
 
@@ -73,7 +73,7 @@ type Deps struct {
 func NewService(d Deps) *Service {
 	return &Service{
 		store: d.Store, repos: d.Repos, box: d.Box, announcer: d.Announcer, events: d.Events,
-		clock: d.Clock, logger: d.Logger, holder: d.Holder, finished: d.Finished,
+		clock: d.Clock, logger: d.Logger, holder: lease.NewHolder(d.Holder), finished: d.Finished,
 	}
 }
 
@@ -152,7 +152,7 @@ func (s *Service) Create(ctx context.Context, p *storagev1.Project, sha, ref, so
 // revive it.
 func (s *Service) Cancel(ctx context.Context, p *storagev1.Project, id int64) error {
 	var pl *storagev1.Pipeline
-	err := lease.Hold(ctx, s.store.Leases(), leaseName(id), s.holder, leaseTTL, func() error {
+	err := lease.Hold(ctx, s.store.Leases(), leaseName(id), s.holder.Next(), leaseTTL, func() error {
 		var err error
 		pl, err = s.store.Pipelines().Get(ctx, p.GetId(), id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && Complete(Status(pl.GetStatus()))) {

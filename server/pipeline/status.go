@@ -52,7 +52,7 @@ func (s *Service) SetStatus(ctx context.Context, sc *project.Scope, p StatusPara
 	moved := false
 	// Statuses of one pipeline arrive together from parallel jobs; the
 	// lease keeps each aggregate computed from every status before it.
-	err = lease.Hold(ctx, s.store.Leases(), leaseName(pl.GetId()), s.holder, leaseTTL, func() error {
+	err = lease.Hold(ctx, s.store.Leases(), leaseName(pl.GetId()), s.holder.Next(), leaseTTL, func() error {
 		var err error
 		if pl, err = s.store.Pipelines().Get(ctx, sc.Project.GetId(), pl.GetId()); err != nil {
 			return err

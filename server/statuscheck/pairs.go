@@ -79,7 +79,7 @@ func (s *Service) holdPairsFirst(ctx context.Context, pid, iid int64, checkIDs [
 		}
 		defer unlock()
 	}
-	holder := fmt.Sprintf("%s/%d", s.holder, s.holds.Add(1))
+	holder := s.holder.Next()
 	h := pairHold{start: time.Now()}
 	var hold func(i int) (bool, error)
 	hold = func(i int) (bool, error) {

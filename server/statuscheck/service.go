@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -16,6 +15,7 @@ import (
 	"github.com/signalbox/signalbox/server/clock"
 	"github.com/signalbox/signalbox/server/crashpoint"
 	"github.com/signalbox/signalbox/server/event"
+	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/secret"
 	"github.com/signalbox/signalbox/server/store"
 )
@@ -55,12 +55,10 @@ type Service struct {
 	events         event.Bus
 	defaultTimeout time.Duration
 	sender         Sender
-	holder         string
+	holder         *lease.Holder // names each hold apart (see lease.Holder)
 	crash          crashpoint.Set
 	allowLocal     bool
-	// holds numbers this replica's pair leases, and pairs queues its
-	// writers of a pair (see holdPairs).
-	holds atomic.Int64
+	// pairs queues this replica's writers of a pair (see holdPairs).
 	pairs keyedMutex
 }
 
@@ -95,7 +93,7 @@ type Deps struct {
 func NewService(d Deps) *Service {
 	return &Service{
 		store: d.Store, validator: d.Validator, box: d.Box, clock: d.Clock, logger: d.Logger,
-		events: d.Events, defaultTimeout: d.DefaultTimeout, sender: d.Sender, holder: d.Holder, crash: d.Crash,
+		events: d.Events, defaultTimeout: d.DefaultTimeout, sender: d.Sender, holder: lease.NewHolder(d.Holder), crash: d.Crash,
 		allowLocal: d.AllowLocalNetwork,
 	}
 }
