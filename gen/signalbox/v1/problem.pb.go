@@ -101,6 +101,9 @@ const (
 	Reason_REASON_CANNOT_APPROVE Reason = 43
 	// The target branch has no merge train strategy of its own to delete.
 	Reason_REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND Reason = 50
+	// The resource changed after the request's If-Unmodified-Since: a
+	// conditional delete deleted nothing.
+	Reason_REASON_PRECONDITION_FAILED Reason = 60
 )
 
 // Enum value maps for Reason.
@@ -142,6 +145,7 @@ var (
 		42: "REASON_EXPIRY_IN_PAST",
 		43: "REASON_CANNOT_APPROVE",
 		50: "REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND",
+		60: "REASON_PRECONDITION_FAILED",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":                      0,
@@ -180,6 +184,7 @@ var (
 		"REASON_EXPIRY_IN_PAST":                   42,
 		"REASON_CANNOT_APPROVE":                   43,
 		"REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND":   50,
+		"REASON_PRECONDITION_FAILED":              60,
 	}
 )
 
@@ -283,7 +288,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\xca\b\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\xea\b\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -321,7 +326,8 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x15REASON_PAGE_TOO_LARGE\x10)\x12\x19\n" +
 	"\x15REASON_EXPIRY_IN_PAST\x10*\x12\x19\n" +
 	"\x15REASON_CANNOT_APPROVE\x10+\x12)\n" +
-	"%REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND\x102B\xae\x01\n" +
+	"%REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND\x102\x12\x1e\n" +
+	"\x1aREASON_PRECONDITION_FAILED\x10<B\xae\x01\n" +
 	"\x10com.signalbox.v1B\fProblemProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
