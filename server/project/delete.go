@@ -9,6 +9,7 @@ import (
 
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/clock"
+	"github.com/signalbox/signalbox/server/conditional"
 	"github.com/signalbox/signalbox/server/crashpoint"
 	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/loop"
@@ -38,6 +39,9 @@ func deletionLease(pid int64) string { return "project-delete:" + strconv.Format
 // a crash on the way only delays that.
 func (s *Service) Delete(ctx context.Context, sc *Scope) error {
 	if err := sc.Require(auth.Owner); err != nil {
+		return err
+	}
+	if err := conditional.Check(ctx, conditional.Latest(sc.Project.GetCreateTime(), sc.Project.GetLastActivityTime())); err != nil {
 		return err
 	}
 	pid := sc.Project.GetId()
