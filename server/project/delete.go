@@ -24,8 +24,12 @@ const (
 	CrashAfterPurge      = "project-purge-records"
 )
 
-// deletionLeaseTTL bounds one mark or one purge pass of one project.
-const deletionLeaseTTL = time.Minute
+// deletionLeaseTTL is how long a replica that died marking or purging a
+// project delays the next purge. A pass that outlives it may overlap
+// another's: purging is idempotent, so that only repeats work; what the
+// lease must exclude is dropping a queue entry between a mark's two writes,
+// which take milliseconds.
+const deletionLeaseTTL = 10 * time.Second
 
 // purgeInterval is how often the purger looks for deletions to finish
 // without a nudge (a crash, another replica's delete, the grace).
