@@ -379,16 +379,8 @@ func (d curlDoor) mrState(t *testing.T, project string, iid int64) string {
 	return mr.State
 }
 
-// nodeDoor speaks Connect-Web through the TypeScript SDK in a Node process
-// (e2e/node/door.ts, bundled with esbuild), one JSON request per line.
-type nodeDoor struct {
-	mu     sync.Mutex
-	in     io.Writer
-	out    *bufio.Scanner
-	nextID int
-	stuck  bool
-}
-
+// newNodeDoor speaks Connect-Web through the TypeScript SDK in a Node
+// process (e2e/node/door.ts, bundled with esbuild).
 func newNodeDoor(t *testing.T, base string) door {
 	root := harness.RepoRoot()
 	esbuild := filepath.Join(root, "node_modules/.bin/esbuild")
@@ -405,7 +397,27 @@ func newNodeDoor(t *testing.T, base string) door {
 	out, err := exec.Command(esbuild, filepath.Join(root, "e2e/node/door.ts"), "--bundle", "--platform=node",
 		"--format=esm", "--log-level=warning", "--outfile="+bundle).CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	cmd := exec.Command("node", bundle, base, rootToken)
+	return startLineDoor(t, "node", exec.Command("node", bundle, base, rootToken))
+}
+
+// lineDoor is a door in another process, in another language, that runs
+// each operation through that language's client: one JSON request per line
+// on its stdin, {"id", "op", "args"}, one JSON line back on its stdout,
+// {"id", "result"} or {"id", "error", "code"}. The Node door
+// (e2e/node/door.ts) and the python-gitlab door (e2e/pydoor/door.py) speak
+// it, with the same operations and results.
+type lineDoor struct {
+	name   string
+	mu     sync.Mutex
+	in     io.Writer
+	out    *bufio.Scanner
+	nextID int
+	stuck  bool
+}
+
+// startLineDoor starts cmd, which speaks the line protocol; it is ended
+// when t ends.
+func startLineDoor(t *testing.T, name string, cmd *exec.Cmd) *lineDoor {
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
@@ -418,11 +430,21 @@ func newNodeDoor(t *testing.T, base string) door {
 	})
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	return &nodeDoor{in: in, out: sc}
+	return &lineDoor{name: name, in: in, out: sc}
 }
 
-// do runs one operation in Node and decodes its result into out.
-func (d *nodeDoor) do(t *testing.T, op string, args map[string]any, out any) {
+// do runs one operation in the other process and decodes its result into
+// out; it fails t when the operation failed.
+func (d *lineDoor) do(t *testing.T, op string, args map[string]any, out any) {
+	t.Helper()
+	if errText, code := d.try(t, op, args, out); errText != "" {
+		t.Fatalf("%s %s: %s (%s)", d.name, op, errText, code)
+	}
+}
+
+// try runs one operation and returns its error and code ("" when it
+// succeeded, and then its result is decoded into out).
+func (d *lineDoor) try(t *testing.T, op string, args map[string]any, out any) (errText, code string) {
 	t.Helper()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -431,36 +453,40 @@ func (d *nodeDoor) do(t *testing.T, op string, args map[string]any, out any) {
 	require.NoError(t, err)
 	_, err = fmt.Fprintf(d.in, "%s\n", req)
 	require.NoError(t, err)
-	require.False(t, d.stuck, "node stopped answering an earlier call")
+	require.False(t, d.stuck, "%s stopped answering an earlier call", d.name)
 	answered := make(chan bool, 1)
 	go func() { answered <- d.out.Scan() }()
 	select {
 	case ok := <-answered:
-		require.True(t, ok, "node exited: %v", d.out.Err())
+		require.True(t, ok, "%s exited: %v", d.name, d.out.Err())
 	case <-time.After(callTimeout):
 		d.stuck = true // the scan still runs; no later call may start one
-		t.Fatalf("node %s: no answer within %s", op, callTimeout)
+		t.Fatalf("%s %s: no answer within %s", d.name, op, callTimeout)
 	}
 	var res struct {
 		ID     int             `json:"id"`
 		Result json.RawMessage `json:"result"`
 		Error  string          `json:"error"`
+		Code   any             `json:"code"`
 	}
 	require.NoError(t, json.Unmarshal(d.out.Bytes(), &res))
 	require.Equal(t, d.nextID, res.ID)
-	require.Empty(t, res.Error, "node %s", op)
+	if res.Error != "" {
+		return res.Error, fmt.Sprint(res.Code)
+	}
 	if out != nil {
 		require.NoError(t, json.Unmarshal(res.Result, out))
 	}
+	return "", ""
 }
 
-func (d *nodeDoor) createProject(t *testing.T, name string) string {
+func (d *lineDoor) createProject(t *testing.T, name string) string {
 	var p struct{ Path string }
 	d.do(t, "createProject", map[string]any{"name": name}, &p)
 	return p.Path
 }
 
-func (d *nodeDoor) updateProject(t *testing.T, project string, s settings) {
+func (d *lineDoor) updateProject(t *testing.T, project string, s settings) {
 	args := map[string]any{"project": project}
 	if s.checksMustPass != nil {
 		args["checksMustPass"] = *s.checksMustPass
@@ -471,17 +497,17 @@ func (d *nodeDoor) updateProject(t *testing.T, project string, s settings) {
 	d.do(t, "updateProject", args, nil)
 }
 
-func (d *nodeDoor) addCheck(t *testing.T, project, name, u, secret string) int64 {
+func (d *lineDoor) addCheck(t *testing.T, project, name, u, secret string) int64 {
 	var c struct{ ID int64 }
 	d.do(t, "addCheck", map[string]any{"project": project, "name": name, "url": u, "secret": secret}, &c)
 	return c.ID
 }
 
-func (d *nodeDoor) addHook(t *testing.T, project, u, token string) {
+func (d *lineDoor) addHook(t *testing.T, project, u, token string) {
 	d.do(t, "addHook", map[string]any{"project": project, "url": u, "token": token}, nil)
 }
 
-func (d *nodeDoor) openMR(t *testing.T, project, source, target, title string) (int64, string) {
+func (d *lineDoor) openMR(t *testing.T, project, source, target, title string) (int64, string) {
 	var mr struct {
 		IID int64
 		SHA string
@@ -490,7 +516,7 @@ func (d *nodeDoor) openMR(t *testing.T, project, source, target, title string) (
 	return mr.IID, mr.SHA
 }
 
-func (d *nodeDoor) checkStatuses(t *testing.T, project string, iid int64) map[int64]string {
+func (d *lineDoor) checkStatuses(t *testing.T, project string, iid int64) map[int64]string {
 	var byID map[string]string
 	d.do(t, "checkStatuses", map[string]any{"project": project, "iid": iid}, &byID)
 	out := map[int64]string{}
@@ -502,31 +528,31 @@ func (d *nodeDoor) checkStatuses(t *testing.T, project string, iid int64) map[in
 	return out
 }
 
-func (d *nodeDoor) respond(t *testing.T, project string, iid, check int64, sha, status string) {
+func (d *lineDoor) respond(t *testing.T, project string, iid, check int64, sha, status string) {
 	d.do(t, "respond", map[string]any{"project": project, "iid": iid, "check": check, "sha": sha, "status": status}, nil)
 }
 
-func (d *nodeDoor) retry(t *testing.T, project string, iid, check int64) {
+func (d *lineDoor) retry(t *testing.T, project string, iid, check int64) {
 	d.do(t, "retry", map[string]any{"project": project, "iid": iid, "check": check}, nil)
 }
 
-func (d *nodeDoor) merge(t *testing.T, project string, iid int64) bool {
+func (d *lineDoor) merge(t *testing.T, project string, iid int64) bool {
 	var r struct{ Blocked bool }
 	d.do(t, "merge", map[string]any{"project": project, "iid": iid}, &r)
 	return r.Blocked
 }
 
-func (d *nodeDoor) setCommitStatus(t *testing.T, project, sha, state string) {
+func (d *lineDoor) setCommitStatus(t *testing.T, project, sha, state string) {
 	d.do(t, "setCommitStatus", map[string]any{"project": project, "sha": sha, "state": state}, nil)
 }
 
-func (d *nodeDoor) addToTrain(t *testing.T, project string, iid int64) {
+func (d *lineDoor) addToTrain(t *testing.T, project string, iid int64) {
 	var r struct{ OnTrain bool }
 	d.do(t, "addToTrain", map[string]any{"project": project, "iid": iid}, &r)
 	require.True(t, r.OnTrain)
 }
 
-func (d *nodeDoor) car(t *testing.T, project string, iid int64) string {
+func (d *lineDoor) car(t *testing.T, project string, iid int64) string {
 	var r struct {
 		Found  bool
 		Status string
@@ -535,7 +561,7 @@ func (d *nodeDoor) car(t *testing.T, project string, iid int64) string {
 	return r.Status
 }
 
-func (d *nodeDoor) mrState(t *testing.T, project string, iid int64) string {
+func (d *lineDoor) mrState(t *testing.T, project string, iid int64) string {
 	var r struct{ State string }
 	d.do(t, "mrState", map[string]any{"project": project, "iid": iid}, &r)
 	return r.State

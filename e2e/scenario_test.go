@@ -18,8 +18,9 @@ import (
 )
 
 // door is one way into the server. The scenario runs the same steps through
-// each: gRPC through the Go SDK, REST through GitLab's Go client and through
-// curl, and Connect-Web through the TypeScript SDK under Node. Projects are
+// each: gRPC through the Go SDK, REST through GitLab's Go client, through
+// python-gitlab and through curl, and Connect-Web through the TypeScript SDK
+// under Node. Projects are
 // named by namespace/path; merge requests by iid.
 type door interface {
 	createProject(t *testing.T, name string) string
@@ -60,10 +61,11 @@ func TestScenarioThroughEveryDoor(t *testing.T) {
 	srv := harness.Start(t, binary, nil, "--redis-url", redis.URL(), "--data-dir", t.TempDir(),
 		"--root-token", rootToken, "--status-check-timeout", "3s", "--allow-local-network", "--log-format", "json")
 	doors := map[string]func(*testing.T) door{
-		"grpc-go-sdk":      func(t *testing.T) door { return newGRPCDoor(t, srv.URL) },
-		"rest-gitlab-go":   func(t *testing.T) door { return newGitLabDoor(t, srv.URL) },
-		"rest-curl":        func(t *testing.T) door { return newCurlDoor(t, srv.URL) },
-		"connect-web-node": func(t *testing.T) door { return newNodeDoor(t, srv.URL) },
+		"grpc-go-sdk":        func(t *testing.T) door { return newGRPCDoor(t, srv.URL) },
+		"rest-gitlab-go":     func(t *testing.T) door { return newGitLabDoor(t, srv.URL) },
+		"rest-curl":          func(t *testing.T) door { return newCurlDoor(t, srv.URL) },
+		"connect-web-node":   func(t *testing.T) door { return newNodeDoor(t, srv.URL) },
+		"rest-python-gitlab": func(t *testing.T) door { return newPythonDoor(t, srv.URL) },
 	}
 	for name, open := range doors {
 		t.Run(name, func(t *testing.T) {
@@ -110,6 +112,8 @@ func runScenario(t *testing.T, base string, d door, name string) {
 	d.respond(t, project, iid, comp, sha, "passed")
 	require.False(t, d.merge(t, project, iid), "merges once every check passed")
 	require.Equal(t, "merged", d.mrState(t, project, iid))
+	w.Git("fetch", "--quiet", "origin", "main")
+	w.Git("merge-base", "--is-ancestor", sha, "FETCH_HEAD") // the merge is in git
 
 	// A train of three; CI fails the middle one.
 	d.updateProject(t, project, settings{checksMustPass: ptr(false), trainsEnabled: ptr(true)})
@@ -117,6 +121,7 @@ func runScenario(t *testing.T, base string, d door, name string) {
 	d.addHook(t, project, ci.URL, ci.HookToken)
 	w.Git("fetch", "--quiet", "origin", "main")
 	var iids []int64
+	var shas []string
 	for _, b := range []string{"t1", "t2", "t3"} {
 		w.Git("checkout", "--quiet", "-B", b, "FETCH_HEAD")
 		w.Commit(b, map[string]string{b + ".txt": b + "\n"})
@@ -124,6 +129,7 @@ func runScenario(t *testing.T, base string, d door, name string) {
 		iid, sha := d.openMR(t, project, b, "main", "Add "+b)
 		d.setCommitStatus(t, project, sha, "success")
 		iids = append(iids, iid)
+		shas = append(shas, sha)
 	}
 	ci.Decide(func(p servertest.Pipeline) string {
 		if p.MergeRequestIID == iids[1] {
@@ -140,6 +146,12 @@ func runScenario(t *testing.T, base string, d door, name string) {
 	require.Equal(t, "", d.car(t, project, iids[1]), "the failed car left the train")
 	require.Equal(t, "opened", d.mrState(t, project, iids[1]))
 	require.Equal(t, "merged", d.mrState(t, project, iids[2]))
+	// In git: main holds the first and last, and not the failed one.
+	w.Git("fetch", "--quiet", "origin", "main")
+	w.Git("merge-base", "--is-ancestor", shas[0], "FETCH_HEAD")
+	w.Git("merge-base", "--is-ancestor", shas[2], "FETCH_HEAD")
+	_, err := w.TryGit("merge-base", "--is-ancestor", shas[1], "FETCH_HEAD")
+	require.Error(t, err, "the failed car's commit is not on main")
 }
 
 // signedReceiver is a check service: it verifies each delivery's

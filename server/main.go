@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/signalbox/signalbox/server/app"
@@ -44,6 +45,13 @@ func run(args []string) int {
 		logger.Error("listen", "addr", cfg.Listen, "error", err)
 		return 1
 	}
+	if cfg.AddrFile != "" {
+		if err := writeAddrFile(cfg.AddrFile, ln.Addr().String()); err != nil {
+			ln.Close()
+			logger.Error("addr file", "path", cfg.AddrFile, "error", err)
+			return 1
+		}
+	}
 	cfg.ExternalURL = app.ExternalURL(cfg, ln.Addr().String())
 	a, err := app.New(ctx, cfg, logger)
 	if err != nil {
@@ -62,6 +70,28 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// writeAddrFile writes addr to path through a temporary file and a rename,
+// so a reader polling for path never sees it half written.
+func writeAddrFile(path, addr string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())              // after a successful rename, a no-op
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp's 0600 would hide it from other users' tools
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(addr + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

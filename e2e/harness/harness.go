@@ -7,8 +7,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"net"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -62,7 +63,8 @@ type Server struct {
 	err  error
 }
 
-// Start runs the binary with args plus --listen on a free loopback port, and
+// Start runs the binary with args on a loopback port that the server binds
+// itself (--listen 127.0.0.1:0, the port read back from --addr-file), and
 // waits until /-/readiness answers. The process is killed when t ends.
 func Start(t testing.TB, bin string, env []string, args ...string) *Server {
 	t.Helper()
@@ -73,11 +75,11 @@ func Start(t testing.TB, bin string, env []string, args ...string) *Server {
 // where the default --data-dir, ./data, lives.
 func StartIn(t testing.TB, dir, bin string, env []string, args ...string) *Server {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(bin, append([]string{"--listen", addr}, args...)...)
+	addrFile := filepath.Join(t.TempDir(), "addr")
+	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	s := &Server{URL: "http://" + addr, Addr: addr, cmd: cmd, done: make(chan struct{})}
+	s := &Server{cmd: cmd, done: make(chan struct{})}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +112,11 @@ func StartIn(t testing.TB, dir, bin string, env []string, args ...string) *Serve
 		state := s.dumpAndKill()
 		t.Logf("server output:\n%s\nserver at the end of the failed test: %s", s.Output(), state)
 	})
+	addr, err := AwaitAddrFile(addrFile, s.done, 60*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, s.Output())
+	}
+	s.Addr, s.URL = addr, "http://"+addr
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := http.Get(s.URL + "/-/readiness")
@@ -216,14 +223,29 @@ func (s *Server) Kill() {
 	<-s.done
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// AwaitAddrFile waits up to timeout for the address a server started with
+// --addr-file path writes there once it has bound its port. exited is
+// closed when the process exits, which ends the wait with an error.
+func AwaitAddrFile(path string, exited <-chan struct{}, timeout time.Duration) (string, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		raw, err := os.ReadFile(path)
+		if err == nil {
+			return strings.TrimSpace(string(raw)), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		select {
+		case <-exited:
+			return "", errors.New("server exited before it listened")
+		default:
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("server wrote no address to %s within %s", path, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 type writerFunc func([]byte) (int, error)

@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/signalbox/signalbox/e2e/harness"
 )
 
 // serverConfig is how the server under test is started.
@@ -34,25 +40,37 @@ type serverProc struct {
 	err  error
 }
 
-// startServer runs the binary on a free loopback port and waits until
-// /-/readiness answers.
+// startServer runs the binary on a loopback port it binds itself (port 0,
+// read back from --addr-file) and waits until /-/readiness answers.
 func startServer(ctx context.Context, cfg serverConfig) (*serverProc, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
 	logFile, err := os.Create(cfg.LogPath)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{
-		"--listen", addr,
+	addrFile := filepath.Join(filepath.Dir(cfg.LogPath), "server.addr") // the data dir may not exist yet
+	if err := os.Remove(addrFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		logFile.Close()
+		return nil, err
+	}
+	listen := []string{"--listen", "127.0.0.1:0", "--addr-file", addrFile}
+	oldAddr := ""
+	if !takesAddrFile(cfg.Binary) {
+		// A build from before --addr-file (-binary measures other
+		// commits): a port found free here and handed over, which another
+		// process could take in between.
+		if oldAddr, err = freeAddr(); err != nil {
+			logFile.Close()
+			return nil, err
+		}
+		listen = []string{"--listen", oldAddr}
+	}
+	args := append(listen,
 		"--data-dir", cfg.DataDir,
 		"--root-token", cfg.Token,
 		"--allow-local-network", // the receivers are on loopback
 		"--status-check-timeout", cfg.StatusCheckTimeout.String(),
 		"--log-level", cfg.LogLevel,
-	}
+	)
 	if cfg.RedisURL != "" {
 		args = append(args, "--redis-url", cfg.RedisURL)
 	}
@@ -65,12 +83,20 @@ func startServer(ctx context.Context, cfg serverConfig) (*serverProc, error) {
 		logFile.Close()
 		return nil, err
 	}
-	s := &serverProc{URL: "http://" + addr, cmd: cmd, done: make(chan struct{})}
+	s := &serverProc{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		s.err = cmd.Wait()
 		logFile.Close()
 		close(s.done)
 	}()
+	addr := oldAddr
+	if addr == "" {
+		if addr, err = harness.AwaitAddrFile(addrFile, s.done, 60*time.Second); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("%v (log: %s)", err, cfg.LogPath)
+		}
+	}
+	s.URL = "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := http.Get(s.URL + "/-/readiness")
@@ -118,6 +144,12 @@ func (s *serverProc) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	}
+}
+
+// takesAddrFile reports whether the binary has --addr-file, from its usage.
+func takesAddrFile(bin string) bool {
+	out, _ := exec.Command(bin, "-h").CombinedOutput()
+	return strings.Contains(string(out), "-addr-file")
 }
 
 func freeAddr() (string, error) {

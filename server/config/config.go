@@ -18,6 +18,11 @@ import (
 type Config struct {
 	// Listen is the address to serve every door on.
 	Listen string
+	// AddrFile, when set, is where the address actually bound is written
+	// once the server listens: with --listen on port 0, the kernel picks the
+	// port, and tools and tests read it here instead of guessing a free one
+	// (which another process may take first).
+	AddrFile string
 	// DataDir holds the embedded store, the secret key file and, later, the
 	// git repositories.
 	DataDir string
@@ -96,6 +101,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 		return def
 	}
 	fs.StringVar(&c.Listen, "listen", env("SIGNALBOX_LISTEN", "127.0.0.1:8080"), "address to serve gRPC, Connect, REST and git on (SIGNALBOX_LISTEN)")
+	fs.StringVar(&c.AddrFile, "addr-file", env("SIGNALBOX_ADDR_FILE", ""), "write the address listened on (host:port) to this file once bound, for --listen with port 0 (SIGNALBOX_ADDR_FILE)")
 	fs.StringVar(&c.DataDir, "data-dir", env("SIGNALBOX_DATA_DIR", "./data"), "directory for the embedded store, keys and repositories (SIGNALBOX_DATA_DIR)")
 	fs.StringVar(&c.RedisURL, "redis-url", env("SIGNALBOX_REDIS_URL", ""), "Redis URL: redis://host:6379/0, redis+sentinel://host:26379,host:26380/mymaster or redis+cluster://host:7000,host:7001 (docs/deploy.md); empty runs the embedded store (SIGNALBOX_REDIS_URL)")
 	fs.StringVar(&c.RootToken, "root-token", env("SIGNALBOX_ROOT_TOKEN", ""), "token of the root administrator; generated and printed once when empty (SIGNALBOX_ROOT_TOKEN)")

@@ -16,6 +16,7 @@ func TestDefaults(t *testing.T) {
 	c, err := config.Parse(nil, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:8080", c.Listen)
+	require.Empty(t, c.AddrFile, "no address file unless asked for")
 	require.Equal(t, "./data", c.DataDir)
 	require.Empty(t, c.RedisURL)
 	require.False(t, c.RedisAutoPipeline, "the autopipeliner is experimental, so opt-in")
@@ -60,6 +61,7 @@ func TestEnvironmentThenFlags(t *testing.T) {
 		"SIGNALBOX_ALLOW_LOCAL_NETWORK":        "false",
 		"SIGNALBOX_EXTERNAL_URL":               "https://gate.example.test/",
 		"SIGNALBOX_MAX_WATCH_STREAMS_PER_USER": "3",
+		"SIGNALBOX_ADDR_FILE":                  "/run/signalbox/addr",
 	}
 	c, err := config.Parse([]string{"--listen", "127.0.0.1:7000", "--allow-local-network", "--status-check-timeout", "30s"}, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
@@ -70,6 +72,7 @@ func TestEnvironmentThenFlags(t *testing.T) {
 	require.True(t, c.AllowLocalNetwork)
 	require.Equal(t, "https://gate.example.test", c.ExternalURL)
 	require.Equal(t, 3, c.MaxWatchStreamsPerUser, "from the environment")
+	require.Equal(t, "/run/signalbox/addr", c.AddrFile, "from the environment")
 	c, err = config.Parse([]string{"--max-watch-streams-per-user", "0"}, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	require.Zero(t, c.MaxWatchStreamsPerUser, "a flag beats the environment; 0 is no bound")
