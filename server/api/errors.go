@@ -13,6 +13,7 @@ import (
 
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/conditional"
 	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/mergerequest"
 	"github.com/signalbox/signalbox/server/mergetrain"
@@ -43,6 +44,7 @@ func problems() []struct {
 		err error
 		p   problem
 	}{
+		{conditional.ErrModified, problem{connect.CodeFailedPrecondition, signalboxv1.Reason_REASON_PRECONDITION_FAILED, "the resource changed after If-Unmodified-Since; nothing was deleted"}},
 		{auth.ErrUnauthenticated, problem{connect.CodeUnauthenticated, signalboxv1.Reason_REASON_UNAUTHENTICATED, "valid credentials are required"}},
 		{auth.ErrInsufficientScope, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_INSUFFICIENT_SCOPE, "the token's scopes do not allow this call"}},
 		{auth.ErrForbidden, problem{connect.CodePermissionDenied, signalboxv1.Reason_REASON_PERMISSION_DENIED, "your role in the project does not allow this"}},

@@ -55,6 +55,7 @@ func NewServer(d Deps) *connect.Server {
 		prefetchInterceptor(d.Prefetcher),
 		authInterceptor(d.Users, d.Logger),
 		scopeInterceptor(d.Projects, d.Logger),
+		conditionalInterceptor(),
 		validate.NewServerInterceptor(validate.WithValidator(d.Validator)),
 		listLimitInterceptor(d.Logger),
 	)

@@ -53,9 +53,11 @@ type App struct {
 	loops   []func(context.Context)
 	// mergeTrains is kept for SettleTrains.
 	mergeTrains *mergetrain.Service
-	closers     []func() error
-	rootToken   string
-	metrics     *metrics.Metrics
+	// purger is kept for PurgeDeletedProjects.
+	purger    *project.Purger
+	closers   []func() error
+	rootToken string
+	metrics   *metrics.Metrics
 }
 
 // expirySweep is how often pending deadlines are checked: expiry is written
@@ -188,7 +190,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 	crash := crashpoint.Parse(cfg.CrashAt, logger)
 
 	users := user.NewService(a.store.Users(), o.clock, logger)
-	projects := project.NewService(a.store, o.clock, logger, project.WithCreateHook(git.Init))
+	purger := project.NewPurger(project.PurgerDeps{
+		Store: a.store, Clock: o.clock, Logger: logger, Holder: holder, Grace: cfg.ProjectDeletionGrace, Crash: crash,
+		RemoveRepository: git.Remove,
+	})
+	a.purger = purger
+	a.loops = append(a.loops, purger.Run)
+	projects := project.NewService(a.store, o.clock, logger, project.WithCreateHook(git.Init), project.WithPurger(purger))
 	queue := delivery.NewQueue(a.store, commits{git}, o.clock, logger, cfg.ExternalURL, wake)
 	checks := statuscheck.NewService(statuscheck.Deps{
 		Store: a.store, Validator: validator, Box: box, Clock: o.clock, Logger: logger,
@@ -285,6 +293,9 @@ func (a *App) GeneratedRootToken() string { return a.rootToken }
 
 // SettleTrains brings every merge train to rest (see WithManualTrains).
 func (a *App) SettleTrains(ctx context.Context) error { return a.mergeTrains.Settle(ctx) }
+
+// PurgeDeletedProjects runs one pass of the project purger now.
+func (a *App) PurgeDeletedProjects(ctx context.Context) error { return a.purger.PurgeDeleted(ctx) }
 
 // Handler serves every door.
 func (a *App) Handler() http.Handler { return a.handler }

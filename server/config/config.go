@@ -37,6 +37,9 @@ type Config struct {
 	// StatusCheckTimeout is how long a pending status check response waits
 	// before it fails.
 	StatusCheckTimeout time.Duration
+	// ProjectDeletionGrace is how long after a project is deleted its
+	// records are removed again, for writes that were in flight.
+	ProjectDeletionGrace time.Duration
 	// AllowLocalNetwork lets deliveries reach loopback, link-local and
 	// private addresses.
 	AllowLocalNetwork bool
@@ -128,6 +131,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 	httpIdle := fs.String("http-idle-timeout", env("SIGNALBOX_HTTP_IDLE_TIMEOUT", "2m"), "how long a kept-alive connection may wait for its next request; 0 for no limit (SIGNALBOX_HTTP_IDLE_TIMEOUT)")
 	requestIdle := fs.String("request-idle-timeout", env("SIGNALBOX_REQUEST_IDLE_TIMEOUT", "1m"), "cut a request whose body sends nothing, or whose client reads no git response, for this long; 0 for no limit (SIGNALBOX_REQUEST_IDLE_TIMEOUT)")
 	requestBody := fs.String("request-body-timeout", env("SIGNALBOX_REQUEST_BODY_TIMEOUT", "30s"), "cut a REST, Connect or gRPC request whose body has not arrived whole after this long (git pushes are exempt); 0 for no limit (SIGNALBOX_REQUEST_BODY_TIMEOUT)")
+	deletionGrace := fs.String("project-deletion-grace", env("SIGNALBOX_PROJECT_DELETION_GRACE", "2m"), "how long after a project is deleted its records are purged again, for writes that were in flight; longer than any request (SIGNALBOX_PROJECT_DELETION_GRACE)")
 	gitMax := fs.String("git-max-requests", env("SIGNALBOX_GIT_MAX_REQUESTS", "32"), "git requests running at once, beyond which git gets 503 and Retry-After; 0 for no bound (SIGNALBOX_GIT_MAX_REQUESTS)")
 	gitMaxPerClient := fs.String("git-max-requests-per-client", env("SIGNALBOX_GIT_MAX_REQUESTS_PER_CLIENT", "8"), "git requests running at once per user, or per address when anonymous, beyond which git gets 429 and Retry-After; 0 for no bound (SIGNALBOX_GIT_MAX_REQUESTS_PER_CLIENT)")
 	fs.BoolVar(&c.Version, "version", false, "print the build information and exit")
@@ -152,6 +156,7 @@ func Parse(args []string, getenv func(string) string, output io.Writer) (Config,
 		{"--http-idle-timeout", *httpIdle, &c.HTTPIdleTimeout},
 		{"--request-idle-timeout", *requestIdle, &c.RequestIdleTimeout},
 		{"--request-body-timeout", *requestBody, &c.RequestBodyTimeout},
+		{"--project-deletion-grace", *deletionGrace, &c.ProjectDeletionGrace},
 	} {
 		if *d.into, err = time.ParseDuration(d.value); err != nil || *d.into < 0 {
 			return c, fmt.Errorf("%s: want a duration such as 30s, or 0 for no limit, got %q", d.flag, d.value)

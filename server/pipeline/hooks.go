@@ -10,6 +10,7 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/conditional"
 	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/project"
 	"github.com/signalbox/signalbox/server/store"
@@ -60,7 +61,13 @@ func (s *Service) DeleteHook(ctx context.Context, sc *project.Scope, id int64) e
 		return err
 	}
 	return s.hookLocked(ctx, sc.Project.GetId(), id, func() error {
-		err := s.store.Hooks().Delete(ctx, sc.Project.GetId(), id)
+		h, err := s.store.Hooks().Get(ctx, sc.Project.GetId(), id)
+		if err == nil {
+			err = conditional.Check(ctx, conditional.Latest(h.GetCreateTime()))
+		}
+		if err == nil {
+			err = s.store.Hooks().Delete(ctx, sc.Project.GetId(), id)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrHookNotFound
 		}

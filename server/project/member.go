@@ -13,6 +13,7 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/conditional"
 	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/store"
 	"github.com/signalbox/signalbox/server/user"
@@ -130,6 +131,9 @@ func (s *Service) RemoveMember(ctx context.Context, sc *Scope, userID int64) err
 			if err := s.keepAnOwner(ctx, fresh, userID); err != nil {
 				return err
 			}
+		}
+		if err := conditional.Check(ctx, conditional.Latest(m.GetCreateTime())); err != nil {
+			return err
 		}
 		return s.store.Members().Remove(ctx, sc.Project.GetId(), userID)
 	})

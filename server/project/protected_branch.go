@@ -9,6 +9,7 @@ import (
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/conditional"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -94,6 +95,9 @@ func (s *Service) UnprotectBranch(ctx context.Context, sc *Scope, name string) e
 		return ErrProtectedBranchNotFound
 	}
 	if err != nil {
+		return err
+	}
+	if err := conditional.Check(ctx, conditional.Latest(pb.GetCreateTime())); err != nil {
 		return err
 	}
 	return s.store.ProtectedBranches().Delete(ctx, pb)

@@ -45,6 +45,7 @@ type Service struct {
 	clock    clock.Clock
 	logger   *slog.Logger
 	onCreate []CreateHook
+	purger   *Purger
 }
 
 // Option configures a Service.

@@ -145,6 +145,8 @@ func gitlabFailure(e apiError) failure {
 			f = failure{400, message{"400 Bad request - No available merge train strategy"}}
 		case signalboxv1.Reason_REASON_CANNOT_CANCEL_AUTO_MERGE:
 			f = failure{406, message{"Can't cancel the automatic merge"}}
+		case signalboxv1.Reason_REASON_PRECONDITION_FAILED:
+			f = failure{412, message{"412 Precondition Failed"}}
 		default:
 			f = failure{400, message{"400 Bad request"}}
 		}

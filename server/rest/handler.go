@@ -152,6 +152,9 @@ func (h *Handler) serve(rt route) http.Handler {
 func (c *call) ctx() context.Context {
 	ctx, info := connect.NewClientContext(c.r.Context())
 	h := info.RequestHeader()
+	if v := c.r.Header.Get("If-Unmodified-Since"); v != "" {
+		h.Set("If-Unmodified-Since", v) // GitLab's conditional destroy, checked by the API
+	}
 	if t := c.r.Header.Get("Private-Token"); t != "" {
 		h.Set("Private-Token", t)
 	} else if a := c.r.Header.Get("Authorization"); a != "" {

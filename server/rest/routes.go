@@ -17,6 +17,7 @@ func (h *Handler) routes() []route {
 		{"POST /api/v4/projects", h.createProject},
 		{"GET /api/v4/projects/{id}", h.getProject},
 		{"PUT /api/v4/projects/{id}", h.updateProject},
+		{"DELETE /api/v4/projects/{id}", h.deleteProject},
 
 		{"GET /api/v4/projects/{id}/members", h.listMembers},
 		{"POST /api/v4/projects/{id}/members", h.addMember},

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/signalbox/signalbox/server/auth"
+	"github.com/signalbox/signalbox/server/conditional"
 	"github.com/signalbox/signalbox/server/project"
 )
 
@@ -17,6 +18,9 @@ func (s *Service) Delete(ctx context.Context, sc *project.Scope, id int64) error
 		return err
 	}
 	if err := sc.Require(auth.Maintainer); err != nil {
+		return err
+	}
+	if err := conditional.Check(ctx, conditional.Latest(c.GetCreateTime(), c.GetUpdateTime())); err != nil {
 		return err
 	}
 	if err := s.store.Checks().Delete(ctx, c); err != nil {

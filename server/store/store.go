@@ -67,7 +67,8 @@ type Projects interface {
 	// IDs returns every project id, ascending.
 	IDs(ctx context.Context) ([]int64, error)
 	// Update replaces old with updated, claiming a changed name first. The
-	// path cannot change.
+	// path cannot change. ErrNotFound when the project is gone (deleted
+	// meanwhile): an update never brings a deleted project back.
 	Update(ctx context.Context, old, updated *storagev1.Project) error
 	// SettleDefaultBranch records branch as the default branch chosen by the
 	// first push of a project whose record says empty_repo, unless one was
@@ -77,6 +78,27 @@ type Projects interface {
 	// even when an Update written from an older read says otherwise, until
 	// an Update clears empty_repo itself.
 	SettleDefaultBranch(ctx context.Context, projectID int64, branch string) (string, error)
+	// MarkDeleted is the first, atomic step of deleting a project: from
+	// its return Get answers ErrNotFound on every replica, and the project
+	// is queued (durably) for Purge. false when it was already marked or
+	// does not exist: the caller did not delete it (a queue entry it may
+	// leave is purged and forgotten as any other).
+	MarkDeleted(ctx context.Context, projectID int64, at time.Time) (bool, error)
+	// Deleting returns the projects marked and not yet forgotten, by id.
+	Deleting(ctx context.Context) ([]DeletingProject, error)
+	// Purge removes every record of a marked project but its mark: its
+	// keys, and its entries in the global indexes (paths, names, ids,
+	// memberships, queues, deadlines, dirty marks). It is safe to repeat,
+	// and removes what a writer that was in flight at MarkDeleted left.
+	Purge(ctx context.Context, projectID int64) error
+	// Forget removes the mark and the queue entry: deletion is complete.
+	Forget(ctx context.Context, projectID int64) error
+}
+
+// DeletingProject is a project marked deleted and not purged for good yet.
+type DeletingProject struct {
+	ID       int64
+	MarkedAt time.Time
 }
 
 // Members stores who has which role in a project.

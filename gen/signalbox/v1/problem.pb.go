@@ -105,6 +105,9 @@ const (
 	Reason_REASON_INVALID_REVISION Reason = 51
 	// An author pattern that is not a regular expression git reads.
 	Reason_REASON_INVALID_AUTHOR_PATTERN Reason = 52
+	// The resource changed after the request's If-Unmodified-Since: a
+	// conditional delete deleted nothing.
+	Reason_REASON_PRECONDITION_FAILED Reason = 60
 )
 
 // Enum value maps for Reason.
@@ -148,6 +151,7 @@ var (
 		50: "REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND",
 		51: "REASON_INVALID_REVISION",
 		52: "REASON_INVALID_AUTHOR_PATTERN",
+		60: "REASON_PRECONDITION_FAILED",
 	}
 	Reason_value = map[string]int32{
 		"REASON_UNSPECIFIED":                      0,
@@ -188,6 +192,7 @@ var (
 		"REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND":   50,
 		"REASON_INVALID_REVISION":                 51,
 		"REASON_INVALID_AUTHOR_PATTERN":           52,
+		"REASON_PRECONDITION_FAILED":              60,
 	}
 )
 
@@ -291,7 +296,7 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\aProblem\x12,\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x14.signalbox.v1.ReasonR\x06reason\x12\x19\n" +
 	"\bhead_sha\x18\x02 \x01(\tR\aheadSha\x12\x16\n" +
-	"\x06fields\x18\x03 \x03(\tR\x06fields*\x8a\t\n" +
+	"\x06fields\x18\x03 \x03(\tR\x06fields*\xaa\t\n" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16REASON_UNAUTHENTICATED\x10\x01\x12\x1d\n" +
@@ -331,7 +336,8 @@ const file_signalbox_v1_problem_proto_rawDesc = "" +
 	"\x15REASON_CANNOT_APPROVE\x10+\x12)\n" +
 	"%REASON_MERGE_TRAIN_STRATEGY_NOT_FOUND\x102\x12\x1b\n" +
 	"\x17REASON_INVALID_REVISION\x103\x12!\n" +
-	"\x1dREASON_INVALID_AUTHOR_PATTERN\x104B\xae\x01\n" +
+	"\x1dREASON_INVALID_AUTHOR_PATTERN\x104\x12\x1e\n" +
+	"\x1aREASON_PRECONDITION_FAILED\x10<B\xae\x01\n" +
 	"\x10com.signalbox.v1B\fProblemProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (

@@ -541,6 +541,87 @@ func (x *UpdateProjectResponse) GetProject() *Project {
 	return nil
 }
 
+type DeleteProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project's id, or its namespace/path.
+	Project       string `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProjectRequest) Reset() {
+	*x = DeleteProjectRequest{}
+	mi := &file_signalbox_v1_project_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProjectRequest) ProtoMessage() {}
+
+func (x *DeleteProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_project_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProjectRequest.ProtoReflect.Descriptor instead.
+func (*DeleteProjectRequest) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_project_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DeleteProjectRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+type DeleteProjectResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProjectResponse) Reset() {
+	*x = DeleteProjectResponse{}
+	mi := &file_signalbox_v1_project_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProjectResponse) ProtoMessage() {}
+
+func (x *DeleteProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_signalbox_v1_project_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProjectResponse.ProtoReflect.Descriptor instead.
+func (*DeleteProjectResponse) Descriptor() ([]byte, []int) {
+	return file_signalbox_v1_project_service_proto_rawDescGZIP(), []int{9}
+}
+
 var File_signalbox_v1_project_service_proto protoreflect.FileDescriptor
 
 const file_signalbox_v1_project_service_proto_rawDesc = "" +
@@ -597,13 +678,17 @@ const file_signalbox_v1_project_service_proto_rawDesc = "" +
 	"\v_visibilityB\x11\n" +
 	"\x0f_default_branch\"H\n" +
 	"\x15UpdateProjectResponse\x12/\n" +
-	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject2\xf6\x02\n" +
+	"\aproject\x18\x01 \x01(\v2\x15.signalbox.v1.ProjectR\aproject\"=\n" +
+	"\x14DeleteProjectRequest\x12%\n" +
+	"\aproject\x18\x01 \x01(\tB\v\xbaH\b\xc8\x01\x01r\x03\x18\x80\x04R\aproject\"\x17\n" +
+	"\x15DeleteProjectResponse2\xd0\x03\n" +
 	"\x0eProjectService\x12X\n" +
 	"\rCreateProject\x12\".signalbox.v1.CreateProjectRequest\x1a#.signalbox.v1.CreateProjectResponse\x12T\n" +
 	"\n" +
 	"GetProject\x12\x1f.signalbox.v1.GetProjectRequest\x1a .signalbox.v1.GetProjectResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\fListProjects\x12!.signalbox.v1.ListProjectsRequest\x1a\".signalbox.v1.ListProjectsResponse\"\x03\x90\x02\x01\x12X\n" +
-	"\rUpdateProject\x12\".signalbox.v1.UpdateProjectRequest\x1a#.signalbox.v1.UpdateProjectResponseB\xb5\x01\n" +
+	"\rUpdateProject\x12\".signalbox.v1.UpdateProjectRequest\x1a#.signalbox.v1.UpdateProjectResponse\x12X\n" +
+	"\rDeleteProject\x12\".signalbox.v1.DeleteProjectRequest\x1a#.signalbox.v1.DeleteProjectResponseB\xb5\x01\n" +
 	"\x10com.signalbox.v1B\x13ProjectServiceProtoP\x01Z;github.com/signalbox/signalbox/gen/signalbox/v1;signalboxv1\xa2\x02\x03SXX\xaa\x02\fSignalbox.V1\xca\x02\fSignalbox\\V1\xe2\x02\x18Signalbox\\V1\\GPBMetadata\xea\x02\rSignalbox::V1b\x06proto3"
 
 var (
@@ -618,7 +703,7 @@ func file_signalbox_v1_project_service_proto_rawDescGZIP() []byte {
 	return file_signalbox_v1_project_service_proto_rawDescData
 }
 
-var file_signalbox_v1_project_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_signalbox_v1_project_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_signalbox_v1_project_service_proto_goTypes = []any{
 	(*CreateProjectRequest)(nil),  // 0: signalbox.v1.CreateProjectRequest
 	(*CreateProjectResponse)(nil), // 1: signalbox.v1.CreateProjectResponse
@@ -628,29 +713,33 @@ var file_signalbox_v1_project_service_proto_goTypes = []any{
 	(*ListProjectsResponse)(nil),  // 5: signalbox.v1.ListProjectsResponse
 	(*UpdateProjectRequest)(nil),  // 6: signalbox.v1.UpdateProjectRequest
 	(*UpdateProjectResponse)(nil), // 7: signalbox.v1.UpdateProjectResponse
-	(Visibility)(0),               // 8: signalbox.v1.Visibility
-	(*ProjectSettingsPatch)(nil),  // 9: signalbox.v1.ProjectSettingsPatch
-	(*Project)(nil),               // 10: signalbox.v1.Project
+	(*DeleteProjectRequest)(nil),  // 8: signalbox.v1.DeleteProjectRequest
+	(*DeleteProjectResponse)(nil), // 9: signalbox.v1.DeleteProjectResponse
+	(Visibility)(0),               // 10: signalbox.v1.Visibility
+	(*ProjectSettingsPatch)(nil),  // 11: signalbox.v1.ProjectSettingsPatch
+	(*Project)(nil),               // 12: signalbox.v1.Project
 }
 var file_signalbox_v1_project_service_proto_depIdxs = []int32{
-	8,  // 0: signalbox.v1.CreateProjectRequest.visibility:type_name -> signalbox.v1.Visibility
-	9,  // 1: signalbox.v1.CreateProjectRequest.settings:type_name -> signalbox.v1.ProjectSettingsPatch
-	10, // 2: signalbox.v1.CreateProjectResponse.project:type_name -> signalbox.v1.Project
-	10, // 3: signalbox.v1.GetProjectResponse.project:type_name -> signalbox.v1.Project
-	10, // 4: signalbox.v1.ListProjectsResponse.projects:type_name -> signalbox.v1.Project
-	8,  // 5: signalbox.v1.UpdateProjectRequest.visibility:type_name -> signalbox.v1.Visibility
-	9,  // 6: signalbox.v1.UpdateProjectRequest.settings:type_name -> signalbox.v1.ProjectSettingsPatch
-	10, // 7: signalbox.v1.UpdateProjectResponse.project:type_name -> signalbox.v1.Project
+	10, // 0: signalbox.v1.CreateProjectRequest.visibility:type_name -> signalbox.v1.Visibility
+	11, // 1: signalbox.v1.CreateProjectRequest.settings:type_name -> signalbox.v1.ProjectSettingsPatch
+	12, // 2: signalbox.v1.CreateProjectResponse.project:type_name -> signalbox.v1.Project
+	12, // 3: signalbox.v1.GetProjectResponse.project:type_name -> signalbox.v1.Project
+	12, // 4: signalbox.v1.ListProjectsResponse.projects:type_name -> signalbox.v1.Project
+	10, // 5: signalbox.v1.UpdateProjectRequest.visibility:type_name -> signalbox.v1.Visibility
+	11, // 6: signalbox.v1.UpdateProjectRequest.settings:type_name -> signalbox.v1.ProjectSettingsPatch
+	12, // 7: signalbox.v1.UpdateProjectResponse.project:type_name -> signalbox.v1.Project
 	0,  // 8: signalbox.v1.ProjectService.CreateProject:input_type -> signalbox.v1.CreateProjectRequest
 	2,  // 9: signalbox.v1.ProjectService.GetProject:input_type -> signalbox.v1.GetProjectRequest
 	4,  // 10: signalbox.v1.ProjectService.ListProjects:input_type -> signalbox.v1.ListProjectsRequest
 	6,  // 11: signalbox.v1.ProjectService.UpdateProject:input_type -> signalbox.v1.UpdateProjectRequest
-	1,  // 12: signalbox.v1.ProjectService.CreateProject:output_type -> signalbox.v1.CreateProjectResponse
-	3,  // 13: signalbox.v1.ProjectService.GetProject:output_type -> signalbox.v1.GetProjectResponse
-	5,  // 14: signalbox.v1.ProjectService.ListProjects:output_type -> signalbox.v1.ListProjectsResponse
-	7,  // 15: signalbox.v1.ProjectService.UpdateProject:output_type -> signalbox.v1.UpdateProjectResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
+	8,  // 12: signalbox.v1.ProjectService.DeleteProject:input_type -> signalbox.v1.DeleteProjectRequest
+	1,  // 13: signalbox.v1.ProjectService.CreateProject:output_type -> signalbox.v1.CreateProjectResponse
+	3,  // 14: signalbox.v1.ProjectService.GetProject:output_type -> signalbox.v1.GetProjectResponse
+	5,  // 15: signalbox.v1.ProjectService.ListProjects:output_type -> signalbox.v1.ListProjectsResponse
+	7,  // 16: signalbox.v1.ProjectService.UpdateProject:output_type -> signalbox.v1.UpdateProjectResponse
+	9,  // 17: signalbox.v1.ProjectService.DeleteProject:output_type -> signalbox.v1.DeleteProjectResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -669,7 +758,7 @@ func file_signalbox_v1_project_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_signalbox_v1_project_service_proto_rawDesc), len(file_signalbox_v1_project_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -105,7 +105,12 @@ func (ps projects) Update(ctx context.Context, old, updated *storagev1.Project) 
 	if err := s.claimAll(ctx, pid, claims...); err != nil {
 		return err
 	}
-	if err := s.rdb.Set(ctx, s.keys.project(pid), rec, 0).Err(); err != nil {
+	// XX: a project deleted since the caller read it stays deleted.
+	set, err := s.rdb.SetXX(ctx, s.keys.project(pid), rec, 0).Result()
+	if err == nil && !set {
+		err = store.ErrNotFound
+	}
+	if err != nil {
 		return errors.Join(err, s.releaseAll(ctx, pid, claims...))
 	}
 	return s.releaseAll(ctx, pid, released...)

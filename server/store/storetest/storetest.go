@@ -17,6 +17,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, h) })
 	t.Run("Projects", func(t *testing.T) { testProjects(t, h) })
 	t.Run("SettleDefaultBranch", func(t *testing.T) { testSettleDefaultBranch(t, h) })
+	t.Run("ProjectDelete", func(t *testing.T) { testProjectDelete(t, h) })
 	t.Run("Members", func(t *testing.T) { testMembers(t, h) })
 	t.Run("ProtectedBranches", func(t *testing.T) { testProtectedBranches(t, h) })
 	t.Run("Checks", func(t *testing.T) { testChecks(t, h) })

@@ -35,6 +35,9 @@ const (
 	// ProjectServiceUpdateProjectProcedure is the procedure name of the ProjectService's UpdateProject
 	// RPC.
 	ProjectServiceUpdateProjectProcedure = "/signalbox.v1.ProjectService/UpdateProject"
+	// ProjectServiceDeleteProjectProcedure is the procedure name of the ProjectService's DeleteProject
+	// RPC.
+	ProjectServiceDeleteProjectProcedure = "/signalbox.v1.ProjectService/DeleteProject"
 )
 
 var (
@@ -68,6 +71,13 @@ var (
 			Procedure:  ProjectServiceUpdateProjectProcedure,
 		}
 	})
+	projectServiceDeleteProjectSpec = sync.OnceValue(func() connect.Spec {
+		return connect.Spec{
+			StreamType: connect.StreamTypeUnary,
+			Schema:     v1.File_signalbox_v1_project_service_proto.Services().ByName("ProjectService").Methods().ByName("DeleteProject"),
+			Procedure:  ProjectServiceDeleteProjectProcedure,
+		}
+	})
 )
 
 // ProjectServiceClient is a client for the signalbox.v1.ProjectService service.
@@ -82,6 +92,10 @@ type ProjectServiceClient interface {
 	// UpdateProject changes a project's description, visibility and settings.
 	// Maintainers and above.
 	UpdateProject(context.Context, *v1.UpdateProjectRequest) (*v1.UpdateProjectResponse, error)
+	// DeleteProject deletes a project, as GitLab's DELETE /projects/:id.
+	// Owners only. The project is gone for every reader and writer when it
+	// returns; its repository and records are removed in the background.
+	DeleteProject(context.Context, *v1.DeleteProjectRequest) (*v1.DeleteProjectResponse, error)
 }
 
 // NewProjectServiceClient constructs a client for the signalbox.v1.ProjectService service. Multiple
@@ -102,6 +116,10 @@ type ProjectServiceHandler interface {
 	// UpdateProject changes a project's description, visibility and settings.
 	// Maintainers and above.
 	UpdateProject(context.Context, *v1.UpdateProjectRequest) (*v1.UpdateProjectResponse, error)
+	// DeleteProject deletes a project, as GitLab's DELETE /projects/:id.
+	// Owners only. The project is gone for every reader and writer when it
+	// returns; its repository and records are removed in the background.
+	DeleteProject(context.Context, *v1.DeleteProjectRequest) (*v1.DeleteProjectResponse, error)
 }
 
 // RegisterProjectServiceHandler registers svc as the signalbox.v1.ProjectService implementation on
@@ -113,6 +131,7 @@ func RegisterProjectServiceHandler(server *connect.Server, svc ProjectServiceHan
 		connect.Method{Spec: projectServiceGetProjectSpec(), Handler: adapter.getProject},
 		connect.Method{Spec: projectServiceListProjectsSpec(), Handler: adapter.listProjects},
 		connect.Method{Spec: projectServiceUpdateProjectSpec(), Handler: adapter.updateProject},
+		connect.Method{Spec: projectServiceDeleteProjectSpec(), Handler: adapter.deleteProject},
 	)
 }
 
@@ -133,6 +152,10 @@ func (UnimplementedProjectServiceHandler) ListProjects(context.Context, *v1.List
 
 func (UnimplementedProjectServiceHandler) UpdateProject(context.Context, *v1.UpdateProjectRequest) (*v1.UpdateProjectResponse, error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.ProjectService.UpdateProject is not implemented")
+}
+
+func (UnimplementedProjectServiceHandler) DeleteProject(context.Context, *v1.DeleteProjectRequest) (*v1.DeleteProjectResponse, error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, "signalbox.v1.ProjectService.DeleteProject is not implemented")
 }
 
 type projectServiceClient struct {
@@ -166,6 +189,14 @@ func (c *projectServiceClient) ListProjects(ctx context.Context, req *v1.ListPro
 func (c *projectServiceClient) UpdateProject(ctx context.Context, req *v1.UpdateProjectRequest) (*v1.UpdateProjectResponse, error) {
 	var res v1.UpdateProjectResponse
 	if err := c.client.CallUnary(ctx, projectServiceUpdateProjectSpec(), req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func (c *projectServiceClient) DeleteProject(ctx context.Context, req *v1.DeleteProjectRequest) (*v1.DeleteProjectResponse, error) {
+	var res v1.DeleteProjectResponse
+	if err := c.client.CallUnary(ctx, projectServiceDeleteProjectSpec(), req, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -215,6 +246,18 @@ func (h projectServiceHandler) updateProject(ctx context.Context, _ connect.Spec
 		return err
 	}
 	res, err := h.svc.UpdateProject(ctx, &req)
+	if err != nil {
+		return err
+	}
+	return stream.Send(res)
+}
+
+func (h projectServiceHandler) deleteProject(ctx context.Context, _ connect.Spec, stream connect.ServerStream) error {
+	var req v1.DeleteProjectRequest
+	if err := stream.Receive(&req); err != nil {
+		return err
+	}
+	res, err := h.svc.DeleteProject(ctx, &req)
 	if err != nil {
 		return err
 	}

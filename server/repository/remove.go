@@ -1,0 +1,13 @@
+package repository
+
+import (
+	"context"
+	"os"
+)
+
+// Remove deletes project id's repository, as the last step of deleting the
+// project; a repository that is gone already is no error, so a deletion cut
+// short can run again.
+func (g *Git) Remove(_ context.Context, projectID int64) error {
+	return os.RemoveAll(g.Dir(projectID))
+}
