@@ -100,7 +100,8 @@ func TestAllProjectsWithoutATemplate(t *testing.T) {
 		require.NoError(t, err)
 		paths = append(paths, p.GetPathWithNamespace())
 	}
-	require.Equal(t, []string{"root/a", "root/b", "root/c"}, paths)
+	// Newest first, GitLab's default order (created_at desc).
+	require.Equal(t, []string{"root/c", "root/b", "root/a"}, paths)
 }
 
 // TestIteratorsOverARepository walks the lists that need git: branches,
