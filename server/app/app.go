@@ -64,6 +64,11 @@ type App struct {
 // down (and announced) at most this late.
 const expirySweep = 100 * time.Millisecond
 
+// eventFlushTimeout bounds how long Close waits for queued events to go
+// out; a Redis that does not answer by then loses them, which watchers
+// survive (events are hints; the dirty set and news counters are durable).
+const eventFlushTimeout = 3 * time.Second
+
 // replicaName identifies this process in leases.
 func replicaName() string {
 	host, _ := os.Hostname()
@@ -184,6 +189,13 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		bus := event.NewRedis(rdb, o.keyPrefix+"sb:", logger)
 		a.events = bus
 		a.loops = append(a.loops, bus.Run)
+		// Closers run last first: the queued events go out before the
+		// client closes, and after Serve has stopped every publisher.
+		a.closers = append(a.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), eventFlushTimeout)
+			defer cancel()
+			return bus.Close(ctx)
+		})
 	}
 	holder := replicaName()
 	wake := loop.NewNudge()
@@ -342,7 +354,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the store.
+// Close sends the events still queued and releases the store.
 func (a *App) Close() error {
 	var errs []error
 	for i := len(a.closers) - 1; i >= 0; i-- {

@@ -58,8 +58,8 @@ func TestRedisCrossesReplicas(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	one := event.NewRedis(r.Client(t), prefix, logger)
-	two := event.NewRedis(r.Client(t), prefix, logger)
+	one := newRedis(t, r.Client(t), prefix, logger)
+	two := newRedis(t, r.Client(t), prefix, logger)
 	go one.Run(ctx)
 	go two.Run(ctx)
 	onTwo, stop := two.Subscribe(5)
@@ -84,7 +84,7 @@ func TestRedisGoesOnPastAPanickingEvent(t *testing.T) {
 	r := redistest.New(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	bus := event.NewRedis(r.Client(t), redistest.Prefix(t), slog.New(slog.DiscardHandler))
+	bus := newRedis(t, r.Client(t), redistest.Prefix(t), slog.New(slog.DiscardHandler))
 	panicked := make(chan struct{}, 100)
 	event.WrapFanOut(bus, func(ctx context.Context, e event.Event, next func(context.Context, event.Event)) {
 		if e.ProjectID == 1 {

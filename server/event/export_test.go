@@ -7,3 +7,6 @@ func WrapFanOut(r *Redis, wrap func(ctx context.Context, e Event, next func(cont
 	next := r.fanOut
 	r.fanOut = func(ctx context.Context, e Event) { wrap(ctx, e, next) }
 }
+
+// QueueSize is how many events wait for the sender before Publish waits.
+const QueueSize = queueSize

@@ -3,8 +3,11 @@ package event
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,6 +19,12 @@ import (
 // PUBLISH and come back, to every replica including this one, through one
 // pattern subscription that fans them out locally. (The embedded store has
 // no pub/sub; it is single-replica and uses Local alone.)
+//
+// Publish does not wait for Redis: it queues the event for one sender
+// goroutine, which sends everything queued in one pipelined round trip. A
+// writer's durable state (its record, the project's news counter, the dirty
+// set) is in its transaction before it publishes; the event only nudges
+// watchers to re-read, so it need not delay the writer's answer.
 type Redis struct {
 	rdb    redis.UniversalClient
 	prefix string
@@ -23,22 +32,150 @@ type Redis struct {
 	logger *slog.Logger
 	// fanOut hands a received event to this replica's subscribers.
 	fanOut func(context.Context, Event)
+
+	// out is the queue to the sender. Publish holds mu shared while it
+	// enqueues and Close holds it exclusively to close out, so nothing is
+	// sent on a closed channel.
+	mu     sync.RWMutex
+	closed bool
+	out    chan outgoing
+	// abandon cancels the sender's round trips when Close runs out of time.
+	abandon    context.CancelFunc
+	senderDone chan struct{}
+	closeOnce  sync.Once
+	warnClosed sync.Once
 }
 
+// outgoing is an event ready to send, encoded by its publisher.
+type outgoing struct {
+	channel   string
+	payload   []byte
+	projectID int64
+}
+
+const (
+	// queueSize bounds the events waiting for the sender; a publisher
+	// beyond it waits (backpressure) rather than losing its event.
+	queueSize = 1024
+	// maxBatch bounds one round trip's PUBLISHes.
+	maxBatch = 256
+)
+
 // NewRedis returns a bus over rdb; channels are named prefix+"events:<project>".
-// Run must be running for subscribers to hear anything.
+// Run must be running for subscribers to hear anything. It starts the
+// sender; Close stops it.
 func NewRedis(rdb redis.UniversalClient, prefix string, logger *slog.Logger) *Redis {
-	r := &Redis{rdb: rdb, prefix: prefix, local: NewLocal(), logger: logger}
+	ctx, abandon := context.WithCancel(context.Background())
+	r := &Redis{
+		rdb: rdb, prefix: prefix, local: NewLocal(), logger: logger,
+		out: make(chan outgoing, queueSize), abandon: abandon, senderDone: make(chan struct{}),
+	}
 	r.fanOut = r.local.Publish
+	go r.send(ctx)
 	return r
 }
 
-// Publish sends e to every replica.
+// Publish queues e for every replica and returns; events of one replica go
+// out in the order they were published. When the queue is full it waits
+// for room, unless ctx ends first. After Close the event is dropped, with
+// a warning.
 func (r *Redis) Publish(ctx context.Context, e Event) {
 	b, _ := json.Marshal(e)
-	if err := r.rdb.Publish(ctx, r.prefix+"events:"+strconv.FormatInt(e.ProjectID, 10), b).Err(); err != nil {
-		r.logger.WarnContext(ctx, "publish event", "error", err, "project_id", e.ProjectID)
+	o := outgoing{channel: r.prefix + "events:" + strconv.FormatInt(e.ProjectID, 10), payload: b, projectID: e.ProjectID}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		r.warnClosed.Do(func() {
+			r.logger.WarnContext(ctx, "event published after the bus closed; dropped", "project_id", e.ProjectID)
+		})
+		return
 	}
+	select {
+	case r.out <- o:
+		return
+	default:
+	}
+	select {
+	case r.out <- o:
+	case <-ctx.Done():
+		r.logger.WarnContext(ctx, "event queue full and the publisher gone; event dropped",
+			"project_id", e.ProjectID, "error", ctx.Err())
+	}
+}
+
+// Close sends what is queued and stops the sender. If ctx ends first, the
+// events still queued are dropped (and counted in a warning). Publish after
+// Close drops its event. Close waits for the sender to return either way.
+func (r *Redis) Close(ctx context.Context) error {
+	r.closeOnce.Do(func() {
+		// Publishers waiting for room hold mu shared; the sender keeps
+		// making room, so this takes it soon, but not before them.
+		go func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.closed = true
+			close(r.out)
+		}()
+	})
+	select {
+	case <-r.senderDone:
+		return nil
+	case <-ctx.Done():
+	}
+	r.abandon()
+	<-r.senderDone
+	return fmt.Errorf("flush events: %w", ctx.Err())
+}
+
+// send is the sender: it sends what is queued, a batch per round trip,
+// until Close closes the queue.
+func (r *Redis) send(ctx context.Context) {
+	defer close(r.senderDone)
+	batch := make([]outgoing, 0, maxBatch)
+	dropped := 0
+	for o := range r.out {
+		batch = append(batch[:0], o)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-r.out:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		if ctx.Err() != nil {
+			dropped += len(batch)
+			continue
+		}
+		r.flush(ctx, batch)
+	}
+	if dropped > 0 {
+		r.logger.Warn("events dropped: the bus closed before they were sent", "events", dropped)
+	}
+}
+
+// flush sends one batch in one round trip.
+func (r *Redis) flush(ctx context.Context, batch []outgoing) {
+	cmds, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, o := range batch {
+			p.Publish(ctx, o.channel, o.payload)
+		}
+		return nil
+	})
+	if err == nil {
+		return
+	}
+	var failed []int64
+	for i, c := range cmds {
+		if c.Err() != nil && i < len(batch) && len(failed) < 10 && !slices.Contains(failed, batch[i].projectID) {
+			failed = append(failed, batch[i].projectID)
+		}
+	}
+	r.logger.WarnContext(ctx, "publish events", "error", err, "events", len(batch), "project_ids", failed)
 }
 
 // Subscribe returns this replica's share of one project's events.
