@@ -29,8 +29,9 @@ var hotPathBudget = map[string]int64{
 	// Two reads ahead, the answer's id with its pair lease, the answer's
 	// transaction (its dirty mark and the lease's release included: one
 	// server here; on Redis Cluster they follow it, one round trip more, see
-	// redisstore.ReplaceReleasing), and the event.
-	"POST status_check_responses": 5,
+	// redisstore.ReplaceReleasing). The event is not the call's: the
+	// bus's sender publishes it afterwards (server/event).
+	"POST status_check_responses": 4,
 }
 
 // commandLog records the commands sent under a context that carries it, for
