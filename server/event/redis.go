@@ -160,6 +160,14 @@ func (r *Redis) send(ctx context.Context) {
 
 // flush sends one batch in one round trip.
 func (r *Redis) flush(ctx context.Context, batch []outgoing) {
+	if len(batch) == 1 {
+		// Alone, as a lone writer's event usually is: a pipeline would
+		// only cost allocations.
+		if err := r.rdb.Publish(ctx, batch[0].channel, batch[0].payload).Err(); err != nil {
+			r.logger.WarnContext(ctx, "publish events", "error", err, "events", 1, "project_ids", []int64{batch[0].projectID})
+		}
+		return
+	}
 	cmds, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, o := range batch {
 			p.Publish(ctx, o.channel, o.payload)
