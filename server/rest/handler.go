@@ -230,7 +230,7 @@ func (c *call) noContent() error {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var body []byte
 	if a, ok := v.(jsonAppender); ok {
-		body = a.appendJSON(make([]byte, 0, 4096))
+		body = a.appendJSON(make([]byte, 0, a.jsonSize()))
 	} else {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)

@@ -14,6 +14,9 @@ import (
 // and there it cost more CPU than the entity's records took to decode.
 type jsonAppender interface {
 	appendJSON(dst []byte) []byte
+	// jsonSize is about how many bytes appendJSON writes, so that one
+	// buffer of that size usually holds them.
+	jsonSize() int
 }
 
 const hexDigits = "0123456789abcdef"
@@ -128,6 +131,11 @@ func appendJSONEmptyStructPtr(dst []byte, p *struct{}) []byte {
 // The entities of the status check hot paths. Each writes its fields in
 // declaration order, embedded entities' fields in place, as encoding/json
 // does.
+
+func (l mergeRequestStatusChecks) jsonSize() int { return 2 + 160*len(l) }
+
+// jsonSize covers the merge request with a head pipeline: about 3 KB.
+func (r statusCheckResponse) jsonSize() int { return 4096 }
 
 func (l mergeRequestStatusChecks) appendJSON(dst []byte) []byte {
 	if l == nil {
