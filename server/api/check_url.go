@@ -28,9 +28,13 @@ func shownCheckURL(level auth.Level, raw string) string {
 		return ""
 	}
 	authority, path, hasPath := strings.Cut(rest, "/")
-	if at := strings.LastIndex(authority, "@"); at >= 0 {
-		authority = authority[at+1:]
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		// No userinfo: what is left is shown as it is, without a copy
+		// (every E5 answer shows every check's URL).
+		return u
 	}
+	authority = authority[at+1:]
 	out := scheme + "://" + authority
 	if hasPath {
 		out += "/" + path

@@ -31,13 +31,18 @@ func logInterceptor(logger *slog.Logger) connect.ServerInterceptor {
 					level = slog.LevelError
 				}
 			}
+			// Asked first, so that a call whose line is not written (debug
+			// is off by default) boxes none of the line's values.
+			if !logger.Enabled(ctx, level) {
+				return err
+			}
 			var userID int64
 			var username string
 			if slot.caller != nil {
 				userID, username = slot.caller.UserID, slot.caller.Username
 			}
-			logger.Log(ctx, level, "rpc", "procedure", spec.Procedure, "code", code,
-				"duration_ms", time.Since(start).Milliseconds(), "user_id", userID, "username", username)
+			logger.LogAttrs(ctx, level, "rpc", slog.String("procedure", spec.Procedure), slog.String("code", code),
+				slog.Int64("duration_ms", time.Since(start).Milliseconds()), slog.Int64("user_id", userID), slog.String("username", username))
 			return err
 		}
 	}

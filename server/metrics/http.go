@@ -56,8 +56,8 @@ func (m *Metrics) Instrument(next http.Handler, git func(*http.Request) bool) ht
 			status = http.StatusOK
 		}
 		door, route, code := classify(r, w.Header(), status, git)
-		m.requests.WithLabelValues(door, route, code).Inc()
-		m.requestDuration.WithLabelValues(door, route).Observe(time.Since(start).Seconds())
+		m.requestSeries.get([3]string{door, route, code}).Inc()
+		m.durationSeries.get([2]string{door, route}).Observe(time.Since(start).Seconds())
 	})
 }
 

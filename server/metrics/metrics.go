@@ -30,6 +30,11 @@ type Metrics struct {
 	pipelines       *prometheus.HistogramVec
 	storeLatency    *prometheus.HistogramVec
 	storeErrors     *prometheus.CounterVec
+
+	// The children every request or Redis call reports to.
+	requestSeries  *series[[3]string, prometheus.Counter]
+	durationSeries *series[[2]string, prometheus.Observer]
+	storeSeries    *series[string, prometheus.Observer]
 }
 
 // New returns Metrics on a registry of their own, with the Go runtime and
@@ -70,6 +75,9 @@ func New() *Metrics {
 			Help: "Redis commands that failed (a missing key is not a failure), by command.",
 		}, []string{"command"}),
 	}
+	m.requestSeries = newSeries(func(l [3]string) prometheus.Counter { return m.requests.WithLabelValues(l[:]...) })
+	m.durationSeries = newSeries(func(l [2]string) prometheus.Observer { return m.requestDuration.WithLabelValues(l[:]...) })
+	m.storeSeries = newSeries(func(name string) prometheus.Observer { return m.storeLatency.WithLabelValues(name) })
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -78,3 +78,18 @@ signalbox_status_check_pending_deadlines 4
 signalbox_state_read_errors_total 2
 `), "signalbox_state_read_errors_total"), "a failed read is tried again at the next scrape")
 }
+
+// BenchmarkInstrument is what counting and timing adds to a request.
+//
+//	go test ./server/metrics -run '^$' -bench Instrument -benchmem
+func BenchmarkInstrument(b *testing.B) {
+	m := metrics.New()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v4/projects/{id}", func(http.ResponseWriter, *http.Request) {})
+	h := m.Instrument(mux, func(*http.Request) bool { return false })
+	req := httptest.NewRequest("GET", "/api/v4/projects/1", nil)
+	w := httptest.NewRecorder()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}

@@ -48,7 +48,7 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 }
 
 func (h redisHook) observe(name string, start time.Time, err error) {
-	h.m.storeLatency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	h.m.storeSeries.get(name).Observe(time.Since(start).Seconds())
 	if err != nil && !errors.Is(err, redis.Nil) {
 		h.m.storeErrors.WithLabelValues(name).Inc()
 	}

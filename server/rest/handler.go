@@ -225,18 +225,26 @@ func (c *call) noContent() error {
 }
 
 // writeJSON encodes v as GitLab does: no HTML escaping (URLs keep their
-// "&"), no trailing newline.
+// "&"), no trailing newline. An answer that writes its own JSON
+// (jsonAppender) skips encoding/json.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		status, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"message":"500 Internal Server Error"}`)
+	var body []byte
+	if a, ok := v.(jsonAppender); ok {
+		body = a.appendJSON(make([]byte, 0, a.jsonSize()))
+	} else {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			status, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"message":"500 Internal Server Error"}`)
+		}
+		body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	}
-	w.Header().Set("Content-Type", "application/json")
-	if w.Header().Get("Cache-Control") == "" {
-		w.Header().Set("Cache-Control", "no-cache")
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	if cc := h["Cache-Control"]; len(cc) == 0 || cc[0] == "" {
+		h["Cache-Control"] = []string{"no-cache"}
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	_, _ = w.Write(body)
 }

@@ -12,8 +12,9 @@ import (
 func (c *call) paginate(page, perPage int32, total int64) {
 	totalPages := max(1, (total+int64(perPage)-1)/int64(perPage))
 	h := c.w.Header()
-	h.Set("X-Total", strconv.FormatInt(total, 10))
-	h.Set("X-Total-Pages", strconv.FormatInt(totalPages, 10))
+	v := []string{strconv.FormatInt(total, 10), strconv.FormatInt(totalPages, 10)}
+	h["X-Total"] = v[0:1:1]
+	h["X-Total-Pages"] = v[1:2:2]
 	c.pageLinks(page, perPage, int64(page) < totalPages, totalPages)
 }
 
@@ -30,9 +31,6 @@ func (c *call) paginateWithoutCount(page, perPage int32, hasNext bool) {
 }
 
 func (c *call) pageLinks(page, perPage int32, hasNext bool, last int64) {
-	h := c.w.Header()
-	h.Set("X-Page", strconv.Itoa(int(page)))
-	h.Set("X-Per-Page", strconv.Itoa(int(perPage)))
 	next, prev := "", ""
 	if hasNext {
 		next = strconv.Itoa(int(page) + 1)
@@ -40,12 +38,25 @@ func (c *call) pageLinks(page, perPage int32, hasNext bool, last int64) {
 	if page > 1 {
 		prev = strconv.Itoa(int(page) - 1)
 	}
-	h.Set("X-Next-Page", next)
-	h.Set("X-Prev-Page", prev)
-
-	var links []string
+	// One string for the whole Link header: every list answer sets it, so
+	// the URL without its page is built once, not once per link.
+	base := c.pageURLBase()
+	per := strconv.Itoa(int(perPage))
+	var b strings.Builder
+	b.Grow(4 * (len(base) + len(per) + 40))
 	link := func(p, rel string) {
-		links = append(links, "<"+c.pageURL(p, perPage)+`>; rel="`+rel+`"`)
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('<')
+		b.WriteString(base)
+		b.WriteString("page=")
+		b.WriteString(url.QueryEscape(p))
+		b.WriteString("&per_page=")
+		b.WriteString(per)
+		b.WriteString(`>; rel="`)
+		b.WriteString(rel)
+		b.WriteByte('"')
 	}
 	if prev != "" {
 		link(prev, "prev")
@@ -55,20 +66,33 @@ func (c *call) pageLinks(page, perPage int32, hasNext bool, last int64) {
 	}
 	link("1", "first")
 	link(strconv.FormatInt(last, 10), "last")
-	h.Set("Link", strings.Join(links, ", "))
+	// The keys are canonical already, and the values share one backing
+	// array (each slice capped, so no append reaches its neighbour):
+	// one allocation instead of one per header.
+	v := []string{strconv.Itoa(int(page)), per, next, prev, b.String()}
+	h := c.w.Header()
+	h["X-Page"] = v[0:1:1]
+	h["X-Per-Page"] = v[1:2:2]
+	h["X-Next-Page"] = v[2:3:3]
+	h["X-Prev-Page"] = v[3:4:4]
+	h["Link"] = v[4:5:5]
 }
 
-// pageURL is the request's URL on the external host with page and per_page
-// set, other query parameters kept in their order.
-func (c *call) pageURL(page string, perPage int32) string {
-	var parts []string
-	for _, kv := range strings.Split(c.r.URL.RawQuery, "&") {
+// pageURLBase is the request's URL on the external host up to its page
+// parameters: the other query parameters, in their order, each followed by
+// "&".
+func (c *call) pageURLBase() string {
+	var b strings.Builder
+	b.WriteString(c.h.externalURL)
+	b.WriteString(c.r.URL.EscapedPath())
+	b.WriteByte('?')
+	for kv := range strings.SplitSeq(c.r.URL.RawQuery, "&") {
 		k, _, _ := strings.Cut(kv, "=")
 		if kv == "" || k == "page" || k == "per_page" {
 			continue
 		}
-		parts = append(parts, kv)
+		b.WriteString(kv)
+		b.WriteByte('&')
 	}
-	parts = append(parts, "page="+url.QueryEscape(page), "per_page="+strconv.Itoa(int(perPage)))
-	return c.h.externalURL + c.r.URL.EscapedPath() + "?" + strings.Join(parts, "&")
+	return b.String()
 }

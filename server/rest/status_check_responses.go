@@ -14,6 +14,10 @@ type mergeRequestStatusCheck struct {
 	Status      string `json:"status"`
 }
 
+// mergeRequestStatusChecks is E5's answer, which writes its own JSON
+// (jsonAppender).
+type mergeRequestStatusChecks []mergeRequestStatusCheck
+
 // statusCheckResponse is GitLab's StatusCheckResponse entity; it carries
 // neither the status nor the sha, as GitLab's does not.
 type statusCheckResponse struct {
@@ -23,6 +27,16 @@ type statusCheckResponse struct {
 }
 
 func statusName(s signalboxv1.StatusCheckStatus) string {
+	// The statuses a check can have, without the enum's reflection and
+	// lowercasing: E5 names one per check on every call.
+	switch s {
+	case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PENDING:
+		return "pending"
+	case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_PASSED:
+		return "passed"
+	case signalboxv1.StatusCheckStatus_STATUS_CHECK_STATUS_FAILED:
+		return "failed"
+	}
 	return enumName(s.String(), "STATUS_CHECK_STATUS_")
 }
 
@@ -43,11 +57,11 @@ func (h *Handler) listMergeRequestStatusChecks(c *call) error {
 	if err != nil {
 		return err
 	}
-	out := make([]mergeRequestStatusCheck, 0, len(res.GetStatusChecks()))
+	out := make(mergeRequestStatusChecks, 0, len(res.GetStatusChecks()))
 	for _, s := range res.GetStatusChecks() {
 		out = append(out, mergeRequestStatusCheck{ID: s.GetId(), Name: s.GetName(), ExternalURL: s.GetExternalUrl(), Status: statusName(s.GetStatus())})
 	}
-	c.w.Header().Set("Poll-Interval", "10000")
+	c.w.Header()["Poll-Interval"] = []string{"10000"}
 	c.paginate(page, perPage, res.GetTotalSize())
 	return c.ok(http.StatusOK, out)
 }

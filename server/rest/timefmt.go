@@ -10,13 +10,16 @@ import (
 // (2020-10-12T14:04:50.787Z), or null.
 type gitlabTime struct{ t *timestamppb.Timestamp }
 
+// gitlabTimeLayout is GitLab's timestamp format.
+const gitlabTimeLayout = "2006-01-02T15:04:05.000Z"
+
 func ts(t *timestamppb.Timestamp) gitlabTime { return gitlabTime{t} }
 
 func (g gitlabTime) MarshalJSON() ([]byte, error) {
 	if g.t == nil {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + g.t.AsTime().UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+	return []byte(`"` + g.t.AsTime().UTC().Format(gitlabTimeLayout) + `"`), nil
 }
 
 // date is a YYYY-MM-DD date, or null when empty.
