@@ -19,18 +19,24 @@ import (
 
 // hotPathBudget is what one call of each status check hot path may cost in
 // Redis round trips, for a developer (so the membership is read too) on a
-// merge request with two checks. These are counts, not timings: a change
-// that adds a round trip to a hot path fails here, and the load tool
-// (e2e/load) shows what each one costs in throughput.
-var hotPathBudget = map[string]int64{
-	"GET status_checks": 2,
-	// A project named by its path is found first: one round trip more.
-	"GET status_checks by path": 3,
-	// Two reads ahead, the answer's id with its pair lease, the answer's
+// merge request with two checks: on a replica that has not served the merge
+// request yet (cold), and on one that has (warm: its prefetch guesses what
+// the first round's reads lead to, see redisstore.guesses). These are
+// counts, not timings: a change that adds a round trip to a hot path fails
+// here, and the load tool (e2e/load) shows what each one costs in
+// throughput.
+var hotPathBudget = map[string]struct{ cold, warm int64 }{
+	// Warm: token, user, membership, project, merge request, checks and
+	// their responses at the head, in one round trip.
+	"GET status_checks": {cold: 2, warm: 1},
+	// A project named by its path is found first: one round trip more, when
+	// cold.
+	"GET status_checks by path": {cold: 3, warm: 1},
+	// The read ahead, the answer's id with its pair lease, the answer's
 	// transaction (its dirty mark and the lease's release included: one
 	// server here; on Redis Cluster they follow it, one round trip more, see
 	// redisstore.ReplaceReleasing), and the event.
-	"POST status_check_responses": 5,
+	"POST status_check_responses": {cold: 5, warm: 4},
 }
 
 // commandLog records the commands sent under a context that carries it, for
@@ -98,7 +104,7 @@ func TestHotPathRoundTrips(t *testing.T) {
 	t.Parallel()
 	g, dev, sha := hotPathGate(t, servertest.WithRedisHook(loggingHook{}))
 
-	call := func(name, method, path string, body any, want int) {
+	call := func(name string, warm bool, method, path string, body any, want int) {
 		t.Helper()
 		var b []byte
 		if body != nil {
@@ -116,14 +122,18 @@ func TestHotPathRoundTrips(t *testing.T) {
 			t.Fatalf("%s: %d %s", name, rec.Code, rec.Body)
 		}
 		t.Logf("%s: %d commands in %d round trips: %s", name, count.Commands(), count.RoundTrips(), strings.Join(log.trips, " "))
-		if count.RoundTrips() > hotPathBudget[name] {
-			t.Errorf("%s took %d round trips, over its budget of %d: %s", name, count.RoundTrips(), hotPathBudget[name], strings.Join(log.trips, " "))
+		budget := hotPathBudget[name].cold
+		if warm {
+			budget = hotPathBudget[name].warm
+		}
+		if count.RoundTrips() > budget {
+			t.Errorf("%s (warm %v) took %d round trips, over its budget of %d: %s", name, warm, count.RoundTrips(), budget, strings.Join(log.trips, " "))
 		}
 	}
-	for range 2 {
-		call("GET status_checks", "GET", "/api/v4/projects/1/merge_requests/1/status_checks", nil, http.StatusOK)
-		call("GET status_checks by path", "GET", "/api/v4/projects/root%2Fp/merge_requests/1/status_checks", nil, http.StatusOK)
-		call("POST status_check_responses", "POST", "/api/v4/projects/1/merge_requests/1/status_check_responses",
+	for _, warm := range []bool{false, true} {
+		call("GET status_checks", warm, "GET", "/api/v4/projects/1/merge_requests/1/status_checks", nil, http.StatusOK)
+		call("GET status_checks by path", warm, "GET", "/api/v4/projects/root%2Fp/merge_requests/1/status_checks", nil, http.StatusOK)
+		call("POST status_check_responses", warm, "POST", "/api/v4/projects/1/merge_requests/1/status_check_responses",
 			map[string]any{"external_status_check_id": 1, "sha": sha, "status": "passed"}, http.StatusCreated)
 	}
 }

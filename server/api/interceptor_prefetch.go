@@ -14,8 +14,9 @@ import (
 
 // prefetchInterceptor reads, for the status check hot paths, everything the
 // call is about to read (the token, the caller, their membership, the
-// project, the merge request, the checks and the responses) in one or two
-// pipelined round trips before auth runs, instead of a round trip per
+// project, the merge request, the checks and the responses) in one
+// pipelined round trip (two when the replica has not served the merge
+// request before) before auth runs, instead of a round trip per
 // record one after another as auth, scope and the handler ask. The reads
 // themselves, and the order of the answers (401, 404, 403, 400), stay
 // exactly as they are: each just finds its record already read. Nothing

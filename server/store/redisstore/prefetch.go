@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -66,6 +68,7 @@ func (s *Store) Prefetch(ctx context.Context, p store.Prefetch) (context.Context
 			a()
 		}
 	}
+	plan.remember()
 	return context.WithValue(ctx, snapshotKey{}, snap), func() { snap.done.Store(true) }
 }
 
@@ -131,20 +134,32 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 		}
 	}
 
+	g := pp.s.guess
 	var uid int64
 	if p.TokenHash != "" {
-		get(k.token(p.TokenHash))
-		if t, ok := decodeStr(snap, k.token(p.TokenHash), &storagev1.Token{}); ok {
+		key := k.token(p.TokenHash)
+		get(key)
+		if t, ok := decodeStr(snap, key, &storagev1.Token{}); ok {
 			uid = t.GetUserId()
+		} else if _, read := snap.str(key); !read {
+			uid, _ = g.int64Guess(guessUser(p.TokenHash))
+		}
+		if uid != 0 {
 			get(k.user(uid))
 		}
 	}
 	pid, known := pp.projectID()
 	if !known {
-		if strings.Contains(p.Project, "/") {
-			hget(k.projectPaths(), fold(p.Project))
+		if !strings.Contains(p.Project, "/") {
+			return out
 		}
-		return out
+		hget(k.projectPaths(), fold(p.Project))
+		if _, read := snap.field(k.projectPaths(), fold(p.Project)); read {
+			return out
+		}
+		if pid, known = g.int64Guess(guessProject(fold(p.Project))); !known {
+			return out
+		}
 	}
 	get(k.project(pid))
 	// Read with the project, so that an empty project's settled default
@@ -164,33 +179,96 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 	}
 	hgetAll(k.protectedBranches(pid))
 	hget(k.mergeRequests(pid), id(p.MergeRequestIID))
-	mr, ok := decodeField(snap, k.mergeRequests(pid), id(p.MergeRequestIID), &storagev1.MergeRequest{})
-	if !ok {
+	var head string
+	var author int64
+	if mr, ok := decodeField(snap, k.mergeRequests(pid), id(p.MergeRequestIID), &storagev1.MergeRequest{}); ok {
+		head, author = mr.GetHeadSha(), mr.GetAuthorId()
+	} else if _, read := snap.field(k.mergeRequests(pid), id(p.MergeRequestIID)); read {
+		return out
+	} else if head, author, ok = g.headGuess(pid, p.MergeRequestIID); !ok {
 		return out
 	}
 	if p.Checks {
-		if all, ok := snap.hashes[k.checks(pid)]; ok && len(all) > 0 {
-			fields := make([]string, 0, len(all))
-			for cid := range all {
-				n, err := strconv.ParseInt(cid, 10, 64)
-				if err == nil {
-					fields = append(fields, responseField(n, mr.GetHeadSha()))
-				}
-			}
-			hget(k.responses(pid, mr.GetIid()), fields...)
+		var checkIDs []string
+		if all, ok := snap.hashes[k.checks(pid)]; ok {
+			checkIDs = slices.Collect(maps.Keys(all))
+		} else {
+			checkIDs = g.listGuess(guessChecks(pid))
 		}
+		fields := make([]string, 0, len(checkIDs))
+		for _, cid := range checkIDs {
+			n, err := strconv.ParseInt(cid, 10, 64)
+			if err == nil {
+				fields = append(fields, responseField(n, head))
+			}
+		}
+		hget(k.responses(pid, p.MergeRequestIID), fields...)
 	}
 	if p.View {
-		if a := mr.GetAuthorId(); a != 0 {
-			get(k.user(a))
+		if author != 0 {
+			get(k.user(author))
 		}
-		bySHA := k.pipelinesBySHA(pid, mr.GetHeadSha())
+		bySHA := k.pipelinesBySHA(pid, head)
 		smembers(bySHA)
-		if ids := snap.sets[bySHA]; len(ids) > 0 {
+		ids, read := snap.sets[bySHA]
+		if !read {
+			ids = g.listGuess(guessPipelines(pid, head))
+		}
+		if len(ids) > 0 {
 			hget(k.pipelines(pid), ids...)
 		}
 	}
 	return out
+}
+
+// remember keeps, as guesses for the next prefetch on this replica, the
+// inputs this one read, and forgets those it found absent.
+func (pp *prefetchPlan) remember() {
+	k, snap, p, g := pp.s.keys, pp.snap, pp.p, pp.s.guess
+	if p.TokenHash != "" {
+		if v, read := snap.str(k.token(p.TokenHash)); read {
+			uid := ""
+			if t, ok := decodeStr(snap, k.token(p.TokenHash), &storagev1.Token{}); ok && v != nil {
+				uid = id(t.GetUserId())
+			}
+			g.put(guessUser(p.TokenHash), uid)
+		}
+	}
+	if strings.Contains(p.Project, "/") {
+		if v, read := snap.field(k.projectPaths(), fold(p.Project)); read {
+			g.put(guessProject(fold(p.Project)), deref(v))
+		}
+	}
+	pid, known := pp.projectID()
+	if !known {
+		return
+	}
+	if all, ok := snap.hashes[k.checks(pid)]; ok && p.Checks {
+		ids := slices.Sorted(maps.Keys(all))
+		g.put(guessChecks(pid), strings.Join(ids, ","))
+	}
+	if p.MergeRequestIID == 0 {
+		return
+	}
+	if _, read := snap.field(k.mergeRequests(pid), id(p.MergeRequestIID)); !read {
+		return
+	}
+	mr, ok := decodeField(snap, k.mergeRequests(pid), id(p.MergeRequestIID), &storagev1.MergeRequest{})
+	if !ok {
+		g.put(guessHead(pid, p.MergeRequestIID), "")
+		return
+	}
+	g.put(guessHead(pid, p.MergeRequestIID), mr.GetHeadSha()+" "+id(mr.GetAuthorId()))
+	if ids, read := snap.sets[k.pipelinesBySHA(pid, mr.GetHeadSha())]; read && p.View {
+		g.put(guessPipelines(pid, mr.GetHeadSha()), strings.Join(slices.Sorted(slices.Values(ids)), ","))
+	}
+}
+
+func deref(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
 }
 
 // projectID is the project's id once it is known: at once for an id,

@@ -16,6 +16,8 @@ import (
 type Store struct {
 	rdb  redis.UniversalClient
 	keys keys
+	// guess speeds up Prefetch; it never answers a read (see guesses).
+	guess *guesses
 }
 
 var _ store.Store = (*Store)(nil)
@@ -37,7 +39,7 @@ func WithKeyPrefix(prefix string) Option {
 
 // New returns a Store over rdb. The caller keeps ownership of rdb.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, keys: keys{prefix: "sb:"}}
+	s := &Store{rdb: rdb, keys: keys{prefix: "sb:"}, guess: newGuesses()}
 	for _, o := range opts {
 		o.apply(s)
 	}

@@ -128,4 +128,29 @@ func testPrefetch(t *testing.T, h Harness) {
 		require.ErrorIs(t, err, store.ErrNotFound, "the removal shows once the call is over (ref %s)", ref)
 		require.NoError(t, s.Members().Add(ctx, p.GetId(), &storagev1.Member{UserId: u.GetId(), AccessLevel: 30}))
 	}
+
+	// The records change after the prefetches above (writes do not tell a
+	// store's prefetch, just as another replica's would not): a new head
+	// with its own answer, a second check. A prefetch now reads them as they
+	// are, whatever earlier ones found.
+	mr.HeadSha = "bbb"
+	require.NoError(t, s.MergeRequests().Update(ctx, mr))
+	c2, err := s.Checks().Create(ctx, &storagev1.StatusCheck{ProjectId: p.GetId(), Name: "lint", ExternalUrl: "https://lint.example.test"})
+	require.NoError(t, err)
+	_, err = s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: p.GetId(), MergeRequestIid: mr.GetIid(), CheckId: c2.GetId(), Sha: "bbb", Status: 3})
+	require.NoError(t, err)
+	for _, ref := range []string{"1", "root/p"} {
+		pctx, done := pf.Prefetch(ctx, store.Prefetch{TokenHash: hash, Project: ref, MergeRequestIID: mr.GetIid(), Checks: true, View: true})
+		got, err := s.MergeRequests().Get(pctx, p.GetId(), mr.GetIid())
+		require.NoError(t, err)
+		require.Equal(t, "bbb", got.GetHeadSha(), "the head as it is now (ref %s)", ref)
+		checks, err := s.Checks().List(pctx, p.GetId())
+		require.NoError(t, err)
+		require.Len(t, checks, 2, "the check added since (ref %s)", ref)
+		newest, err := s.Responses().Newest(pctx, p.GetId(), mr.GetIid(), "bbb", []int64{c.GetId(), c2.GetId()})
+		require.NoError(t, err)
+		require.NotContains(t, newest, c.GetId(), "no answer of the first check at the new head (ref %s)", ref)
+		require.Equal(t, int32(3), newest[c2.GetId()].GetStatus(), "the answer at the new head (ref %s)", ref)
+		done()
+	}
 }
