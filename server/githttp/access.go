@@ -89,7 +89,9 @@ type Resolver interface {
 // move the heads of merge requests.
 type PushListener interface {
 	// Pushed is called after git accepted a receive-pack request, before
-	// the response ends, with the ref updates the client asked for. Git
+	// the response ends, with the ref updates the client asked for that
+	// the refs now show: as soon as receive-pack has reported them, while
+	// its post-receive hook and auto gc may still run. Git
 	// may still have refused some of them (for example a stale old
 	// value), so the listener should read the refs it cares about again.
 	// It should be quick, and hand long work to a queue.

@@ -37,6 +37,9 @@ type backendRequest struct {
 	// setting is per push, not per ref, so a force push to an unprotected
 	// branch in the same push as a protected one is refused too.
 	denyRewrites bool
+	// reported, if not nil, is called once receive-pack has reported its
+	// ref updates, while its hooks and auto gc may still run (reportWatch).
+	reported func()
 }
 
 // serveBackend runs git http-backend as a CGI program for one request, in
@@ -139,8 +142,12 @@ func (h *Handler) serveBackend(w http.ResponseWriter, r *http.Request, b backend
 	w.WriteHeader(status)
 	// Flushing every chunk lets progress and keepalive packets reach the
 	// client while pack-objects or index-pack work.
-	pw := &progressWriter{w: w, ctl: http.NewResponseController(w), timeout: h.writeTimeout}
-	if _, err := io.CopyBuffer(pw, out, make([]byte, 32<<10)); err != nil {
+	var dst io.Writer = &progressWriter{w: w, ctl: http.NewResponseController(w), timeout: h.writeTimeout}
+	if b.reported != nil {
+		// The watch sees each chunk after the client got it.
+		dst = io.MultiWriter(dst, &reportWatch{reported: b.reported})
+	}
+	if _, err := io.CopyBuffer(dst, out, make([]byte, 32<<10)); err != nil {
 		cancel()
 		h.logger.InfoContext(ctx, "git http-backend killed: the client went away or stopped reading", "project_id", b.repo.ProjectID,
 			"endpoint", b.endpoint, "error", err)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/signalbox/signalbox/server/gitrepo"
@@ -179,24 +180,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := &statusRecorder{ResponseWriter: w}
-	h.serveBackend(rec, r, backendRequest{repo: repo, endpoint: endpoint, service: service, denyRewrites: access.deniesRewrite(updates)})
-	release()
-
-	if endpoint == receivePack && rec.status() == http.StatusOK {
-		// receive-pack answers 200 even when it refused some refs (a
-		// rewrite of a protected branch, a stale old value): only the
-		// updates that landed are news.
-		updates = h.landed(ctx, repo, updates)
+	var follow func()
+	if endpoint == receivePack {
+		// Once receive-pack has reported, or else once it has exited.
+		follow = sync.OnceFunc(func() { h.follow(ctx, rec, projectPath, repo, access.UserID, updates) })
 	}
-	if endpoint == receivePack && rec.status() == http.StatusOK && len(updates) > 0 {
-		h.logger.InfoContext(ctx, "git push", "project_id", repo.ProjectID, "user_id", access.UserID, "refs", len(updates))
-		if h.listener != nil {
-			// The push has happened; a client hanging up now must not
-			// stop the server from noticing it.
-			h.listener.Pushed(context.WithoutCancel(ctx), Push{
-				ProjectPath: projectPath, Repository: repo, UserID: access.UserID, Updates: updates,
-			})
-		}
+	h.serveBackend(rec, r, backendRequest{repo: repo, endpoint: endpoint, service: service,
+		denyRewrites: access.deniesRewrite(updates), reported: follow})
+	release()
+	if follow != nil {
+		follow()
+	}
+}
+
+// follow tells the listener about the updates of a push that landed.
+func (h *Handler) follow(ctx context.Context, rec *statusRecorder, projectPath string, repo Repository, userID int64, updates []RefUpdate) {
+	if rec.status() != http.StatusOK {
+		return
+	}
+	// receive-pack answers 200 even when it refused some refs (a rewrite
+	// of a protected branch, a stale old value): only the updates that
+	// landed are news.
+	updates = h.landed(ctx, repo, updates)
+	if len(updates) == 0 {
+		return
+	}
+	h.logger.InfoContext(ctx, "git push", "project_id", repo.ProjectID, "user_id", userID, "refs", len(updates))
+	if h.listener != nil {
+		// The push has happened; a client hanging up now must not stop
+		// the server from noticing it.
+		h.listener.Pushed(context.WithoutCancel(ctx), Push{
+			ProjectPath: projectPath, Repository: repo, UserID: userID, Updates: updates,
+		})
 	}
 }
 

@@ -98,12 +98,16 @@ func (d *fakeDomain) Resolve(_ context.Context, projectPath, token string) (gith
 type pushLog struct {
 	mu     sync.Mutex
 	pushes []githttp.Push
+	heard  func() // if not nil, called for each push
 }
 
 func (l *pushLog) Pushed(_ context.Context, p githttp.Push) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pushes = append(l.pushes, p)
+	if l.heard != nil {
+		l.heard()
+	}
 }
 
 func (l *pushLog) all() []githttp.Push {
@@ -707,4 +711,40 @@ func TestServiceParameterMustBeGivenOnce(t *testing.T) {
 	req.SetBasicAuth("someone", reporterToken)
 	resp, body := do(t, req)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+}
+
+// TestPushIsHeardOnceReceivePackReported: the listener hears a push as
+// soon as receive-pack has reported its ref updates, not once its
+// post-receive hook and auto gc are done (git processes of their own, run
+// after the report). The hook here waits for the listener to have heard
+// the push: were the listener told only when receive-pack exits, the hook
+// would give up first (its wait is only a bound on a failing run).
+func TestPushIsHeardOnceReceivePackReported(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	dir := t.TempDir()
+	heard, result := filepath.Join(dir, "heard"), filepath.Join(dir, "result")
+	hook := fmt.Sprintf(`#!/bin/sh
+i=0
+while [ $i -lt 600 ]; do
+	if [ -e %[1]q ]; then echo heard > %[2]q; exit 0; fi
+	sleep 0.1
+	i=$((i+1))
+done
+echo "not heard" > %[2]q
+`, heard, result)
+	hooks := filepath.Join(s.private.Repo.Dir(), "hooks")
+	require.NoError(t, os.MkdirAll(hooks, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(hooks, "post-receive"), []byte(hook), 0o755))
+	s.pushes.heard = func() { require.NoError(t, os.WriteFile(heard, nil, 0o600)) }
+
+	w := gitrepotest.Clone(t, s.url(developerToken, "root/demo"))
+	w.Branch("feature", "main")
+	feature := w.Commit("Feature", map[string]string{"f.txt": "f\n"})
+	w.Git("push", "--quiet", "origin", "feature")
+	require.Equal(t, feature, s.ref(s.private, "refs/heads/feature"))
+	got, err := os.ReadFile(result)
+	require.NoError(t, err)
+	require.Equal(t, "heard\n", string(got), "the post-receive hook ran before the listener heard the push")
+	require.Len(t, s.pushes.all(), 1)
 }

@@ -47,12 +47,8 @@ func (s *Service) Create(ctx context.Context, sc *project.Scope, p CreateParams)
 	if err := s.requireNoTwin(ctx, sc.Project.GetId(), 0, p.SourceBranch, p.TargetBranch); err != nil {
 		return nil, err
 	}
-	base, err := repo.MergeBase(ctx, start, head)
-	if err != nil {
-		return nil, err
-	}
 	now := timestamppb.New(s.clock.Now())
-	mr, err := s.store.MergeRequests().Create(ctx, &storagev1.MergeRequest{
+	opened := &storagev1.MergeRequest{
 		ProjectId:    sc.Project.GetId(),
 		Title:        p.Title,
 		Description:  p.Description,
@@ -62,15 +58,22 @@ func (s *Service) Create(ctx context.Context, sc *project.Scope, p CreateParams)
 		State:        int32(signalboxv1.MergeRequestState_MERGE_REQUEST_STATE_OPENED),
 		Draft:        IsDraftTitle(p.Title),
 		HeadSha:      head,
-		BaseSha:      base,
 		StartSha:     start,
 		Squash:       p.Squash,
 		CreateTime:   now,
 		UpdateTime:   now,
-	})
+	}
+	// The dispatch's questions to git, while the merge base is asked.
+	readAhead := s.readAhead(ctx, sc.Project, repo, opened)
+	defer readAhead()
+	if opened.BaseSha, err = repo.MergeBase(ctx, start, head); err != nil {
+		return nil, err
+	}
+	mr, err := s.store.MergeRequests().Create(ctx, opened)
 	if err != nil {
 		return nil, err
 	}
+	readAhead()
 	s.logger.InfoContext(ctx, "merge request opened", "project_id", mr.GetProjectId(), "mr_iid", mr.GetIid(), "sha", head)
 	s.dispatch(ctx, statuscheck.Change{Project: sc.Project, MergeRequest: mr, ActorID: sc.Caller.UserID, Action: "open", NewHead: true})
 	s.publish(ctx, mr)

@@ -58,6 +58,8 @@ func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo reposit
 	var changed *storagev1.MergeRequest
 	var oldRev string
 	var newHead bool
+	readAhead := func() {}
+	defer func() { readAhead() }()
 	err := s.locked(ctx, p.GetId(), iid, func() error {
 		mr, err := s.store.MergeRequests().Get(ctx, p.GetId(), iid)
 		if err != nil {
@@ -74,12 +76,16 @@ func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo reposit
 			return nil // an earlier follow-up already wrote this
 		}
 		mr.SourceMissing = !hasSource
+		if hasTarget {
+			mr.StartSha = start
+		}
 		if moved {
 			oldRev, newHead = mr.GetHeadSha(), true
 			mr.HeadSha = head
+			// The dispatch's questions to git, while the merge base is asked.
+			readAhead = s.readAhead(ctx, p, repo, mr)
 		}
 		if hasTarget {
-			mr.StartSha = start
 			if hasSource {
 				if base, err := repo.MergeBase(ctx, mr.GetStartSha(), mr.GetHeadSha()); err == nil {
 					mr.BaseSha = base
@@ -93,6 +99,7 @@ func (s *Service) follow(ctx context.Context, p *storagev1.Project, repo reposit
 	if err != nil || changed == nil {
 		return err
 	}
+	readAhead()
 	if newHead {
 		s.logger.InfoContext(ctx, "merge request head moved", "project_id", p.GetId(), "mr_iid", iid,
 			"old_sha", oldRev, "sha", changed.GetHeadSha())
