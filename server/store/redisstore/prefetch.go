@@ -54,7 +54,7 @@ func (s *Store) Prefetch(ctx context.Context, p store.Prefetch) (context.Context
 		hashes: map[string]map[string]string{},
 		sets:   map[string][]string{},
 	}
-	plan := prefetchPlan{s: s, p: p, snap: snap, issued: map[string]bool{}}
+	plan := prefetchPlan{s: s, p: p, snap: snap, issued: map[readID]bool{}}
 	for range maxPrefetchRounds {
 		var absorb []func()
 		_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
@@ -77,16 +77,58 @@ type prefetchPlan struct {
 	s      *Store
 	p      store.Prefetch
 	snap   *snapshot
-	issued map[string]bool
+	issued map[readID]bool
+	// The token and the merge request, decoded once from the reply they
+	// were read in, for every round and remember.
+	tokRaw, mrRaw *string
+	tok           *storagev1.Token
+	mr            *storagev1.MergeRequest
+}
+
+// readID names one read: a command, its key, and a hash's field.
+type readID struct {
+	cmd        byte
+	key, field string
 }
 
 // once reports whether the read named by id is new, and marks it issued.
-func (pp *prefetchPlan) once(id string) bool {
+func (pp *prefetchPlan) once(cmd byte, key, field string) bool {
+	id := readID{cmd, key, field}
 	if pp.issued[id] {
 		return false
 	}
 	pp.issued[id] = true
 	return true
+}
+
+// token is the prefetched token under key, decoded.
+func (pp *prefetchPlan) token(key string) (*storagev1.Token, bool) {
+	v, ok := pp.snap.str(key)
+	if !ok || v == nil {
+		return nil, false
+	}
+	if v != pp.tokRaw {
+		pp.tokRaw, pp.tok = v, nil
+		if t, err := decode([]byte(*v), &storagev1.Token{}); err == nil {
+			pp.tok = t
+		}
+	}
+	return pp.tok, pp.tok != nil
+}
+
+// mergeRequest is the prefetched merge request in key's field, decoded.
+func (pp *prefetchPlan) mergeRequest(key, field string) (*storagev1.MergeRequest, bool) {
+	v, ok := pp.snap.field(key, field)
+	if !ok || v == nil {
+		return nil, false
+	}
+	if v != pp.mrRaw {
+		pp.mrRaw, pp.mr = v, nil
+		if mr, err := decode([]byte(*v), &storagev1.MergeRequest{}); err == nil {
+			pp.mr = mr
+		}
+	}
+	return pp.mr, pp.mr != nil
 }
 
 // round queues every read whose inputs are known and that is not issued
@@ -95,7 +137,7 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 	k, snap, p := pp.s.keys, pp.snap, pp.p
 	var out []func()
 	get := func(key string) {
-		if pp.once("get " + key) {
+		if pp.once('g', key, "") {
 			cmd := pl.Get(ctx, key)
 			out = append(out, func() { snap.putStr(key, cmd) })
 		}
@@ -103,7 +145,7 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 	hget := func(key string, fields ...string) {
 		var todo []string
 		for _, f := range fields {
-			if pp.once("hget " + key + " " + f) {
+			if pp.once('h', key, f) {
 				todo = append(todo, f)
 			}
 		}
@@ -114,7 +156,7 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 		out = append(out, func() { snap.putFields(key, todo, cmd) })
 	}
 	hgetAll := func(key string) {
-		if pp.once("hgetall " + key) {
+		if pp.once('a', key, "") {
 			cmd := pl.HGetAll(ctx, key)
 			out = append(out, func() {
 				if v, err := cmd.Result(); err == nil {
@@ -124,7 +166,7 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 		}
 	}
 	smembers := func(key string) {
-		if pp.once("smembers " + key) {
+		if pp.once('s', key, "") {
 			cmd := pl.SMembers(ctx, key)
 			out = append(out, func() {
 				if v, err := cmd.Result(); err == nil {
@@ -139,7 +181,7 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 	if p.TokenHash != "" {
 		key := k.token(p.TokenHash)
 		get(key)
-		if t, ok := decodeStr(snap, key, &storagev1.Token{}); ok {
+		if t, ok := pp.token(key); ok {
 			uid = t.GetUserId()
 		} else if _, read := snap.str(key); !read {
 			uid, _ = g.int64Guess(guessUser(p.TokenHash))
@@ -181,7 +223,7 @@ func (pp *prefetchPlan) round(ctx context.Context, pl redis.Pipeliner) []func() 
 	hget(k.mergeRequests(pid), id(p.MergeRequestIID))
 	var head string
 	var author int64
-	if mr, ok := decodeField(snap, k.mergeRequests(pid), id(p.MergeRequestIID), &storagev1.MergeRequest{}); ok {
+	if mr, ok := pp.mergeRequest(k.mergeRequests(pid), id(p.MergeRequestIID)); ok {
 		head, author = mr.GetHeadSha(), mr.GetAuthorId()
 	} else if _, read := snap.field(k.mergeRequests(pid), id(p.MergeRequestIID)); read {
 		return out
@@ -228,7 +270,7 @@ func (pp *prefetchPlan) remember() {
 	if p.TokenHash != "" {
 		if v, read := snap.str(k.token(p.TokenHash)); read {
 			uid := ""
-			if t, ok := decodeStr(snap, k.token(p.TokenHash), &storagev1.Token{}); ok && v != nil {
+			if t, ok := pp.token(k.token(p.TokenHash)); ok && v != nil {
 				uid = id(t.GetUserId())
 			}
 			g.put(guessUser(p.TokenHash), uid)
@@ -253,7 +295,7 @@ func (pp *prefetchPlan) remember() {
 	if _, read := snap.field(k.mergeRequests(pid), id(p.MergeRequestIID)); !read {
 		return
 	}
-	mr, ok := decodeField(snap, k.mergeRequests(pid), id(p.MergeRequestIID), &storagev1.MergeRequest{})
+	mr, ok := pp.mergeRequest(k.mergeRequests(pid), id(p.MergeRequestIID))
 	if !ok {
 		g.put(guessHead(pid, p.MergeRequestIID), "")
 		return
@@ -333,24 +375,6 @@ func (s *snapshot) field(key, field string) (v *string, ok bool) {
 		return nil, true
 	}
 	return nil, false
-}
-
-func decodeStr(s *snapshot, key string, m *storagev1.Token) (*storagev1.Token, bool) {
-	v, ok := s.str(key)
-	if !ok || v == nil {
-		return nil, false
-	}
-	out, err := decode([]byte(*v), m)
-	return out, err == nil
-}
-
-func decodeField(s *snapshot, key, field string, m *storagev1.MergeRequest) (*storagev1.MergeRequest, bool) {
-	v, ok := s.field(key, field)
-	if !ok || v == nil {
-		return nil, false
-	}
-	out, err := decode([]byte(*v), m)
-	return out, err == nil
 }
 
 // The read helpers below answer from the request's snapshot when it holds
