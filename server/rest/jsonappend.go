@@ -191,32 +191,28 @@ func (u *userBasic) appendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-func appendUserBasics(dst []byte, us []userBasic) []byte {
-	if us == nil {
+// appendJSONList appends ls as a JSON array, each element by elem, and a
+// nil slice as null, as encoding/json does.
+func appendJSONList[T any](dst []byte, ls []T, elem func([]byte, *T) []byte) []byte {
+	if ls == nil {
 		return append(dst, "null"...)
 	}
 	dst = append(dst, '[')
-	for i := range us {
+	for i := range ls {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = us[i].appendJSON(dst)
+		dst = elem(dst, &ls[i])
 	}
 	return append(dst, ']')
 }
 
+func appendUserBasics(dst []byte, us []userBasic) []byte {
+	return appendJSONList(dst, us, func(dst []byte, u *userBasic) []byte { return u.appendJSON(dst) })
+}
+
 func appendJSONStrings(dst []byte, ss []string) []byte {
-	if ss == nil {
-		return append(dst, "null"...)
-	}
-	dst = append(dst, '[')
-	for i, s := range ss {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendJSONString(dst, s)
-	}
-	return append(dst, ']')
+	return appendJSONList(dst, ss, func(dst []byte, s *string) []byte { return appendJSONString(dst, *s) })
 }
 
 // appendFields appends the fields of mergeRequestBasic, without braces.
@@ -504,15 +500,7 @@ func (b *protectedBranch) appendJSON(dst []byte) []byte {
 }
 
 func appendRefAccess(dst []byte, ls []protectedRefAccess) []byte {
-	if ls == nil {
-		return append(dst, "null"...)
-	}
-	dst = append(dst, '[')
-	for i := range ls {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		l := &ls[i]
+	return appendJSONList(dst, ls, func(dst []byte, l *protectedRefAccess) []byte {
 		dst = appendJSONKey(append(dst, '{'), "id")
 		dst = strconv.AppendInt(dst, l.ID, 10)
 		dst = appendJSONKey(append(dst, ','), "access_level")
@@ -525,7 +513,6 @@ func appendRefAccess(dst []byte, ls []protectedRefAccess) []byte {
 		dst = appendJSONInt64Ptr(dst, l.UserID)
 		dst = appendJSONKey(append(dst, ','), "group_id")
 		dst = appendJSONInt64Ptr(dst, l.GroupID)
-		dst = append(dst, '}')
-	}
-	return append(dst, ']')
+		return append(dst, '}')
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/store"
@@ -80,9 +81,8 @@ type prefetchPlan struct {
 	issued map[readID]bool
 	// The token and the merge request, decoded once from the reply they
 	// were read in, for every round and remember.
-	tokRaw, mrRaw *string
-	tok           *storagev1.Token
-	mr            *storagev1.MergeRequest
+	tok decodedOnce[*storagev1.Token]
+	mr  decodedOnce[*storagev1.MergeRequest]
 }
 
 // readID names one read: a command, its key, and a hash's field.
@@ -104,31 +104,37 @@ func (pp *prefetchPlan) once(cmd byte, key, field string) bool {
 // token is the prefetched token under key, decoded.
 func (pp *prefetchPlan) token(key string) (*storagev1.Token, bool) {
 	v, ok := pp.snap.str(key)
-	if !ok || v == nil {
-		return nil, false
-	}
-	if v != pp.tokRaw {
-		pp.tokRaw, pp.tok = v, nil
-		if t, err := decode([]byte(*v), &storagev1.Token{}); err == nil {
-			pp.tok = t
-		}
-	}
-	return pp.tok, pp.tok != nil
+	return pp.tok.of(v, ok, func() *storagev1.Token { return &storagev1.Token{} })
 }
 
 // mergeRequest is the prefetched merge request in key's field, decoded.
 func (pp *prefetchPlan) mergeRequest(key, field string) (*storagev1.MergeRequest, bool) {
 	v, ok := pp.snap.field(key, field)
-	if !ok || v == nil {
-		return nil, false
+	return pp.mr.of(v, ok, func() *storagev1.MergeRequest { return &storagev1.MergeRequest{} })
+}
+
+// decodedOnce is a record decoded from the reply it was read in, kept for
+// the plan's later rounds.
+type decodedOnce[T proto.Message] struct {
+	raw *string
+	v   T
+	ok  bool
+}
+
+// of decodes v (read: whether it was read at all, nil when absent) unless
+// it is the reply decoded last.
+func (d *decodedOnce[T]) of(v *string, read bool, blank func() T) (T, bool) {
+	if !read || v == nil {
+		var zero T
+		return zero, false
 	}
-	if v != pp.mrRaw {
-		pp.mrRaw, pp.mr = v, nil
-		if mr, err := decode([]byte(*v), &storagev1.MergeRequest{}); err == nil {
-			pp.mr = mr
-		}
+	if v != d.raw {
+		d.raw = v
+		var err error
+		d.v, err = decode([]byte(*v), blank())
+		d.ok = err == nil
 	}
-	return pp.mr, pp.mr != nil
+	return d.v, d.ok
 }
 
 // round queues every read whose inputs are known and that is not issued
