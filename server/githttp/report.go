@@ -1,6 +1,9 @@
 package githttp
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // reportWatch reads receive-pack's output as it streams to the client and
 // calls reported once receive-pack has sent its report-status. Git sends
@@ -64,15 +67,11 @@ func (w *reportWatch) report(payload []byte) bool {
 		}
 		return false
 	}
-	if w.lines == 0 && !hasPrefix(payload, "unpack ") {
+	if w.lines == 0 && !bytes.HasPrefix(payload, []byte("unpack ")) {
 		return false
 	}
 	w.lines++
 	return true
-}
-
-func hasPrefix(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
 }
 
 // pktLines splits a pkt-line stream that arrives in pieces.
