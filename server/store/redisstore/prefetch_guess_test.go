@@ -1,9 +1,12 @@
 package redisstore
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	storagev1 "github.com/signalbox/signalbox/gen/signalbox/storage/v1"
 	"github.com/signalbox/signalbox/server/store"
@@ -107,4 +110,75 @@ func TestGuessesStayBounded(t *testing.T) {
 	v, ok := g.get(guessChecks(maxGuesses + 9))
 	require.True(t, ok)
 	require.Equal(t, "1", v)
+}
+
+// TestGuessesUnderConcurrentPrefetchesAndPushes: replicas' calls prefetch
+// the same merge request at once while its head keeps moving; each call
+// sees a head and that head's own answer, and the last call the last head.
+// Run with -race, it also holds the guesses' shared table to its lock.
+func TestGuessesUnderConcurrentPrefetchesAndPushes(t *testing.T) {
+	rdb := redistest.New(t).Client(t)
+	s := New(rdb, WithKeyPrefix(redistest.Prefix(t)))
+	ctx := t.Context()
+	dev, err := s.Users().Create(ctx, &storagev1.User{Username: "dev", Email: "dev@example.test"})
+	require.NoError(t, err)
+	const hash = "c0ffee"
+	_, err = s.Users().CreateToken(ctx, &storagev1.Token{UserId: dev.GetId(), Scopes: []string{"api"}}, hash)
+	require.NoError(t, err)
+	p, err := s.Projects().Create(ctx, &storagev1.Project{Name: "p", Path: "p", NamespacePath: "root"}, &storagev1.Member{UserId: dev.GetId(), AccessLevel: 30})
+	require.NoError(t, err)
+	mr, err := s.MergeRequests().Create(ctx, &storagev1.MergeRequest{ProjectId: p.GetId(), HeadSha: "h0", AuthorId: dev.GetId(), TargetBranch: "main"})
+	require.NoError(t, err)
+	c, err := s.Checks().Create(ctx, &storagev1.StatusCheck{ProjectId: p.GetId(), Name: "ci", ExternalUrl: "https://ci.example.test"})
+	require.NoError(t, err)
+	answer := func(sha string) {
+		_, err := s.Responses().Put(ctx, &storagev1.StatusCheckResponse{ProjectId: p.GetId(), MergeRequestIid: mr.GetIid(), CheckId: c.GetId(), Sha: sha, Status: 2})
+		require.NoError(t, err)
+	}
+	answer("h0")
+
+	const heads, readers, calls = 20, 6, 40
+	want := store.Prefetch{TokenHash: hash, Project: "root/p", MergeRequestIID: mr.GetIid(), Checks: true, View: true}
+	var wg sync.WaitGroup
+	errs := make(chan error, readers*calls+1)
+	for range readers {
+		wg.Go(func() {
+			for range calls {
+				pctx, done := s.Prefetch(ctx, want)
+				got, err := s.MergeRequests().Get(pctx, p.GetId(), mr.GetIid())
+				if err == nil {
+					var newest map[int64]*storagev1.StatusCheckResponse
+					newest, err = s.Responses().Newest(pctx, p.GetId(), mr.GetIid(), got.GetHeadSha(), []int64{c.GetId()})
+					if err == nil && newest[c.GetId()].GetSha() != got.GetHeadSha() {
+						err = fmt.Errorf("head %s read with the answer at %q", got.GetHeadSha(), newest[c.GetId()].GetSha())
+					}
+				}
+				done()
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := 1; i <= heads; i++ {
+			sha := fmt.Sprintf("h%d", i)
+			answer(sha) // the answer lands before the head moves to it
+			next := proto.CloneOf(mr)
+			next.HeadSha = sha
+			if err := s.MergeRequests().Update(ctx, next); err != nil {
+				errs <- err
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	pctx, done := s.Prefetch(ctx, want)
+	defer done()
+	got, err := s.MergeRequests().Get(pctx, p.GetId(), mr.GetIid())
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("h%d", heads), got.GetHeadSha())
 }
