@@ -180,6 +180,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Op
 		return nil, fmt.Errorf("repositories dir: %w", err)
 	}
 	git := repository.NewGit(runner, reposDir)
+	a.closers = append(a.closers, git.Close)
 
 	// Events cross replicas through Redis pub/sub; the embedded store is a
 	// single replica and has no pub/sub, so events stay in the process.

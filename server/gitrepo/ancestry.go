@@ -10,6 +10,9 @@ import (
 // IsAncestor reports whether ancestor is reachable from descendant. A
 // commit is its own ancestor.
 func (r *Repo) IsAncestor(ctx context.Context, ancestor, descendant string) (bool, error) {
+	if yes, ok := r.IsAncestorKnown(ctx, ancestor, descendant); ok {
+		return yes, nil
+	}
 	c := NewCommand("merge-base", "--is-ancestor").EndOfOptions().AddDynamic(ancestor, descendant)
 	err := r.run(ctx, c, nil, nil)
 	switch {
@@ -21,9 +24,30 @@ func (r *Repo) IsAncestor(ctx context.Context, ancestor, descendant string) (boo
 	return false, err
 }
 
+// IsAncestorKnown is IsAncestor answered without a process, by the walk
+// over the cat-file process (see WithCatFiles); ok is false when only git
+// can say. ancestor is one when it is the only best common ancestor of the
+// two.
+func (r *Repo) IsAncestorKnown(ctx context.Context, ancestor, descendant string) (yes, ok bool) {
+	base, found, ok := r.mergeBaseInGo(ctx, ancestor, descendant)
+	switch {
+	case !ok:
+		return false, false
+	case !found:
+		return false, true
+	}
+	return base == ancestor, true
+}
+
 // MergeBase returns the best common ancestor of a and b, or ErrNoMergeBase
 // when their histories are unrelated.
 func (r *Repo) MergeBase(ctx context.Context, a, b string) (string, error) {
+	if base, found, ok := r.mergeBaseInGo(ctx, a, b); ok {
+		if !found {
+			return "", ErrNoMergeBase
+		}
+		return base, nil
+	}
 	c := NewCommand("merge-base").EndOfOptions().AddDynamic(a, b)
 	out, err := r.output(ctx, c, nil, nil)
 	if exitCode(err) == 1 && len(out) == 0 {

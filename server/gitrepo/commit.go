@@ -43,6 +43,9 @@ func (r *Repo) Commit(ctx context.Context, rev string) (*Commit, error) {
 	if strings.ContainsAny(rev, "\n\r") {
 		return nil, fmt.Errorf("%w: revision holds a line break", ErrUnsafeArgument)
 	}
+	if c, ok := r.commitByID(ctx, rev); ok {
+		return c, nil
+	}
 	// "cat-file --batch" reads the name on standard input, so it is never
 	// an option, and answers the sha and the raw object in one process.
 	out, err := r.output(ctx, NewCommand("cat-file", "--batch"), strings.NewReader(rev+"^{commit}\n"), nil)

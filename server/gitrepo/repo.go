@@ -10,12 +10,16 @@ import (
 	"github.com/signalbox/signalbox/server/gitrepo/internal/gitarg"
 )
 
-// Repo is a bare repository on disk. It holds no state beyond its path, so
+// Repo is a bare repository on disk. It holds no state beyond its path
+// (and perhaps a shared CatFiles), so
 // any number of Repos (and processes) may work on one directory; refs are
 // kept consistent by UpdateRef's compare-and-swap.
 type Repo struct {
 	runner *Runner
 	dir    string
+	// catfiles, when set, answers commit reads without a process (see
+	// WithCatFiles).
+	catfiles *CatFiles
 }
 
 // serverConfig is what Init writes into every repository: the settings a

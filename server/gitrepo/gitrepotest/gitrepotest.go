@@ -243,3 +243,52 @@ func RunGit(t testing.TB, dir string, args ...string) string {
 	w := &Worktree{t: t, env: Env(t.TempDir())}
 	return w.run(dir, args...)
 }
+
+// GitCounter is a git binary that notes each time it runs (a shell
+// script that appends its arguments to a file, then runs the real git),
+// for tests that count the git processes an operation spawns. Pass Path to
+// gitrepo.WithGitPath.
+type GitCounter struct {
+	Path string
+	log  string
+	t    testing.TB
+}
+
+// NewGitCounter writes the counting wrapper around the git on PATH.
+func NewGitCounter(t testing.TB) *GitCounter {
+	t.Helper()
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatalf("gitrepotest: %v", err)
+	}
+	dir := t.TempDir()
+	c := &GitCounter{Path: filepath.Join(dir, "git"), log: filepath.Join(dir, "runs"), t: t}
+	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + shellQuote(c.log) + "\nexec " + shellQuote(real) + " \"$@\"\n"
+	if err := os.WriteFile(c.Path, []byte(script), 0o700); err != nil {
+		t.Fatalf("gitrepotest: %v", err)
+	}
+	return c
+}
+
+// Runs returns the argument lists of every run so far, oldest first.
+func (c *GitCounter) Runs() []string {
+	c.t.Helper()
+	b, err := os.ReadFile(c.log)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		c.t.Fatalf("gitrepotest: %v", err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// Reset forgets the runs so far.
+func (c *GitCounter) Reset() {
+	c.t.Helper()
+	if err := os.Remove(c.log); err != nil && !os.IsNotExist(err) {
+		c.t.Fatalf("gitrepotest: %v", err)
+	}
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

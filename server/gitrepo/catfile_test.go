@@ -1,0 +1,133 @@
+package gitrepo_test
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signalbox/signalbox/server/gitrepo"
+	"github.com/signalbox/signalbox/server/gitrepo/gitrepotest"
+)
+
+// countedFixture is a fixture whose runner's git processes are counted.
+func countedFixture(t *testing.T) (*gitrepotest.Fixture, *gitrepotest.GitCounter) {
+	t.Helper()
+	counter := gitrepotest.NewGitCounter(t)
+	runner := gitrepotest.NewRunner(t, gitrepo.WithGitPath(counter.Path))
+	repo, err := runner.Init(t.Context(), t.TempDir()+"/repo.git", "main")
+	require.NoError(t, err)
+	return &gitrepotest.Fixture{Runner: runner, Repo: repo, Work: gitrepotest.Clone(t, repo.Dir())}, counter
+}
+
+// processGone reports whether no process has pid any more (Close and the
+// idle stop wait for theirs, so it is reaped, not a zombie).
+func processGone(pid int) bool {
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// TestCatFileFindsObjectsWrittenWhileItRuns: one cat-file process answers
+// commits pushed after it started, also after a repack has replaced every
+// pack it had open, and only the process's start is a git run.
+func TestCatFileFindsObjectsWrittenWhileItRuns(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f, counter := countedFixture(t)
+	cf := gitrepo.NewCatFiles(f.Runner)
+	t.Cleanup(func() { _ = cf.Close() })
+	repo := f.Repo.WithCatFiles(cf)
+
+	first := f.Commit("main", "", "first", map[string]string{"a.txt": "1\n"})
+	counter.Reset()
+	c, err := repo.Commit(ctx, first)
+	require.NoError(t, err)
+	require.Equal(t, "first\n", c.Message)
+	pids := cf.CatFilePIDs()
+	require.Len(t, pids, 1)
+
+	second := f.Commit("main", "", "second", map[string]string{"a.txt": "2\n"})
+	// Pack everything into one new pack and delete the old packs and loose
+	// objects the process may have looked at.
+	gitrepotest.RunGit(t, f.Repo.Dir(), "repack", "-a", "-d", "-q")
+	gitrepotest.RunGit(t, f.Repo.Dir(), "prune-packed")
+	third := f.Commit("main", "", "third", map[string]string{"a.txt": "3\n"})
+	for sha, msg := range map[string]string{first: "first\n", second: "second\n", third: "third\n"} {
+		c, err := repo.Commit(ctx, sha)
+		require.NoError(t, err)
+		require.Equal(t, sha, c.SHA)
+		require.Equal(t, msg, c.Message)
+	}
+	base, err := repo.MergeBase(ctx, first, third)
+	require.NoError(t, err)
+	require.Equal(t, first, base)
+	require.Equal(t, pids, cf.CatFilePIDs(), "the same process answered throughout")
+	require.Equal(t, []string{"cat-file --batch"}, counter.Runs(), "one git process in all")
+
+	// A name it does not have is a spawned git's to answer: not found.
+	_, err = repo.Commit(ctx, "0123456789012345678901234567890123456789")
+	require.ErrorIs(t, err, gitrepo.ErrNotFound)
+}
+
+// TestCatFileStopsWhenIdleAndOnClose: an idle process ends on its own, a
+// read starts another, Close ends that one, and reads after Close still
+// answer (with a process each).
+func TestCatFileStopsWhenIdleAndOnClose(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := gitrepotest.New(t)
+	sha := f.Commit("main", "", "first", map[string]string{"a.txt": "1\n"})
+	cf := gitrepo.NewCatFiles(f.Runner, gitrepo.WithCatFileIdle(50*time.Millisecond))
+	repo := f.Repo.WithCatFiles(cf)
+
+	_, err := repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	pids := cf.CatFilePIDs()
+	require.Len(t, pids, 1)
+	require.Eventually(t, func() bool { return cf.Running() == 0 }, 10*time.Second, 10*time.Millisecond)
+	require.True(t, processGone(pids[0]), "the idle process %d has exited", pids[0])
+
+	_, err = repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	pids = cf.CatFilePIDs()
+	require.Len(t, pids, 1)
+	require.NoError(t, cf.Close())
+	require.Zero(t, cf.Running())
+	require.True(t, processGone(pids[0]), "the process %d has exited on Close", pids[0])
+
+	c, err := repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	require.Equal(t, sha, c.SHA)
+	require.Zero(t, cf.Running())
+}
+
+// TestCatFileRestartsAfterItDies: a process killed under the reader costs
+// one read a spawned git, never a wrong answer, and the next read starts
+// a new process.
+func TestCatFileRestartsAfterItDies(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := gitrepotest.New(t)
+	sha := f.Commit("main", "", "first", map[string]string{"a.txt": "1\n"})
+	cf := gitrepo.NewCatFiles(f.Runner)
+	t.Cleanup(func() { _ = cf.Close() })
+	repo := f.Repo.WithCatFiles(cf)
+
+	_, err := repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	pids := cf.CatFilePIDs()
+	require.Len(t, pids, 1)
+	require.NoError(t, syscall.Kill(pids[0], syscall.SIGKILL))
+
+	c, err := repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	require.Equal(t, sha, c.SHA)
+	_, err = repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	now := cf.CatFilePIDs()
+	require.Len(t, now, 1)
+	require.NotEqual(t, pids[0], now[0])
+	require.NoError(t, cf.Close())
+	require.True(t, processGone(now[0]))
+}
