@@ -131,14 +131,15 @@ func (c *CatFiles) slot(dir string) (*catFileSlot, error) {
 func (c *CatFiles) evictLocked() {
 	var oldest *catFileSlot
 	var oldestDir string
+	var oldestUse time.Time
 	for dir, s := range c.slots {
 		if !s.mu.TryLock() {
 			continue
 		}
 		used := s.lastUse
 		s.mu.Unlock()
-		if oldest == nil || used.Before(oldest.lastUse) {
-			oldest, oldestDir = s, dir
+		if oldest == nil || used.Before(oldestUse) {
+			oldest, oldestDir, oldestUse = s, dir, used
 		}
 	}
 	if oldest != nil {

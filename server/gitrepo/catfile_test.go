@@ -131,3 +131,34 @@ func TestCatFileRestartsAfterItDies(t *testing.T) {
 	require.NoError(t, cf.Close())
 	require.True(t, processGone(now[0]))
 }
+
+// TestCatFileKeepsAtMostMaxProcesses: past its bound the least recently
+// used repository's process is stopped to make room.
+func TestCatFileKeepsAtMostMaxProcesses(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	cf := (*gitrepo.CatFiles)(nil)
+	var repos []*gitrepo.Repo
+	var shas []string
+	for range 3 {
+		f := gitrepotest.New(t)
+		if cf == nil {
+			cf = gitrepo.NewCatFiles(f.Runner, gitrepo.WithCatFileMax(2))
+			t.Cleanup(func() { _ = cf.Close() })
+		}
+		shas = append(shas, f.Commit("main", "", "first", map[string]string{"a.txt": "1\n"}))
+		repos = append(repos, f.Repo.WithCatFiles(cf))
+	}
+	var first []int
+	for i, repo := range repos {
+		c, err := repo.Commit(ctx, shas[i])
+		require.NoError(t, err)
+		require.Equal(t, shas[i], c.SHA)
+		if i == 0 {
+			first = cf.CatFilePIDs()
+		}
+	}
+	require.Eventually(t, func() bool { return processGone(first[0]) }, 10*time.Second, 10*time.Millisecond,
+		"the least recently used process has exited")
+	require.Equal(t, 2, cf.Running())
+}
