@@ -39,6 +39,9 @@ type CatFiles struct {
 	idle   time.Duration
 	max    int
 
+	// links remembers the commits the merge base walk has read.
+	links linkCache
+
 	mu     sync.Mutex
 	slots  map[string]*catFileSlot // by repository directory
 	closed bool

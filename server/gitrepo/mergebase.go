@@ -7,12 +7,63 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 )
 
 // maxMergeBaseWalk bounds the commits the merge base walk in Go reads
 // before leaving the question to git: a pushed branch is usually a few
 // commits from its target, and each commit read costs a pipe round trip.
-const maxMergeBaseWalk = 400
+// Commits already read are remembered (linkCache), so a branch pushed
+// again costs only its new commits; maxMergeBaseVisits bounds the whole
+// walk, remembered commits included.
+const (
+	maxMergeBaseWalk   = 400
+	maxMergeBaseVisits = 20000
+)
+
+// linkCacheSize is how many commits' parents and dates are remembered per
+// generation (two generations at most): a few MiB. An object id names its
+// content, so what was read once holds for every repository and forever.
+const linkCacheSize = 1 << 15
+
+// links are what the walk needs of a commit.
+type links struct {
+	parents []string
+	date    int64
+}
+
+// linkCache remembers links by commit id, in two generations: when the
+// current one is full it becomes the old one, and the old one is dropped.
+type linkCache struct {
+	mu       sync.Mutex
+	cur, old map[string]links
+}
+
+func (c *linkCache) get(id string) (links, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if l, ok := c.cur[id]; ok {
+		return l, true
+	}
+	l, ok := c.old[id]
+	if ok {
+		c.putLocked(id, l)
+	}
+	return l, ok
+}
+
+func (c *linkCache) put(id string, l links) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(id, l)
+}
+
+func (c *linkCache) putLocked(id string, l links) {
+	if c.cur == nil || len(c.cur) >= linkCacheSize {
+		c.old, c.cur = c.cur, make(map[string]links)
+	}
+	c.cur[id] = l
+}
 
 // WithCatFiles returns a copy of r that reads commits through c's
 // long-lived cat-file process (Commit with a full object id, MergeBase and
@@ -75,8 +126,10 @@ func (r *Repo) mergeBaseInGo(ctx context.Context, a, b string) (base string, fou
 		return "", false, false
 	}
 	seen := map[string]*walkCommit{}
-	reads := 0
-	get := func(id string) (*walkCommit, bool) {
+	reads, visits := 0, 0
+	// The two starts are always read from this repository, so that a
+	// commit it lacks is git's error; their ancestors are in it too.
+	get := func(id string, start bool) (*walkCommit, bool) {
 		w := seen[id]
 		if w == nil {
 			w = &walkCommit{id: id}
@@ -85,19 +138,26 @@ func (r *Repo) mergeBaseInGo(ctx context.Context, a, b string) (base string, fou
 		if w.read {
 			return w, true
 		}
-		if reads++; reads > maxMergeBaseWalk {
+		if visits++; visits > maxMergeBaseVisits {
 			return nil, false
 		}
-		obj, err := r.catfiles.read(ctx, r.dir, id)
-		// A tag or anything but a commit is git's to peel or refuse.
-		if err != nil || obj.kind != "commit" || obj.oid != id {
-			return nil, false
+		l, known := r.catfiles.links.get(id)
+		if !known || start {
+			if reads++; reads > maxMergeBaseWalk {
+				return nil, false
+			}
+			obj, err := r.catfiles.read(ctx, r.dir, id)
+			// A tag or anything but a commit is git's to peel or refuse.
+			if err != nil || obj.kind != "commit" || obj.oid != id {
+				return nil, false
+			}
+			var parsed bool
+			if l.parents, l.date, parsed = commitLinks(obj.data); !parsed {
+				return nil, false
+			}
+			r.catfiles.links.put(id, l)
 		}
-		parents, date, parsed := commitLinks(obj.data)
-		if !parsed {
-			return nil, false
-		}
-		w.parents, w.date = parents, date
+		w.parents, w.date = l.parents, l.date
 		w.read = true
 		return w, true
 	}
@@ -106,7 +166,7 @@ func (r *Repo) mergeBaseInGo(ctx context.Context, a, b string) (base string, fou
 		id   string
 		flag uint8
 	}{{a, fromA}, {b, fromB}} {
-		w, ok := get(start.id)
+		w, ok := get(start.id, true)
 		if !ok {
 			return "", false, false
 		}
@@ -131,7 +191,7 @@ func (r *Repo) mergeBaseInGo(ctx context.Context, a, b string) (base string, fou
 			if p != nil && p.flags&flags == flags {
 				continue
 			}
-			p, ok := get(pid)
+			p, ok := get(pid, false)
 			if !ok {
 				return "", false, false
 			}
