@@ -21,6 +21,7 @@ func TestRememberedAnswersAreGitsAndPrivate(t *testing.T) {
 	ctx := context.Background()
 	runner := gitrepotest.NewRunner(t)
 	git := repository.NewGit(runner, t.TempDir())
+	t.Cleanup(func() { _ = git.Close() })
 	p := &storagev1.Project{Id: 7, DefaultBranch: "main"}
 	require.NoError(t, git.Init(ctx, p))
 	f := &gitrepotest.Fixture{Runner: runner, Repo: runner.Open(git.Dir(7)), Work: gitrepotest.Clone(t, git.Dir(7))}
@@ -65,6 +66,7 @@ func TestGitBytesBecomeValidUTF8(t *testing.T) {
 	ctx := context.Background()
 	runner := gitrepotest.NewRunner(t)
 	git := repository.NewGit(runner, t.TempDir())
+	t.Cleanup(func() { _ = git.Close() })
 	p := &storagev1.Project{Id: 7, DefaultBranch: "main"}
 	require.NoError(t, git.Init(ctx, p))
 	f := &gitrepotest.Fixture{Runner: runner, Repo: runner.Open(git.Dir(7)), Work: gitrepotest.Clone(t, git.Dir(7))}
@@ -119,4 +121,27 @@ func rawCommit(t *testing.T, dir, tree, parent, author, committer, message strin
 	out, err := cmd.Output()
 	require.NoError(t, err)
 	return strings.TrimSpace(string(out))
+}
+
+// TestRemoveStopsTheRepositorysCatFile: deleting a project's repository
+// ends the git process kept for reading it.
+func TestRemoveStopsTheRepositorysCatFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	runner := gitrepotest.NewRunner(t)
+	git := repository.NewGit(runner, t.TempDir())
+	t.Cleanup(func() { _ = git.Close() })
+	p := &storagev1.Project{Id: 7, DefaultBranch: "main"}
+	require.NoError(t, git.Init(ctx, p))
+	f := &gitrepotest.Fixture{Runner: runner, Repo: runner.Open(git.Dir(7)), Work: gitrepotest.Clone(t, git.Dir(7))}
+	sha := f.Commit("main", "", "base", map[string]string{"a.txt": "a\n"})
+	repo, err := git.Open(ctx, p)
+	require.NoError(t, err)
+	c, err := repo.Commit(ctx, sha)
+	require.NoError(t, err)
+	require.Equal(t, sha, c.ID)
+	require.Equal(t, 1, git.CatFiles().Running())
+
+	require.NoError(t, git.Remove(ctx, 7))
+	require.Zero(t, git.CatFiles().Running())
 }
