@@ -185,6 +185,9 @@ type catFileSlot struct {
 }
 
 func (s *catFileSlot) read(ctx context.Context, name string) (object, error) {
+	if err := ctx.Err(); err != nil {
+		return object{}, err // before the pipe: the process is fine
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {

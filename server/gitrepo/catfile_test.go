@@ -162,3 +162,35 @@ func TestCatFileKeepsAtMostMaxProcesses(t *testing.T) {
 		"the least recently used process has exited")
 	require.Equal(t, 2, cf.Running())
 }
+
+// BenchmarkCommitRead compares reading a commit (and a merge base) with a
+// git process each and through the cat-file process.
+func BenchmarkCommitRead(b *testing.B) {
+	f := gitrepotest.New(b)
+	base := f.Commit("main", "", "base", map[string]string{"a.txt": "1\n"})
+	head := base
+	for i := range 5 {
+		head = f.Commit("main", "", "more", map[string]string{"a.txt": string(rune('a'+i)) + "\n"})
+	}
+	cf := gitrepo.NewCatFiles(f.Runner)
+	b.Cleanup(func() { _ = cf.Close() })
+	for _, c := range []struct {
+		name string
+		repo *gitrepo.Repo
+	}{{"spawn", f.Repo}, {"catfile", f.Repo.WithCatFiles(cf)}} {
+		b.Run("commit/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.repo.Commit(b.Context(), head); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("mergebase/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.repo.MergeBase(b.Context(), base, head); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
