@@ -1,6 +1,7 @@
 package gitrepo_test
 
 import (
+	"context"
 	"errors"
 	"syscall"
 	"testing"
@@ -193,4 +194,24 @@ func BenchmarkCommitRead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestCatFileRequestWithEndedContext: a read whose context has ended fails
+// as the context did and leaves the process running for the next one.
+func TestCatFileRequestWithEndedContext(t *testing.T) {
+	t.Parallel()
+	f := gitrepotest.New(t)
+	sha := f.Commit("main", "", "first", map[string]string{"a.txt": "1\n"})
+	cf := gitrepo.NewCatFiles(f.Runner)
+	t.Cleanup(func() { _ = cf.Close() })
+	repo := f.Repo.WithCatFiles(cf)
+	_, err := repo.Commit(t.Context(), sha)
+	require.NoError(t, err)
+	pids := cf.CatFilePIDs()
+
+	ended, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = repo.Commit(ended, sha)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, pids, cf.CatFilePIDs())
 }
