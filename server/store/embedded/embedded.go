@@ -62,6 +62,7 @@ func dataSource(path string, readOnly bool) string {
 // Server is a running embedded store.
 type Server struct {
 	srv     *redsrv.Server
+	rw, ro  *sql.DB // the write connection and the read pool, for tests
 	sockDir string
 	sock    string
 }
@@ -114,7 +115,7 @@ func Start(dataDir string, logger *slog.Logger) (*Server, error) {
 	case <-time.After(10 * time.Second):
 		return nil, fmt.Errorf("start embedded store: timed out")
 	}
-	return &Server{srv: srv, sockDir: sockDir, sock: sock}, nil
+	return &Server{srv: srv, rw: rw, ro: ro, sockDir: sockDir, sock: sock}, nil
 }
 
 // ownerOnly makes sure the database exists and only its owner can read or
