@@ -33,6 +33,8 @@ func BenchmarkPostShape(b *testing.B) {
 	}
 	defer srv.Close()
 	opts := srv.Options()
+	// A connection for each goroutine, so that the store, not go-redis's
+	// pool, is what they queue for.
 	opts.PoolSize = 64
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
