@@ -6,10 +6,12 @@ package embedded
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,15 +20,49 @@ import (
 	"github.com/nalgeon/redka/redsrv"
 	"github.com/redis/go-redis/v9"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver redka uses
+	"modernc.org/sqlite"
 )
 
 // DBFileName is the SQLite file, in the data directory, that holds the data.
 const DBFileName = "signalbox.db"
 
+// pragmas are redka's own SQLite settings, spelled out so that every
+// connection gets them when it opens: left to redka, only the first
+// connection of each pool would. synchronous=normal in WAL mode is what the
+// store has always had: a commit survives the process being killed, and only
+// a power loss or kernel crash can take the last commits back (never
+// corrupting the file).
+func pragmas() map[string]string {
+	return map[string]string{
+		"journal_mode": "wal",
+		"synchronous":  "normal",
+		"temp_store":   "memory",
+		"mmap_size":    "268435456",
+		"foreign_keys": "on",
+	}
+}
+
+// dataSource is the modernc DSN redka would build for path: writes take the
+// write lock when they begin (so a transaction never fails to upgrade), the
+// read pool opens the file read-only, and every connection runs pragmas.
+func dataSource(path string, readOnly bool) string {
+	params := url.Values{}
+	if readOnly {
+		params.Set("mode", "ro")
+	} else {
+		params.Set("_txlock", "immediate")
+	}
+	p := pragmas()
+	for _, name := range []string{"journal_mode", "synchronous", "temp_store", "mmap_size", "foreign_keys"} {
+		params.Add("_pragma", name+"="+p[name])
+	}
+	return "file:" + path + "?" + params.Encode()
+}
+
 // Server is a running embedded store.
 type Server struct {
 	srv     *redsrv.Server
+	rw, ro  *sql.DB // the write connection and the read pool, for tests
 	sockDir string
 	sock    string
 }
@@ -41,11 +77,17 @@ func Start(dataDir string, logger *slog.Logger) (*Server, error) {
 	if err := ownerOnly(path); err != nil {
 		return nil, err
 	}
-	db, err := redka.Open(path, &redka.Options{
+	base := &sqlite.Driver{}
+	rw := sql.OpenDB(cachingConnector{base: base, dsn: dataSource(path, false)})
+	ro := sql.OpenDB(cachingConnector{base: base, dsn: dataSource(path, true)})
+	db, err := redka.OpenDB(rw, ro, &redka.Options{
 		DriverName: "sqlite",
+		Pragma:     pragmas(),
 		Logger:     quiet(logger),
 	})
 	if err != nil {
+		rw.Close()
+		ro.Close()
 		return nil, fmt.Errorf("open embedded store: %w", err)
 	}
 	// A short path keeps the socket under the 108-byte limit whatever the
@@ -73,7 +115,7 @@ func Start(dataDir string, logger *slog.Logger) (*Server, error) {
 	case <-time.After(10 * time.Second):
 		return nil, fmt.Errorf("start embedded store: timed out")
 	}
-	return &Server{srv: srv, sockDir: sockDir, sock: sock}, nil
+	return &Server{srv: srv, rw: rw, ro: ro, sockDir: sockDir, sock: sock}, nil
 }
 
 // ownerOnly makes sure the database exists and only its owner can read or
