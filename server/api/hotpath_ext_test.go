@@ -37,11 +37,9 @@ var hotPathBudget = map[string]struct{ cold, warm int64 }{
 	// The read ahead, the answer's id with its pair lease, the answer's
 	// transaction (its dirty mark and the lease's release included: one
 	// server here; on Redis Cluster they follow it, one round trip more, see
-	// redisstore.ReplaceReleasing). Warm, for a caller who answered through
-	// this replica before, the read ahead takes the lease and draws the id
-	// in its round trip (store.Prefetch.Lease). The event is not the call's:
-	// the bus's sender publishes it afterwards (server/event).
-	"POST status_check_responses": {cold: 4, warm: 2},
+	// redisstore.ReplaceReleasing). The event is not the call's: the
+	// bus's sender publishes it afterwards (server/event).
+	"POST status_check_responses": {cold: 4, warm: 3},
 }
 
 // commandLog records the commands sent under a context that carries it, for

@@ -9,7 +9,6 @@ import (
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/gen/signalbox/v1/signalboxv1connect"
 	"github.com/signalbox/signalbox/server/auth"
-	"github.com/signalbox/signalbox/server/statuscheck"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -71,11 +70,9 @@ func prefetchFor(msg proto.Message) store.Prefetch {
 		return store.Prefetch{Project: m.GetProject(), MergeRequestIID: m.GetMergeRequestIid(), Checks: true}
 	case *signalboxv1.SetStatusCheckResponseRequest:
 		// The check answered, and the merge request as the answer shows it.
-		// Not the responses: the call writes one, under the pair's lease,
-		// which the store may take here for a caller it knows.
-		lease, ttl := statuscheck.PairLease(m.GetMergeRequestIid(), m.GetExternalStatusCheckId())
+		// Not the responses: the call writes one.
 		return store.Prefetch{Project: m.GetProject(), MergeRequestIID: m.GetMergeRequestIid(),
-			CheckID: m.GetExternalStatusCheckId(), View: true, Lease: lease, LeaseTTL: ttl}
+			CheckID: m.GetExternalStatusCheckId(), View: true}
 	}
 	return store.Prefetch{}
 }

@@ -24,13 +24,6 @@ const pairLeaseTTL = 10 * time.Second
 // be made conditional on the lease.
 const pairFence = pairLeaseTTL / 2
 
-// PairLease is the lease an answer to check checkID on merge request iid
-// of project pid is written under, and its TTL: what a read ahead may take
-// for the call (store.Prefetch.Lease), which record then claims.
-func PairLease(iid, checkID int64) (name func(pid int64) string, ttl time.Duration) {
-	return func(pid int64) string { return pairLeaseName(pid, iid, checkID) }, pairLeaseTTL
-}
-
 func pairLeaseName(pid, iid, checkID int64) string {
 	return fmt.Sprintf("response:%d:%d:%d", pid, iid, checkID)
 }

@@ -9,9 +9,7 @@ import (
 	signalboxv1 "github.com/signalbox/signalbox/gen/signalbox/v1"
 	"github.com/signalbox/signalbox/server/auth"
 	"github.com/signalbox/signalbox/server/event"
-	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/project"
-	"github.com/signalbox/signalbox/server/store"
 )
 
 // Answer is a recorded response with what GitLab returns alongside it.
@@ -86,38 +84,10 @@ func (s *Service) Respond(ctx context.Context, sc *project.Scope, iid, checkID i
 
 // record stores r as the newest answer of its pair, under the pair's lease,
 // so that no retry's read and write straddle it. Its id is drawn in the
-// round trip that first tries the lease (the call's read ahead's, when it
-// took the lease for the call: store.Prefetch.Lease), and the lease is
-// given back in the write's.
+// round trip that first tries the lease, and the lease is given back in
+// the write's.
 func (s *Service) record(ctx context.Context, r *storagev1.StatusCheckResponse, admit func() error) error {
 	var id int64
-	write := func(h pairHold) (bool, error) {
-		if err := admit(); err != nil {
-			return false, err
-		}
-		if err := h.fenced(); err != nil {
-			return false, err
-		}
-		r.Id = id
-		// The lease goes back with the write. On an error the write and
-		// the release may or may not have landed; the release is then
-		// made again the ordinary way, which checks the holder.
-		if err := s.store.Responses().ReplaceReleasing(ctx, r, h.last); err != nil {
-			return false, err
-		}
-		return true, nil
-	}
-	name := pairLeaseName(r.GetProjectId(), r.GetMergeRequestIid(), r.GetCheckId())
-	if held, ok := store.ClaimPrefetchedLease(ctx, name); ok {
-		// Already held: no queue on this replica's mutex, whose holder may
-		// be waiting for this very lease. The fence runs from when the read
-		// ahead asked for it.
-		id = held.ID
-		h := pairHold{last: name, start: held.Asked}
-		return lease.HoldReleasing(ctx, s.store.Leases(), name, held.Holder, pairLeaseTTL,
-			func() (bool, error) { return true, nil },
-			func() (bool, error) { return write(h) })
-	}
 	return s.holdPairsFirst(ctx, r.GetProjectId(), r.GetMergeRequestIid(), []int64{r.GetCheckId()},
 		func(name, holder string) (bool, error) {
 			var taken bool
@@ -125,5 +95,20 @@ func (s *Service) record(ctx context.Context, r *storagev1.StatusCheckResponse, 
 			id, taken, err = s.store.Responses().NextIDLeased(ctx, name, holder, pairLeaseTTL)
 			return taken, err
 		},
-		write)
+		func(h pairHold) (bool, error) {
+			if err := admit(); err != nil {
+				return false, err
+			}
+			if err := h.fenced(); err != nil {
+				return false, err
+			}
+			r.Id = id
+			// The lease goes back with the write. On an error the write and
+			// the release may or may not have landed; the release is then
+			// made again the ordinary way, which checks the holder.
+			if err := s.store.Responses().ReplaceReleasing(ctx, r, h.last); err != nil {
+				return false, err
+			}
+			return true, nil
+		})
 }

@@ -110,20 +110,6 @@ func TestSerialOutcomes(t *testing.T) {
 // and -retry-race-seed explore more.
 func TestRetryRacingAnswersKeepsTheLastAcknowledgedWrite(t *testing.T) {
 	t.Parallel()
-	raceRetriesAndAnswers(t, false)
-}
-
-// TestRetryRacingAnswersAcrossReplicas is the race above with each request
-// sent to one of two replicas at random: the writers of a pair then meet
-// only at its lease in Redis, which a warm replica's read ahead takes for
-// an answer before the call is authorised (store.Prefetch.Lease), while a
-// retry takes it in the call.
-func TestRetryRacingAnswersAcrossReplicas(t *testing.T) {
-	t.Parallel()
-	raceRetriesAndAnswers(t, true)
-}
-
-func raceRetriesAndAnswers(t *testing.T, twoReplicas bool) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(receiver.Close)
 	srv := servertest.New(t, servertest.WithConfig(func(c *config.Config) { c.AllowLocalNetwork = true }))
@@ -138,26 +124,13 @@ func raceRetriesAndAnswers(t *testing.T, twoReplicas bool) {
 	srv.Root(t, "POST", "/api/v4/projects/1/merge_requests",
 		map[string]any{"source_branch": "feature", "target_branch": "main", "title": "Add app"}, nil)
 
-	replicas := []*servertest.Server{srv}
-	if twoReplicas {
-		replicas = append(replicas, servertest.New(t, servertest.ReplicaOf(srv),
-			servertest.WithConfig(func(c *config.Config) { c.AllowLocalNetwork = true })))
-	}
-	var pick sync.Mutex
-	pickRnd := rand.New(rand.NewPCG(*retryRaceSeed, 1))
-	replica := func() *servertest.Server {
-		pick.Lock()
-		defer pick.Unlock()
-		return replicas[pickRnd.IntN(len(replicas))]
-	}
-
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	post := func(path string, body any) (int, error) {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return 0, err
 		}
-		req, err := http.NewRequest(http.MethodPost, replica().URL+"/api/v4/projects/1/merge_requests/1"+path, bytes.NewReader(b))
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v4/projects/1/merge_requests/1"+path, bytes.NewReader(b))
 		if err != nil {
 			return 0, err
 		}

@@ -1,10 +1,6 @@
 package store
 
-import (
-	"context"
-	"sync/atomic"
-	"time"
-)
+import "context"
 
 // Prefetch names the records one request is about to read, so that a store
 // can fetch them together, in as few round trips as their dependencies
@@ -29,53 +25,6 @@ type Prefetch struct {
 	// View asks for what showing the merge request reads besides: its
 	// author, and the pipelines at its head.
 	View bool
-	// Lease, when set, names the lease of the (merge request, check) pair
-	// the call is about to write an answer to, given the project's id. A
-	// store may then take it in the prefetch's first round trip, with a
-	// response id drawn beside it (Responses.NextIDLeased), and hand both to
-	// the call (ClaimPrefetchedLease). It does so only for a caller it has
-	// seen answer for that project before, and takes the lease back when the
-	// call ends without claiming it: a caller whose token, membership or
-	// check is gone holds it for one call at most, never again after.
-	Lease func(projectID int64) string
-	// LeaseTTL is the lease's TTL, as the call would acquire it.
-	LeaseTTL time.Duration
-}
-
-// PrefetchedLease is a pair lease a prefetch took on the call's behalf
-// (Prefetch.Lease), with the response id drawn beside it.
-type PrefetchedLease struct {
-	Name, Holder string
-	ID           int64
-	// Asked is when the prefetch sent the lease's SET NX: the lease was
-	// granted after it, so a fence counted from Asked is safe.
-	Asked time.Time
-}
-
-type prefetchedLeaseKey struct{}
-
-type prefetchedLeaseSlot struct {
-	lease   PrefetchedLease
-	claimed atomic.Bool
-}
-
-// WithPrefetchedLease hands l to the call under ctx. takeBack, called when
-// the call ends, reports whether the call never claimed l: its holder must
-// then release it. After takeBack no claim succeeds.
-func WithPrefetchedLease(ctx context.Context, l PrefetchedLease) (_ context.Context, takeBack func() bool) {
-	slot := &prefetchedLeaseSlot{lease: l}
-	return context.WithValue(ctx, prefetchedLeaseKey{}, slot), func() bool { return slot.claimed.CompareAndSwap(false, true) }
-}
-
-// ClaimPrefetchedLease takes over the lease name when the call's prefetch
-// took it: the caller holds it from then on, and releases it as if it had
-// acquired it. At most one claim succeeds.
-func ClaimPrefetchedLease(ctx context.Context, name string) (PrefetchedLease, bool) {
-	slot, _ := ctx.Value(prefetchedLeaseKey{}).(*prefetchedLeaseSlot)
-	if slot == nil || slot.lease.Name != name || !slot.claimed.CompareAndSwap(false, true) {
-		return PrefetchedLease{}, false
-	}
-	return slot.lease, true
 }
 
 // Prefetcher is a store that can prefetch. Prefetch returns ctx carrying

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
@@ -31,9 +30,6 @@ type snapshot struct {
 	hashes map[string]map[string]string
 	sets   map[string][]string
 	done   atomic.Bool
-	// p is what was asked for, for what the call's writes teach the
-	// guesses (see responses.ReplaceReleasing).
-	p store.Prefetch
 }
 
 type snapshotKey struct{}
@@ -58,22 +54,14 @@ func (s *Store) Prefetch(ctx context.Context, p store.Prefetch) (context.Context
 		fields: map[string]map[string]*string{},
 		hashes: map[string]map[string]string{},
 		sets:   map[string][]string{},
-		p:      p,
 	}
 	plan := prefetchPlan{s: s, p: p, snap: snap, issued: map[readID]bool{}}
-	var lease *leaseTry
-	for round := range maxPrefetchRounds {
+	for range maxPrefetchRounds {
 		var absorb []func()
 		_, err := s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			if round == 0 {
-				lease = plan.takeLease(ctx, pl)
-			}
 			absorb = plan.round(ctx, pl)
 			return nil
 		})
-		if round == 0 && lease != nil {
-			lease.settle()
-		}
 		if len(absorb) == 0 || (err != nil && !errors.Is(err, redis.Nil)) {
 			break
 		}
@@ -82,87 +70,7 @@ func (s *Store) Prefetch(ctx context.Context, p store.Prefetch) (context.Context
 		}
 	}
 	plan.remember()
-	ctx = context.WithValue(ctx, snapshotKey{}, snap)
-	if lease == nil {
-		return ctx, func() { snap.done.Store(true) }
-	}
-	takeBack := func() bool { return lease.unsure }
-	if lease.taken {
-		ctx, takeBack = store.WithPrefetchedLease(ctx, lease.PrefetchedLease)
-	}
-	return ctx, func() {
-		snap.done.Store(true)
-		if !takeBack() {
-			return
-		}
-		// The call did not claim the lease (it failed before its write:
-		// a revoked token, a removed member, a deleted check, a moved
-		// head, bad input), or it is unknown whether the SET NX landed.
-		// Give it back at once, and take no lease for this caller again
-		// until it answers again.
-		s.guess.put(guessAnswerer(p.TokenHash, lease.pid), "")
-		// A release that fails leaves the lease to its TTL, as a holder
-		// that dies does; the call's own error is what it reports.
-		_ = (leases{s}).Release(context.WithoutCancel(ctx), lease.Name, lease.Holder)
-	}
-}
-
-// leaseTry is a prefetch's try at the pair lease of the answer the call is
-// about to write (store.Prefetch.Lease).
-type leaseTry struct {
-	store.PrefetchedLease
-	pid    int64
-	set    *redis.BoolCmd
-	incr   *redis.IntCmd
-	taken  bool // the lease and an id are the call's
-	unsure bool // the SET NX may have landed, or landed without an id
-}
-
-// takeLease queues, first in the first round so that every read after it
-// sees the pair as it is under the lease, the pair lease and a response id
-// (as Responses.NextIDLeased does), when the call names a pair and its
-// caller has answered in the project through this replica before (see
-// guessAnswerer). Anyone else gets no lease from a prefetch, which runs
-// before auth: it asks for the lease later, in the call, as before.
-func (pp *prefetchPlan) takeLease(ctx context.Context, pl redis.Pipeliner) *leaseTry {
-	p := pp.p
-	if p.Lease == nil || p.TokenHash == "" || p.LeaseTTL <= 0 {
-		return nil
-	}
-	pid, known := pp.projectID()
-	if !known && strings.Contains(p.Project, "/") {
-		pid, known = pp.s.guess.int64Guess(guessProject(fold(p.Project)))
-	}
-	if !known {
-		return nil
-	}
-	if _, ok := pp.s.guess.get(guessAnswerer(p.TokenHash, pid)); !ok {
-		return nil
-	}
-	l := &leaseTry{pid: pid}
-	l.Name = p.Lease(pid)
-	l.Holder = pp.s.holders.Next()
-	l.Asked = time.Now()
-	l.set = pl.SetNX(ctx, pp.s.keys.lease(l.Name), l.Holder, p.LeaseTTL)
-	l.incr = pl.Incr(ctx, pp.s.keys.seq("responses"))
-	return l
-}
-
-// settle reads the lease's replies once its round trip is back.
-func (l *leaseTry) settle() {
-	taken, err := l.set.Result()
-	if err != nil {
-		l.unsure = true
-		return
-	}
-	if !taken {
-		return
-	}
-	if l.ID, err = l.incr.Result(); err != nil {
-		l.unsure = true
-		return
-	}
-	l.taken = true
+	return context.WithValue(ctx, snapshotKey{}, snap), func() { snap.done.Store(true) }
 }
 
 // prefetchPlan works out, round by round, what can be read next.

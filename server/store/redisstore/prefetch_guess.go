@@ -61,11 +61,6 @@ func guessHead(pid, iid int64) string             { return "head " + id(pid) + "
 func guessChecks(pid int64) string                { return "checks " + id(pid) }
 func guessPipelines(pid int64, sha string) string { return "pipelines " + id(pid) + " " + sha }
 
-// guessAnswerer marks a token whose caller wrote an answer in a project
-// through this replica (auth, scope, level and check all passed): its next
-// answer's prefetch takes the pair lease (see prefetchPlan.takeLease).
-func guessAnswerer(tokenHash string, pid int64) string { return "answers " + tokenHash + " " + id(pid) }
-
 // int64Guess reads a guessed id.
 func (g *guesses) int64Guess(key string) (int64, bool) {
 	v, ok := g.get(key)

@@ -104,18 +104,6 @@ func (rs responses) write(ctx context.Context, tx redis.Pipeliner, r *storagev1.
 // nodes concurrently, and the lease must not be free before the write
 // landed.
 func (rs responses) ReplaceReleasing(ctx context.Context, r *storagev1.StatusCheckResponse, name string) error {
-	err := rs.replaceReleasing(ctx, r, name)
-	if snap := snapshotFrom(ctx); err == nil && snap != nil {
-		// The call's caller passed every check an answer needs: its next
-		// answer in the project may take its pair lease in the read ahead.
-		if p := snap.p; p.Lease != nil && p.TokenHash != "" && p.Lease(r.GetProjectId()) == name {
-			rs.s.guess.put(guessAnswerer(p.TokenHash, r.GetProjectId()), "1")
-		}
-	}
-	return err
-}
-
-func (rs responses) replaceReleasing(ctx context.Context, r *storagev1.StatusCheckResponse, name string) error {
 	s := rs.s
 	rec, err := encode(r)
 	if err != nil {

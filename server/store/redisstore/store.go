@@ -6,11 +6,9 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/signalbox/signalbox/server/lease"
 	"github.com/signalbox/signalbox/server/store"
 )
 
@@ -20,9 +18,6 @@ type Store struct {
 	keys keys
 	// guess speeds up Prefetch; it never answers a read (see guesses).
 	guess *guesses
-	// holders names the pair leases a prefetch takes for its call, apart
-	// from every other holder (see lease.Holder).
-	holders *lease.Holder
 }
 
 var _ store.Store = (*Store)(nil)
@@ -44,7 +39,7 @@ func WithKeyPrefix(prefix string) Option {
 
 // New returns a Store over rdb. The caller keeps ownership of rdb.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, keys: keys{prefix: "sb:"}, guess: newGuesses(), holders: lease.NewHolder("prefetch-" + rand.Text())}
+	s := &Store{rdb: rdb, keys: keys{prefix: "sb:"}, guess: newGuesses()}
 	for _, o := range opts {
 		o.apply(s)
 	}
